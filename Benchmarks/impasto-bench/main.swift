@@ -1,0 +1,2 @@
+import ImpastoTensor
+print("impasto-bench")

@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// Impasto: neural image and video work on a Swift tensor engine over oneDNN.
+import PackageDescription
+
+/// Release builds of the engine are where the time goes; these flags keep bounds checks out of the
+/// inner loops that the optimiser cannot prove safe on its own.
+let engineSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "impasto",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ImpastoTensor", targets: ["ImpastoTensor"]),
+        .library(name: "ImpastoNN", targets: ["ImpastoNN"]),
+        .library(name: "ImpastoOptimizers", targets: ["ImpastoOptimizers"]),
+        .library(name: "ImpastoFormats", targets: ["ImpastoFormats"]),
+        .library(name: "ImpastoMedia", targets: ["ImpastoMedia"]),
+        .library(name: "ImpastoModels", targets: ["ImpastoModels"]),
+        .executable(name: "impasto", targets: ["impasto"]),
+        .executable(name: "impasto-bench", targets: ["impasto-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .target(name: "ImpastoTensor", dependencies: ["CDNNL"], swiftSettings: engineSettings),
+        .target(name: "ImpastoNN", dependencies: ["ImpastoTensor"], swiftSettings: engineSettings),
+        .target(name: "ImpastoOptimizers", dependencies: ["ImpastoTensor", "ImpastoNN"], swiftSettings: engineSettings),
+        .target(name: "ImpastoFormats", dependencies: ["ImpastoTensor"], swiftSettings: engineSettings),
+        .target(name: "ImpastoMedia", dependencies: ["ImpastoTensor", "CImageCodecs"], swiftSettings: engineSettings),
+        .target(name: "ImpastoModels", dependencies: ["ImpastoTensor", "ImpastoNN", "ImpastoFormats"],
+                swiftSettings: engineSettings),
+        .target(name: "ImpastoCLI", dependencies: [
+            "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "impasto", dependencies: ["ImpastoCLI"]),
+        .executableTarget(name: "impasto-bench", dependencies: [
+            "ImpastoTensor", "ImpastoNN", "ImpastoModels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/impasto-bench", swiftSettings: engineSettings),
+        .testTarget(name: "ImpastoTensorTests", dependencies: ["ImpastoTensor"]),
+        .testTarget(name: "ImpastoNNTests", dependencies: ["ImpastoNN"]),
+        .testTarget(name: "ImpastoOptimizersTests", dependencies: ["ImpastoOptimizers"]),
+        .testTarget(name: "ImpastoFormatsTests", dependencies: ["ImpastoFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImpastoMediaTests", dependencies: ["ImpastoMedia"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats"],
+                    resources: [.copy("Fixtures")]),
+    ]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `impasto` command line: one subcommand per job.
+public struct ImpastoCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "impasto",
+        abstract: "Neural image and video work: style transfer, cutouts, faces, and what a CNN sees.",
+        subcommands: [])
+
+    public init() {}
+}

@@ -1,0 +1,202 @@
+internal import CDNNL
+import Foundation
+
+/// The process's oneDNN engine and stream, and the plumbing every oneDNN-backed op shares: memory
+/// descriptors for tensors, memory objects over their storage, reorders between layouts and types,
+/// and a cache of primitives keyed by everything that determines them.
+enum DNNL {
+    nonisolated(unsafe) static let engine: dnnl_engine_t = {
+        var engine: dnnl_engine_t?
+        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the oneDNN CPU engine")
+        return engine!
+    }()
+
+    nonisolated(unsafe) static let stream: dnnl_stream_t = {
+        var stream: dnnl_stream_t?
+        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a oneDNN stream")
+        return stream!
+    }()
+
+    /// One stream, one caller at a time: oneDNN parallelises inside each primitive.
+    static let executionLock = NSLock()
+
+    /// oneDNN reports failures of our own making (a descriptor we built wrong); they are bugs, not user errors.
+    static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+        if status != dnnl_success {
+            fatalError("oneDNN failed \(what()): status \(status.rawValue)")
+        }
+    }
+
+    static func dataType(_ dtype: DType) -> dnnl_data_type_t {
+        switch dtype {
+        case .f32: dnnl_f32
+        case .bf16: dnnl_bf16
+        }
+    }
+
+    /// The row-major descriptor of `shape` (NCHW for rank 4, OIHW for weights).
+    static func plainDescriptor(_ shape: [Int], _ dtype: DType = .f32) -> dnnl_memory_desc_t {
+        let tags: [dnnl_format_tag_t] = [dnnl_a, dnnl_a, dnnl_ab, dnnl_abc, dnnl_abcd, dnnl_abcde, dnnl_abcdef]
+        precondition(shape.count <= 6, "oneDNN descriptors up to rank 6, got \(shape)")
+        var dims = (shape.isEmpty ? [1] : shape).map { Int64($0) }
+        var descriptor = dnnl_memory_desc_t()
+        check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), &dims, dataType(dtype),
+                                           tags[shape.count]), "describing shape \(shape)")
+        return descriptor
+    }
+
+    /// A descriptor of `shape` in whatever layout a primitive prefers (`format_tag_any`).
+    static func anyDescriptor(_ shape: [Int], _ dtype: DType) -> dnnl_memory_desc_t {
+        var dims = shape.map { Int64($0) }
+        var descriptor = dnnl_memory_desc_t()
+        check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), &dims, dataType(dtype),
+                                           dnnl_format_tag_any), "describing shape \(shape)")
+        return descriptor
+    }
+
+    /// The descriptor of the memory a tensor occupies.
+    static func descriptor(of tensor: Tensor) -> dnnl_memory_desc_t {
+        switch tensor.layout {
+        case .plain: plainDescriptor(tensor.shape, tensor.dtype)
+        case .dnnl(let descriptor): descriptor
+        }
+    }
+
+    static func byteSize(_ descriptor: dnnl_memory_desc_t) -> Int {
+        var copy = descriptor
+        return dnnl_memory_desc_get_size(&copy)
+    }
+
+    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        var a = a, b = b
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+
+    /// A oneDNN memory object over `tensor`'s storage (no copy). Destroy it after use.
+    static func memory(of tensor: Tensor) -> dnnl_memory_t {
+        memory(descriptor(of: tensor), tensor.storage.pointer + tensor.offset * tensor.dtype.byteSize)
+    }
+
+    static func memory(_ descriptor: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer) -> dnnl_memory_t {
+        var descriptor = descriptor
+        var memory: dnnl_memory_t?
+        check(dnnl_memory_create(&memory, &descriptor, engine, pointer), "creating a memory object")
+        return memory!
+    }
+
+    /// A new tensor whose storage is laid out as `descriptor` says (zeroed, so blocked padding is zero).
+    static func allocate(_ shape: [Int], _ descriptor: dnnl_memory_desc_t) -> Tensor {
+        let dtype: DType = descriptor.data_type == dnnl_bf16 ? .bf16 : .f32
+        let storage = Storage(byteCount: byteSize(descriptor))
+        let plain = plainDescriptor(shape, dtype)
+        let layout: Layout = equal(plain, descriptor) ? .plain : .dnnl(descriptor)
+        return Tensor(shape: shape, dtype: dtype, storage: storage, layout: layout)
+    }
+
+    /// Runs a primitive with the given (argument, memory) pairs and waits for it.
+    static func execute(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, dnnl_memory_t)]) {
+        var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        executionLock.lock()
+        defer { executionLock.unlock() }
+        check(dnnl_primitive_execute(primitive, stream, Int32(args.count), &args), "executing a primitive")
+        check(dnnl_stream_wait(stream), "waiting for the stream")
+    }
+
+    /// `tensor` converted to the layout and type of `target` (itself when it already matches).
+    /// No autograd: callers record the conversion where it matters.
+    static func reorder(_ tensor: Tensor, to target: dnnl_memory_desc_t) -> Tensor {
+        let source = descriptor(of: tensor)
+        if equal(source, target) { return tensor }
+        let result = allocate(tensor.shape, target)
+        let key = PrimitiveKey("reorder", descriptors: [source, target])
+        let primitive = PrimitiveCache.shared.primitive(for: key) {
+            var source = source, target = target
+            var descriptor: dnnl_primitive_desc_t?
+            check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, nil),
+                  "planning a reorder of \(tensor.shape)")
+            return descriptor!
+        }
+        let sourceMemory = memory(of: tensor), destinationMemory = memory(of: result)
+        defer { dnnl_memory_destroy(sourceMemory); dnnl_memory_destroy(destinationMemory) }
+        execute(primitive.primitive, [(DNNL_ARG_FROM, sourceMemory), (DNNL_ARG_TO, destinationMemory)])
+        return result
+    }
+
+    static func reorderToPlainF32(_ tensor: Tensor) -> Tensor {
+        reorder(tensor, to: plainDescriptor(tensor.shape, .f32))
+    }
+
+    /// `tensor` in the same layout and type as `model` (used to hand gradients back in their input's form).
+    static func reorder(_ tensor: Tensor, like model: Tensor) -> Tensor {
+        reorder(tensor, to: descriptor(of: model))
+    }
+}
+
+/// Everything that determines a primitive: its kind, the shapes and parameters, the memory descriptors.
+struct PrimitiveKey: Hashable {
+    let kind: String
+    let integers: [Int]
+    let descriptorBytes: [UInt8]
+
+    init(_ kind: String, integers: [Int] = [], descriptors: [dnnl_memory_desc_t] = []) {
+        self.kind = kind
+        self.integers = integers
+        var bytes: [UInt8] = []
+        for var descriptor in descriptors {
+            withUnsafeBytes(of: &descriptor) { bytes.append(contentsOf: $0) }
+        }
+        descriptorBytes = bytes
+    }
+}
+
+/// A primitive and its descriptor, destroyed together.
+final class CachedPrimitive: @unchecked Sendable {
+    let descriptor: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
+
+    init(descriptor: dnnl_primitive_desc_t) {
+        self.descriptor = descriptor
+        var primitive: dnnl_primitive_t?
+        DNNL.check(dnnl_primitive_create(&primitive, descriptor), "creating a primitive")
+        self.primitive = primitive!
+    }
+
+    /// The memory descriptor the primitive chose for one of its arguments (`dnnl_query_src_md`, ...).
+    func descriptor(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(descriptor, query, index)!.pointee
+    }
+
+    /// The implementation oneDNN picked, for example "brgconv:avx512_core".
+    var implementation: String {
+        var info: UnsafePointer<CChar>?
+        DNNL.check(dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info), "querying impl")
+        return String(cString: info!)
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(descriptor)
+    }
+}
+
+/// Primitives built once per shape and reused: creating one costs far more than running a small one.
+final class PrimitiveCache: @unchecked Sendable {
+    static let shared = PrimitiveCache()
+    private var entries: [PrimitiveKey: CachedPrimitive] = [:]
+    private let lock = NSLock()
+
+    func primitive(for key: PrimitiveKey, make: () -> dnnl_primitive_desc_t) -> CachedPrimitive {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = entries[key] { return cached }
+        let made = CachedPrimitive(descriptor: make())
+        entries[key] = made
+        return made
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.count
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+
+// Element-wise arithmetic with NumPy/PyTorch broadcasting, on plain float32 tensors.
+
+/// The shape two broadcast operands produce, following NumPy's rules (align right; 1 stretches).
+func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+    let rank = max(a.count, b.count)
+    let a = [Int](repeating: 1, count: rank - a.count) + a
+    let b = [Int](repeating: 1, count: rank - b.count) + b
+    return zip(a, b).map { x, y in
+        precondition(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
+        return max(x, y)
+    }
+}
+
+/// Strides that read `shape` as if it had `target`'s shape: 0 along broadcast dimensions.
+func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let padded = [Int](repeating: 1, count: target.count - shape.count) + shape
+    let strides = Tensor.strides(of: padded)
+    return zip(padded, strides).map { $0 == 1 ? 0 : $1 }
+}
+
+/// Calls `body(outputOffset, aOffset, bOffset, runLength, aStep, bStep)` for each contiguous run of the
+/// innermost dimension of a broadcast, rows split across cores.
+@inline(__always)
+func forEachBroadcastRun(_ shape: [Int], _ aStrides: [Int], _ bStrides: [Int],
+                         _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+    guard let inner = shape.last, inner > 0 else {
+        if shape.isEmpty { body(0, 0, 0, 1, 0, 0) }
+        return
+    }
+    let outerShape = Array(shape.dropLast())
+    let rows = outerShape.reduce(1, *)
+    let aStep = aStrides.last!, bStep = bStrides.last!
+    parallelFor(rows, grain: max(1, 16_384 / inner)) { range in
+        // Unravel the first row of this chunk, then step through rows like an odometer.
+        var index = [Int](repeating: 0, count: outerShape.count)
+        var remainder = range.lowerBound
+        for axis in stride(from: outerShape.count - 1, through: 0, by: -1) {
+            index[axis] = remainder % outerShape[axis]
+            remainder /= outerShape[axis]
+        }
+        for row in range {
+            var aOffset = 0, bOffset = 0
+            for axis in 0..<index.count {
+                aOffset += index[axis] * aStrides[axis]
+                bOffset += index[axis] * bStrides[axis]
+            }
+            body(row * inner, aOffset, bOffset, inner, aStep, bStep)
+            var axis = index.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < outerShape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies `op` element by element over the broadcast of `self` and `other`. No autograd.
+    @inline(__always)
+    func zipMap(_ other: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
+        let a = plain(), b = other.plain()
+        let shape = a.shape == b.shape ? a.shape : broadcastShape(a.shape, b.shape)
+        let x = a.floatBuffer, y = b.floatBuffer
+        return Tensor(shape: shape) { out in
+            if a.shape == b.shape {
+                parallelFor(out.count) { range in
+                    for i in range { out[i] = op(x[i], y[i]) }
+                }
+            } else if b.count == 1 {
+                let scalar = y[0]
+                parallelFor(out.count) { range in
+                    for i in range { out[i] = op(x[i], scalar) }
+                }
+            } else {
+                let aStrides = broadcastStrides(a.shape, to: shape), bStrides = broadcastStrides(b.shape, to: shape)
+                forEachBroadcastRun(shape, aStrides, bStrides) { o, ai, bi, n, aStep, bStep in
+                    for k in 0..<n { out[o + k] = op(x[ai + k * aStep], y[bi + k * bStep]) }
+                }
+            }
+        }
+    }
+
+    /// Applies `op` to every element. No autograd.
+    @inline(__always)
+    func map(_ op: (Float) -> Float) -> Tensor {
+        let a = plain()
+        let x = a.floatBuffer
+        return Tensor(shape: shape) { out in
+            parallelFor(out.count) { range in
+                for i in range { out[i] = op(x[i]) }
+            }
+        }
+    }
+
+    /// Sums this (broadcast) gradient back down to `target`, the shape of the operand it flows to.
+    public func summed(toShape target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let source = plain()
+        let strides = broadcastStrides(target, to: shape)
+        let x = source.floatBuffer
+        let result = Tensor(zeros: target)
+        let out = result.floatBuffer
+        // Sequential: many source runs add into the same destination.
+        var index = [Int](repeating: 0, count: shape.count)
+        let inner = shape.last ?? 1
+        let innerStride = strides.last ?? 0
+        var flat = 0
+        while flat < x.count {
+            var offset = 0
+            for axis in 0..<(index.count - 1) { offset += index[axis] * strides[axis] }
+            if innerStride == 0 {
+                var sum: Float = 0
+                for k in 0..<inner { sum += x[flat + k] }
+                out[offset] += sum
+            } else {
+                for k in 0..<inner { out[offset + k] += x[flat + k] }
+            }
+            flat += inner
+            var axis = index.count - 2
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return result
+    }
+
+    /// Element-wise sum used to accumulate gradients: keeps a shared oneDNN layout when both have it.
+    func adding(_ other: Tensor) -> Tensor {
+        if case .dnnl(let a) = layout, case .dnnl(let b) = other.layout, dtype == .f32, other.dtype == .f32,
+           DNNL.equal(a, b) {
+            // Same blocked layout: padding is zero in both, so the raw buffers add element by element.
+            let result = DNNL.allocate(shape, a)
+            let n = storage.byteCount / 4
+            let x = storage.pointer.assumingMemoryBound(to: Float.self)
+            let y = other.storage.pointer.assumingMemoryBound(to: Float.self)
+            let out = result.storage.pointer.assumingMemoryBound(to: Float.self)
+            parallelFor(n) { range in for i in range { out[i] = x[i] + y[i] } }
+            return result
+        }
+        return zipMap(other, +)
+    }
+}
+
+// MARK: - Differentiable arithmetic
+
+extension Tensor {
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let result = a.zipMap(b, +)
+        return record(result, inputs: [a, b]) { g in [g.summed(toShape: a.shape), g.summed(toShape: b.shape)] }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let result = a.zipMap(b, -)
+        return record(result, inputs: [a, b]) { g in
+            [g.summed(toShape: a.shape), g.map { -$0 }.summed(toShape: b.shape)]
+        }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let result = a.zipMap(b, *)
+        return record(result, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g * b.detached()).summed(toShape: a.shape) : nil,
+             b.requiresGrad ? (g * a.detached()).summed(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let result = a.zipMap(b, /)
+        return record(result, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g / b.detached()).summed(toShape: a.shape) : nil,
+             b.requiresGrad ? (g * result.detached() / b.detached()).map { -$0 }.summed(toShape: b.shape) : nil]
+        }
+    }
+
+    public static prefix func - (a: Tensor) -> Tensor {
+        let result = a.map { -$0 }
+        return record(result, inputs: [a]) { g in [g.map { -$0 }] }
+    }
+
+    public static func + (a: Tensor, b: Float) -> Tensor {
+        record(a.map { $0 + b }, inputs: [a]) { g in [g] }
+    }
+
+    public static func - (a: Tensor, b: Float) -> Tensor { a + (-b) }
+
+    public static func * (a: Tensor, b: Float) -> Tensor {
+        record(a.map { $0 * b }, inputs: [a]) { g in [g.map { $0 * b }] }
+    }
+
+    public static func / (a: Tensor, b: Float) -> Tensor { a * (1 / b) }
+
+    public static func + (a: Float, b: Tensor) -> Tensor { b + a }
+    public static func * (a: Float, b: Tensor) -> Tensor { b * a }
+    public static func - (a: Float, b: Tensor) -> Tensor { -b + a }
+
+    /// Element-wise square.
+    public func squared() -> Tensor {
+        let x = detached()
+        return Tensor.record(map { $0 * $0 }, inputs: [self]) { g in [g * x * 2] }
+    }
+
+    /// Element-wise square root.
+    public func sqrt() -> Tensor {
+        let result = map { Foundation.sqrt($0) }
+        return Tensor.record(result, inputs: [self]) { g in [g.zipMap(result) { $0 * 0.5 / $1 }] }
+    }
+
+    /// Element-wise natural exponential.
+    public func exp() -> Tensor {
+        let result = map { Foundation.exp($0) }
+        return Tensor.record(result, inputs: [self]) { g in [g.zipMap(result, *)] }
+    }
+
+    /// Element-wise natural logarithm.
+    public func log() -> Tensor {
+        let x = detached()
+        return Tensor.record(map { Foundation.log($0) }, inputs: [self]) { g in [g.zipMap(x, /)] }
+    }
+
+    /// Element-wise absolute value (gradient sign(x), 0 at 0).
+    public func abs() -> Tensor {
+        let x = detached()
+        return Tensor.record(map { Swift.abs($0) }, inputs: [self]) { g in
+            [g.zipMap(x) { $1 > 0 ? $0 : ($1 < 0 ? -$0 : 0) }]
+        }
+    }
+
+    /// Element-wise power with a constant exponent.
+    public func pow(_ exponent: Float) -> Tensor {
+        let x = detached()
+        return Tensor.record(map { Foundation.pow($0, exponent) }, inputs: [self]) { g in
+            [g.zipMap(x) { $0 * exponent * Foundation.pow($1, exponent - 1) }]
+        }
+    }
+
+    /// Element-wise clamp to `range` (gradient passes inside the range only).
+    public func clamped(to range: ClosedRange<Float>) -> Tensor {
+        let x = detached()
+        let result = map { Swift.min(Swift.max($0, range.lowerBound), range.upperBound) }
+        return Tensor.record(result, inputs: [self]) { g in
+            [g.zipMap(x) { range.contains($1) ? $0 : 0 }]
+        }
+    }
+}

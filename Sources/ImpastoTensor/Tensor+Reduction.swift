@@ -1,0 +1,58 @@
+/// Sums and means, over everything or along axes.
+extension Tensor {
+    /// The sum of all elements, as a scalar tensor.
+    public func sum() -> Tensor {
+        let source = plain()
+        let x = source.floatBuffer
+        // Pairwise per chunk in Double: losses over millions of elements must not drift.
+        var partials = [Double](repeating: 0, count: Parallelism.threads)
+        let chunk = (x.count + partials.count - 1) / max(partials.count, 1)
+        partials.withUnsafeMutableBufferPointer { partial in
+            parallelFor(partial.count, grain: 1) { workers in
+                for worker in workers {
+                    let start = worker * chunk, end = Swift.min(x.count, start + chunk)
+                    var sum: Double = 0
+                    var i = start
+                    while i < end {
+                        var block: Float = 0
+                        let blockEnd = Swift.min(end, i + 256)
+                        while i < blockEnd { block += x[i]; i += 1 }
+                        sum += Double(block)
+                    }
+                    partial[worker] = sum
+                }
+            }
+        }
+        let result = Tensor(Float(partials.reduce(0, +)))
+        let inputShape = shape
+        return Tensor.record(result, inputs: [self]) { g in
+            [Tensor(repeating: g.scalar, shape: inputShape)]
+        }
+    }
+
+    /// The mean of all elements, as a scalar tensor.
+    public func mean() -> Tensor {
+        sum() * (1 / Float(Swift.max(count, 1)))
+    }
+
+    /// Sums along `axes`; kept as size-1 dimensions when `keepingDimensions` is true.
+    public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
+        let normalized = axes.map { $0 < 0 ? $0 + rank : $0 }
+        let kept = shape.enumerated().map { normalized.contains($0.offset) ? 1 : $0.element }
+        let reduced = plain().summed(toShape: kept)
+        let result = keepingDimensions ? reduced
+            : Tensor(shape: shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element),
+                     storage: reduced.storage)
+        let inputShape = shape
+        return Tensor.record(result, inputs: [self]) { g in
+            [g.reshaped(kept).zipMap(Tensor(zeros: inputShape)) { a, _ in a }]
+        }
+    }
+
+    /// Means along `axes`.
+    public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
+        let normalized = axes.map { $0 < 0 ? $0 + rank : $0 }
+        let n = normalized.map { shape[$0] }.reduce(1, *)
+        return sum(alongAxes: axes, keepingDimensions: keepingDimensions) * (1 / Float(Swift.max(n, 1)))
+    }
+}

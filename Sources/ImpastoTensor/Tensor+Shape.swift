@@ -1,0 +1,87 @@
+/// Shape manipulation: views where the memory order allows, copies where it does not.
+extension Tensor {
+    /// The same elements with a new shape; one dimension may be -1 to be inferred. A view of plain
+    /// tensors (no copy).
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        var resolved = newShape
+        if let inferred = newShape.firstIndex(of: -1) {
+            let known = newShape.enumerated().filter { $0.offset != inferred }.map(\.element).reduce(1, *)
+            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            resolved[inferred] = count / known
+        }
+        precondition(resolved.reduce(1, *) == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        let source = plain()
+        let result = Tensor(shape: resolved, storage: source.storage, offset: source.offset)
+        let originalShape = shape
+        return Tensor.record(result, inputs: [source]) { grad in [grad.reshaped(originalShape)] }
+    }
+
+    /// Collapses dimensions `from...` into one (PyTorch's `flatten(start_dim)`).
+    public func flattened(from axis: Int = 1) -> Tensor {
+        reshaped(Array(shape[..<axis]) + [shape[axis...].reduce(1, *)])
+    }
+
+    /// Elements `range` along the first dimension, as a view.
+    public func slice(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "slice \(range) of \(shape)")
+        let source = plain()
+        let inner = shape.dropFirst().reduce(1, *)
+        let result = Tensor(shape: [range.count] + shape.dropFirst(), storage: source.storage,
+                            offset: source.offset + range.lowerBound * inner)
+        let fullShape = shape
+        return Tensor.record(result, inputs: [source]) { grad in
+            let full = Tensor(zeros: fullShape)
+            let g = grad.plain()
+            full.floatBuffer[(range.lowerBound * inner)..<(range.upperBound * inner)]
+                .update(fromContentsOf: g.floatBuffer)
+            return [full]
+        }
+    }
+
+    /// The dimensions reordered by `permutation` (PyTorch's `permute`); always a copy.
+    public func permuted(_ permutation: [Int]) -> Tensor {
+        precondition(permutation.sorted() == Array(0..<rank), "permutation \(permutation) of rank \(rank)")
+        let source = plain()
+        let newShape = permutation.map { shape[$0] }
+        let sourceStrides = Tensor.strides(of: shape)
+        let permutedStrides = permutation.map { sourceStrides[$0] }
+        let result = Tensor(shape: newShape) { destination in
+            let input = source.floatBuffer
+            var index = [Int](repeating: 0, count: newShape.count)
+            for flat in 0..<destination.count {
+                var sourceOffset = 0
+                for axis in 0..<index.count { sourceOffset += index[axis] * permutedStrides[axis] }
+                destination[flat] = input[sourceOffset]
+                var axis = index.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    if index[axis] < newShape[axis] { break }
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
+        var inverse = [Int](repeating: 0, count: rank)
+        for (position, axis) in permutation.enumerated() { inverse[axis] = position }
+        return Tensor.record(result, inputs: [source]) { grad in [grad.permuted(inverse)] }
+    }
+
+    /// Swaps the last two dimensions; a copy.
+    public func transposed() -> Tensor {
+        precondition(rank >= 2, "transposed() needs rank ≥ 2, got \(shape)")
+        var permutation = Array(0..<rank)
+        permutation.swapAt(rank - 1, rank - 2)
+        return permuted(permutation)
+    }
+
+    /// Row-major strides (in elements) of a shape.
+    static func strides(of shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var running = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[axis] = running
+            running *= shape[axis]
+        }
+        return strides
+    }
+}

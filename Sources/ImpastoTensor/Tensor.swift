@@ -1,0 +1,170 @@
+internal import CDNNL
+import Foundation
+
+/// How a tensor's elements sit in memory.
+enum Layout {
+    /// Row-major and contiguous, starting `offset` elements into the storage (NCHW for images).
+    case plain
+    /// Whatever oneDNN chose for a primitive (for example nChw16c), described by its memory descriptor.
+    /// Only oneDNN primitives read these; everything else asks for `plain()` first.
+    case dnnl(dnnl_memory_desc_t)
+}
+
+/// An n-dimensional array of numbers that records how it was computed, so that gradients can flow back.
+///
+/// A `Tensor` is a reference: two variables may name the same tensor, and gradients are keyed by that
+/// identity. Its contents do not change after creation except through optimizers, which update
+/// parameters in place (`assign(_:)`). Shapes are NCHW for images, as in PyTorch.
+public final class Tensor: @unchecked Sendable {
+    /// The size of each dimension.
+    public let shape: [Int]
+    /// The element type of the storage.
+    public let dtype: DType
+    let storage: Storage
+    /// Element offset into `storage`; only plain tensors (views made by `reshaped` or slicing) use it.
+    let offset: Int
+    let layout: Layout
+
+    /// Whether `backward()` should compute a gradient for this tensor. Set it on leaves (inputs and
+    /// parameters); results of operations inherit it from their inputs.
+    public var requiresGrad: Bool
+    /// The operation that produced this tensor, kept while a backward pass may still need it.
+    var gradNode: GradNode?
+
+    init(shape: [Int], dtype: DType = .f32, storage: Storage, offset: Int = 0, layout: Layout = .plain,
+         requiresGrad: Bool = false) {
+        self.shape = shape
+        self.dtype = dtype
+        self.storage = storage
+        self.offset = offset
+        self.layout = layout
+        self.requiresGrad = requiresGrad
+    }
+
+    /// The number of elements.
+    public var count: Int { shape.reduce(1, *) }
+    /// The number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// A float32 tensor with the given elements in row-major order.
+    public convenience init(shape: [Int], scalars: [Float]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        precondition(shape.reduce(1, *) == scalars.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(scalars.count)")
+        let storage = Storage(uninitializedByteCount: scalars.count * 4)
+        scalars.withUnsafeBufferPointer { source in
+            storage.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
+        }
+        self.init(shape: shape, storage: storage)
+    }
+
+    /// A float32 tensor of the given shape whose elements `initializer` writes into the buffer it is given.
+    public convenience init(shape: [Int], initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        let count = shape.reduce(1, *)
+        let storage = Storage(byteCount: count * 4)
+        try initializer(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self),
+                                                   count: count))
+        self.init(shape: shape, storage: storage)
+    }
+
+    /// A float32 tensor filled with `value`.
+    public convenience init(repeating value: Float, shape: [Int]) {
+        self.init(shape: shape) { buffer in buffer.initialize(repeating: value) }
+    }
+
+    /// A float32 tensor of zeros.
+    public convenience init(zeros shape: [Int]) {
+        self.init(shape: shape) { _ in }
+    }
+
+    /// A scalar (rank-0) tensor.
+    public convenience init(_ value: Float) {
+        self.init(shape: [], scalars: [value])
+    }
+
+    /// The elements in row-major order as float32, converted from whatever layout and type they are in.
+    public var scalars: [Float] {
+        let source = plain()
+        return Array(source.floatBuffer)
+    }
+
+    /// The single element of a one-element tensor.
+    public var scalar: Float {
+        precondition(count == 1, "scalar of a tensor with shape \(shape)")
+        return plain().floatBuffer[0]
+    }
+
+    var isPlain: Bool {
+        if case .plain = layout { return true }
+        return false
+    }
+
+    /// The elements of a plain float32 tensor. Callers get one through `plain()`.
+    var floatBuffer: UnsafeMutableBufferPointer<Float> {
+        precondition(isPlain && dtype == .f32, "floatBuffer needs a plain float32 tensor")
+        return UnsafeMutableBufferPointer(
+            start: storage.pointer.assumingMemoryBound(to: Float.self) + offset, count: count)
+    }
+
+    /// Calls `body` with the elements of this tensor, as plain row-major float32 (converting if needed).
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        let source = plain()
+        return try withExtendedLifetime(source) { try body(UnsafeBufferPointer(source.floatBuffer)) }
+    }
+
+    /// This tensor as plain row-major float32: itself when it already is, otherwise a converted copy
+    /// that shares the autograd history (the conversion's gradient is the inverse conversion).
+    public func plain() -> Tensor {
+        if isPlain && dtype == .f32 { return self }
+        let result = DNNL.reorderToPlainF32(self)
+        return Tensor.record(result, inputs: [self]) { [self] grad in
+            [DNNL.reorder(grad, like: self)]
+        }
+    }
+
+    /// A tensor sharing this one's storage with no autograd history: gradients stop here.
+    public func detached() -> Tensor {
+        Tensor(shape: shape, dtype: dtype, storage: storage, offset: offset, layout: layout)
+    }
+
+    /// A leaf sharing this storage that asks for its gradient.
+    public func requiringGradient() -> Tensor {
+        Tensor(shape: shape, dtype: dtype, storage: storage, offset: offset, layout: layout, requiresGrad: true)
+    }
+
+    /// An independent plain float32 copy with no autograd history.
+    public func copy() -> Tensor {
+        let source = plain()
+        return Tensor(shape: shape) { destination in
+            _ = destination.update(fromContentsOf: source.floatBuffer)
+        }
+    }
+
+    /// Overwrites this tensor's elements in place with `other`'s, which must have the same shape.
+    /// Meant for optimizers and weight loading; it bumps the storage version so caches rebuild.
+    public func assign(_ other: Tensor) {
+        precondition(other.shape == shape, "assign: shape \(other.shape) into \(shape)")
+        precondition(isPlain && dtype == .f32, "assign needs a plain float32 destination")
+        let source = other.plain()
+        _ = floatBuffer.update(fromContentsOf: source.floatBuffer)
+        storage.bumpVersion()
+    }
+
+    /// Changes elements in place through `body` (plain float32 only) and bumps the storage version.
+    public func mutate(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        precondition(isPlain && dtype == .f32, "mutate needs a plain float32 tensor")
+        try body(floatBuffer)
+        storage.bumpVersion()
+    }
+
+    /// The storage version, to key caches on contents.
+    var contentVersion: Int { storage.version }
+}
+
+extension Tensor: CustomStringConvertible {
+    /// Shape, type and the first few elements.
+    public var description: String {
+        let values = scalars.prefix(8).map { String(format: "%.5g", $0) }.joined(separator: ", ")
+        return "Tensor(\(shape), \(dtype)\(requiresGrad ? ", requiresGrad" : ""): [\(values)\(count > 8 ? ", …" : "")])"
+    }
+}

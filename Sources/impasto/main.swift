@@ -1,0 +1,3 @@
+import ImpastoCLI
+
+await ImpastoCommand.main()
