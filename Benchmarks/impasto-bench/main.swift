@@ -1,2 +1,180 @@
-import ImpastoTensor
-print("impasto-bench")
+import ArgumentParser
+import Foundation
+import ImpastoModels
+import ImpastoNN
+
+/// Side-by-side benchmarks: Impasto's time, PyTorch's time on the same machine in the same run, and the ratio.
+/// PyTorch runs through `bench/torch_reference.py` in the dev virtual environment (`scripts/dev-python.sh`).
+@main
+struct ImpastoBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "impasto-bench",
+        abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
+        subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self])
+}
+
+struct ReferenceOptions: ParsableArguments {
+    @Flag(help: "Skip the PyTorch side.")
+    var noReference = false
+
+    @Option(help: "Command that runs a Python with torch and torchvision.")
+    var python = "scripts/dev-python.sh"
+
+    /// Runs the PyTorch side and returns its `label: median X unit` lines keyed by label (without the
+    /// leading "pytorch"), in seconds.
+    func run(_ arguments: [String]) -> [String: Double] {
+        guard !noReference else { return [:] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", ([python, "bench/torch_reference.py"] + arguments).joined(separator: " ")]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch {
+            print("# PyTorch reference could not start: \(error)")
+            return [:]
+        }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        var medians: [String: Double] = [:]
+        for line in output.split(separator: "\n") {
+            print(line)
+            guard line.hasPrefix("pytorch "), let range = line.range(of: ": median ") else { continue }
+            let label = String(line[line.index(line.startIndex, offsetBy: 8)..<range.lowerBound])
+            let parts = line[range.upperBound...].split(separator: " ")
+            guard parts.count == 2, let value = Double(parts[0]) else { continue }
+            medians[label] = parts[1] == "ms" ? value / 1000 : value
+        }
+        return medians
+    }
+}
+
+/// Median wall time of `body` over `runs` runs after one warm-up run.
+func medianSeconds(runs: Int, _ body: () -> Void) -> Double {
+    body()
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        body()
+        let elapsed = ContinuousClock.now - start
+        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+func ratioLine(_ label: String, _ ours: Double, _ theirs: Double?, against: String = "") {
+    guard let theirs else { return }
+    print(String(format: "ratio %@: impasto/pytorch%@ %.2f×", label, against, ours / theirs))
+}
+
+/// A VGG-19 stack with random weights, frozen, and a random image: the Gatys workload.
+func vggWorkload(size: Int, precision: Precision) -> () -> Void {
+    Initialization.seed(0)
+    let vgg = VGG19()
+    vgg.requireGradients(false)
+    vgg.precision = precision
+    var generator = RandomGenerator(seed: 1)
+    let image = Tensor.randomUniform([1, 3, size, size], generator: &generator)
+    return {
+        let x = image.requiringGradient()
+        let features = vgg(x, layers: ["relu5_1"])
+        let gradient = features["relu5_1"]!.sum().backward()[x]!
+        precondition(gradient.shape == x.shape)
+    }
+}
+
+struct VGG19Benchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vgg19", abstract: "VGG-19 conv1_1…relu5_1, forward + gradient w.r.t. the input only.")
+
+    @Option(help: "Image side in pixels.") var size = 512
+    @Option(help: "Timed runs (the median is reported).") var runs = 5
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() {
+        var ours: [Precision: Double] = [:]
+        for precision in Precision.allCases {
+            let seconds = medianSeconds(runs: runs, vggWorkload(size: size, precision: precision))
+            ours[precision] = seconds
+            print(String(format: "impasto vgg19 %dpx fwd+input-grad %@: median %.3f s", size, precision.rawValue, seconds))
+            fflush(stdout)
+        }
+        let theirs = reference.run(["vgg19", "--size", "\(size)", "--runs", "\(runs)"])
+        let label = "vgg19 \(size)px fwd+input-grad"
+        ratioLine("\(label) fp32", ours[.fp32]!, theirs["\(label) fp32"])
+        ratioLine("\(label) bf16", ours[.bf16]!, theirs["\(label) bf16"])
+        ratioLine("\(label) bf16", ours[.bf16]!, theirs["\(label) fp32"], against: " fp32")
+    }
+}
+
+struct ConvBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conv", abstract: "One 256→256 3×3 convolution on 1×256×128×128: fwd, bwd-data, bwd-weights.")
+
+    @Option(help: "Timed runs (the median is reported).") var runs = 5
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() {
+        var generator = RandomGenerator(seed: 0)
+        let x = Tensor.randomUniform([1, 256, 128, 128], generator: &generator)
+        let weight = Tensor.randomNormal([256, 256, 3, 3], standardDeviation: 0.02, generator: &generator)
+        let bias = Tensor(zeros: [256])
+        let seed = Tensor.randomUniform([1, 256, 128, 128], generator: &generator)
+        var ours: [String: Double] = [:]
+        ours["fwd"] = medianSeconds(runs: runs) {
+            _ = withoutGradients { conv2d(x, weight: weight, bias: bias, padding: (1, 1)) }
+        }
+        ours["bwd-data"] = medianSeconds(runs: runs) {
+            let input = x.requiringGradient()
+            _ = conv2d(input, weight: weight, bias: bias, padding: (1, 1)).backward(seed: seed)
+        }
+        ours["bwd-weights"] = medianSeconds(runs: runs) {
+            let w = weight.requiringGradient()
+            _ = conv2d(x, weight: w, bias: bias, padding: (1, 1)).backward(seed: seed)
+        }
+        for kind in ["fwd", "bwd-data", "bwd-weights"] {
+            print(String(format: "impasto conv 256x128x128 %@ fp32: median %.1f ms", kind, ours[kind]! * 1000))
+        }
+        fflush(stdout)
+        let theirs = reference.run(["conv", "--runs", "\(runs)"])
+        for kind in ["fwd", "bwd-data", "bwd-weights"] {
+            ratioLine("conv 256x128x128 \(kind) fp32", ours[kind]!, theirs["conv 256x128x128 \(kind) fp32"])
+        }
+    }
+}
+
+struct MemoryBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memory", abstract: "Peak RSS over many VGG-19 forward+backward iterations (should stay flat).")
+
+    @Option(help: "Image side in pixels.") var size = 512
+    @Option(help: "Iterations.") var iterations = 100
+    @Option(help: "fp32 or bf16.") var precision: Precision = .fp32
+
+    func run() {
+        let step = vggWorkload(size: size, precision: precision)
+        var samples: [(Int, Int, Int)] = []
+        for iteration in 1...iterations {
+            step()
+            if iteration == 1 || iteration % 10 == 0 {
+                let (rss, peak) = residentMemory()
+                samples.append((iteration, rss, peak))
+                print("iteration \(iteration): rss \(rss / 1024) MiB, peak \(peak / 1024) MiB")
+                fflush(stdout)
+            }
+        }
+        let growth = samples.last!.2 - samples[min(1, samples.count - 1)].2
+        print("impasto vgg19 \(size)px \(precision.rawValue) \(iterations) iterations: peak RSS \(samples.last!.2 / 1024) MiB, growth after iteration 10: \(growth / 1024) MiB")
+    }
+
+    /// (VmRSS, VmHWM) in KiB from /proc/self/status.
+    func residentMemory() -> (Int, Int) {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        func value(_ key: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return 0 }
+            return Int(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0
+        }
+        return (value("VmRSS:"), value("VmHWM:"))
+    }
+}
+
+extension Precision: ExpressibleByArgument {}

@@ -9,6 +9,8 @@ public enum ImpastoError: Error, CustomStringConvertible, Equatable, Sendable {
     case forbiddenPickleGlobal(path: String, global: String)
     /// A model asked for a parameter the weight file does not have.
     case missingKey(key: String, source: String)
+    /// A weight file holds tensors the model has no place for (usually weights of a different architecture).
+    case unexpectedKeys(keys: [String], source: String)
     /// A weight file holds a tensor whose shape differs from what the model declares.
     case shapeMismatch(key: String, expected: [Int], actual: [Int])
     /// An argument is out of range or inconsistent with another one.
@@ -25,6 +27,8 @@ public enum ImpastoError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .forbiddenPickleGlobal(path, global):
             "\(path) asks to run \(global), which a weight file never needs; refusing to load it."
         case let .missingKey(key, source): "The weights in \(source) have no tensor named '\(key)'."
+        case let .unexpectedKeys(keys, source):
+            "The weights in \(source) hold \(keys.count) tensor(s) this model does not have (\(keys.prefix(3).joined(separator: ", "))\(keys.count > 3 ? ", …" : "")); is it a file for a different network?"
         case let .shapeMismatch(key, expected, actual):
             "Tensor '\(key)' has shape \(actual) in the weight file, but the model expects \(expected)."
         case let .invalidArgument(message): message

@@ -1,0 +1,103 @@
+@_exported import ImpastoTensor
+
+/// A network or a piece of one: owns named tensors and named sub-modules, named as PyTorch's
+/// `state_dict()` names them (`features.0.weight`), so weight files map onto it directly.
+///
+/// Subclasses override `children`, `localParameters` and, for running statistics, `localBuffers`.
+/// Parameters are created at initialisation and never replaced: loading and optimisers write into them
+/// in place, so references held elsewhere (an optimizer's list) stay valid.
+open class Module {
+    /// Whether the module behaves as in training (batch statistics, dropout) or inference.
+    public private(set) var isTraining = false
+
+    public init() {}
+
+    /// Sub-modules with the names their parameters are prefixed with.
+    open var children: [(name: String, module: Module)] { [] }
+    /// This module's own learnable tensors.
+    open var localParameters: [(name: String, tensor: Tensor)] { [] }
+    /// This module's own non-learnable state saved with the weights (batch norm running statistics).
+    open var localBuffers: [(name: String, tensor: Tensor)] { [] }
+
+    /// Switches this module and its children between training and inference behaviour.
+    public func train(_ training: Bool = true) {
+        isTraining = training
+        for child in children { child.module.train(training) }
+    }
+
+    /// Every learnable tensor of this module and its children, with dotted names.
+    public func parameters() -> [(name: String, tensor: Tensor)] {
+        collect { $0.localParameters }
+    }
+
+    /// Parameters and buffers: what a weight file holds.
+    public func stateDict() -> [(name: String, tensor: Tensor)] {
+        collect { $0.localParameters + $0.localBuffers }
+    }
+
+    /// Sets `requiresGrad` on every parameter: false freezes the module (a loss network, VGG in Gatys),
+    /// so backward passes compute no weight gradients at all.
+    public func requireGradients(_ required: Bool) {
+        for (_, tensor) in parameters() { tensor.requiresGrad = required }
+    }
+
+    /// Copies weights into this module's tensors.
+    ///
+    /// - Parameters:
+    ///   - weights: a flat dictionary as read from a weight file.
+    ///   - keyMap: maps this module's name for a tensor to the file's; identity by default.
+    ///   - ignoring: file keys that are expected to be unused (old checkpoints' extra statistics).
+    ///   - source: the file the weights came from, for error messages.
+    /// - Throws: `ImpastoError.missingKey`, `.shapeMismatch`, or `.unexpectedKeys` when `weights` holds
+    ///   tensors nothing maps to. Nothing is modified unless every tensor is present and fits.
+    public func load(_ weights: [String: Tensor], keyMap: (String) -> String = { $0 },
+                     ignoring: (String) -> Bool = { _ in false }, source: String) throws {
+        var assignments: [(Tensor, Tensor)] = []
+        var used = Set<String>()
+        for (name, tensor) in stateDict() {
+            let key = keyMap(name)
+            guard let loaded = weights[key] else { throw ImpastoError.missingKey(key: key, source: source) }
+            guard loaded.shape == tensor.shape else {
+                throw ImpastoError.shapeMismatch(key: key, expected: tensor.shape, actual: loaded.shape)
+            }
+            assignments.append((tensor, loaded))
+            used.insert(key)
+        }
+        let unexpected = weights.keys.filter { !used.contains($0) && !ignoring($0) }.sorted()
+        guard unexpected.isEmpty else { throw ImpastoError.unexpectedKeys(keys: unexpected, source: source) }
+        for (tensor, loaded) in assignments { tensor.assign(loaded) }
+    }
+
+    private func collect(_ own: (Module) -> [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
+        var result = own(self)
+        for (prefix, child) in children {
+            result += child.collect(own).map { ("\(prefix).\($0.name)", $0.tensor) }
+        }
+        return result
+    }
+}
+
+/// A module that maps one tensor to one tensor, so it can sit in a `Sequential`.
+public protocol UnaryLayer: Module {
+    /// Applies the layer.
+    func callAsFunction(_ input: Tensor) -> Tensor
+}
+
+/// Layers applied in order, named "0", "1", … as in `torch.nn.Sequential`.
+public final class Sequential: Module, UnaryLayer {
+    /// The layers, in order.
+    public let layers: [any UnaryLayer]
+
+    /// A sequence of layers.
+    public init(_ layers: [any UnaryLayer]) {
+        self.layers = layers
+    }
+
+    override public var children: [(name: String, module: Module)] {
+        layers.enumerated().map { (String($0.offset), $0.element as Module) }
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        layers.reduce(input) { $1($0) }
+    }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""PyTorch's side of `impasto-bench`: the same workloads, timed the same way (median of N after one warm-up).
+
+  vgg19  --size 512 --runs 5   VGG-19 `features[:30]` (conv1_1 … relu5_1), random weights, frozen; forward, then
+                               the gradient of sum(relu5_1) with respect to the input only; fp32 and bf16 autocast.
+  conv   --runs 5              one 256→256 3×3 convolution on 1×256×128×128: forward, backward-data, backward-weights.
+
+Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
+"""
+import argparse
+import statistics
+import time
+
+import torch
+import torchvision
+
+
+def median_seconds(fn, runs):
+    fn()  # warm-up: oneDNN primitive creation, allocator growth
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def vgg19(size, runs):
+    torch.manual_seed(0)
+    features = torchvision.models.vgg19(weights=None).features[:30].eval()
+    for p in features.parameters():
+        p.requires_grad_(False)
+    image = torch.rand(1, 3, size, size)
+
+    def step(dtype):
+        def run():
+            x = image.clone().requires_grad_(True)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bf16"):
+                out = features(x)
+            out.float().sum().backward()
+            return x.grad
+        return run
+
+    for precision in ("fp32", "bf16"):
+        label = "fp32" if precision == "fp32" else "bf16"
+        seconds = median_seconds(step(precision), runs)
+        print(f"pytorch vgg19 {size}px fwd+input-grad {label}: median {seconds:.3f} s", flush=True)
+
+
+def conv(runs):
+    torch.manual_seed(0)
+    x = torch.rand(1, 256, 128, 128)
+    layer = torch.nn.Conv2d(256, 256, 3, padding=1)
+    grad = torch.rand(1, 256, 128, 128)
+    with torch.no_grad():
+        forward = median_seconds(lambda: layer(x), runs)
+    print(f"pytorch conv 256x128x128 fwd fp32: median {forward * 1e3:.1f} ms", flush=True)
+
+    x_grad = x.clone().requires_grad_(True)
+    layer.weight.requires_grad_(False)
+    layer.bias.requires_grad_(False)
+    out = layer(x_grad)
+
+    def backward_data():
+        torch.autograd.grad(out, x_grad, grad, retain_graph=True)
+    print(f"pytorch conv 256x128x128 bwd-data fp32: median {median_seconds(backward_data, runs) * 1e3:.1f} ms", flush=True)
+
+    layer.weight.requires_grad_(True)
+    out = layer(x)
+
+    def backward_weights():
+        torch.autograd.grad(out, layer.weight, grad, retain_graph=True)
+    print(f"pytorch conv 256x128x128 bwd-weights fp32: median {median_seconds(backward_weights, runs) * 1e3:.1f} ms", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=["vgg19", "conv"])
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}", flush=True)
+    if args.workload == "vgg19":
+        vgg19(args.size, args.runs)
+    else:
+        conv(args.runs)
+
+
+if __name__ == "__main__":
+    main()
