@@ -1,0 +1,73 @@
+import Testing
+@testable import ImpastoNN
+
+/// A two-block network shaped like torchvision's naming (`features.0.weight`, `head.bias`).
+final class TinyNet: Module {
+    let features = Sequential([
+        Conv2d(inputChannels: 3, outputChannels: 4, kernelSize: 3, padding: 1), ReLU(), BatchNorm2d(features: 4),
+    ])
+    let head = Linear(inputFeatures: 4, outputFeatures: 2)
+
+    override var children: [(name: String, module: Module)] { [("features", features), ("head", head)] }
+}
+
+@Test func stateDictUsesPyTorchNames() {
+    let names = TinyNet().stateDict().map(\.name)
+    #expect(names == ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias",
+                      "features.2.running_mean", "features.2.running_var", "head.weight", "head.bias"])
+    #expect(TinyNet().parameters().count == 6)
+}
+
+@Test func loadCopiesEveryTensorInPlace() throws {
+    let source = TinyNet(), destination = TinyNet()
+    let weights = Dictionary(uniqueKeysWithValues: source.stateDict().map { ($0.name, $0.tensor.copy() * 2) })
+    let before = destination.head.weight
+    try destination.load(weights, source: "test")
+    #expect(destination.head.weight === before)
+    #expect(destination.head.weight.scalars == (source.head.weight * 2).scalars)
+}
+
+@Test func loadFailsLoudlyAndChangesNothing() throws {
+    let net = TinyNet()
+    let original = net.head.weight.scalars
+    var weights = Dictionary(uniqueKeysWithValues: TinyNet().stateDict().map { ($0.name, $0.tensor) })
+    weights["head.weight"] = Tensor(zeros: [3, 4])
+    #expect(throws: ImpastoError.shapeMismatch(key: "head.weight", expected: [2, 4], actual: [3, 4])) {
+        try net.load(weights, source: "test")
+    }
+    #expect(net.head.weight.scalars == original)
+
+    weights["head.weight"] = nil
+    #expect(throws: ImpastoError.missingKey(key: "head.weight", source: "x.pth")) {
+        try net.load(weights, source: "x.pth")
+    }
+
+    weights["head.weight"] = Tensor(zeros: [2, 4])
+    weights["classifier.weight"] = Tensor(zeros: [1])
+    #expect(throws: ImpastoError.unexpectedKeys(keys: ["classifier.weight"], source: "x.pth")) {
+        try net.load(weights, source: "x.pth")
+    }
+    try net.load(weights, ignoring: { $0.hasPrefix("classifier.") }, source: "x.pth")
+}
+
+@Test func keyMapsRenameTensors() throws {
+    let net = TinyNet()
+    let weights = Dictionary(uniqueKeysWithValues: TinyNet().stateDict().map { ("model." + $0.name, $0.tensor) })
+    try net.load(weights, keyMap: { "model." + $0 }, source: "prefixed")
+}
+
+@Test func freezingRemovesWeightGradients() {
+    let net = TinyNet()
+    net.requireGradients(false)
+    #expect(net.parameters().allSatisfy { !$0.tensor.requiresGrad })
+    net.requireGradients(true)
+    #expect(net.parameters().allSatisfy { $0.tensor.requiresGrad })
+}
+
+@Test func trainingModePropagates() {
+    let net = TinyNet()
+    net.train()
+    #expect(net.features.layers[2].isTraining)
+    net.train(false)
+    #expect(!net.features.layers[2].isTraining)
+}
