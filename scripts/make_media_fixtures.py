@@ -32,13 +32,21 @@ def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def write_png16(path: Path, pixels: np.ndarray) -> None:
-    """Pillow cannot write 16-bit RGB PNGs, so this writes one by hand (filter type 0 on every row)."""
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def write_png(path: Path, pixels: np.ndarray, interlaced: bool = False) -> None:
+    """Writes 8- or 16-bit pixels (height × width × channels) by hand, filter type 0 on every row: Pillow
+    writes neither 16-bit RGB nor interlaced PNGs."""
     height, width, channels = pixels.shape
     color_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
-    rows = pixels.astype(">u2").reshape(height, width * channels)
-    raw = b"".join(b"\0" + row.tobytes() for row in rows)
-    ihdr = struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, 0)
+    samples = pixels.astype(">u2" if pixels.dtype == np.uint16 else np.uint8)
+    passes = ADAM7 if interlaced else [(0, 0, 1, 1)]
+    raw = b"".join(b"\0" + row.tobytes()
+                   for x0, y0, dx, dy in passes
+                   for row in samples[y0::dy, x0::dx]
+                   if row.size)
+    ihdr = struct.pack(">IIBBBBB", width, height, samples.itemsize * 8, color_type, 0, 0, int(interlaced))
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(raw, 9))
                      + png_chunk(b"IEND", b""))
 
@@ -101,9 +109,9 @@ def main() -> None:
 
     generator = np.random.default_rng(0)
     rgb16 = rgb.astype(np.uint16) * 257 + generator.integers(0, 257, rgb.shape, dtype=np.uint16)
-    write_png16(OUT / "rgb16.png", rgb16)
+    write_png(OUT / "rgb16.png", rgb16)
     gray16 = rgb16[:, :, 1:2]
-    write_png16(OUT / "gray16.png", gray16)
+    write_png(OUT / "gray16.png", gray16)
     with Image.open(OUT / "gray16.png") as check:  # Pillow reads 16-bit gray exactly ("I;16")
         assert (np.asarray(check).astype(np.uint16) == gray16[:, :, 0]).all()
     for name, array in [("rgb16.png", rgb16), ("gray16.png", gray16)]:
@@ -111,6 +119,11 @@ def main() -> None:
                         "bitsPerSample": 16, "pixels": b64(array.astype(">u2")),
                         "note": "16-bit, written by this script; the expected samples are the ones written "
                                 "(Pillow itself reduces 16-bit RGB to 8 bits)"})
+
+    write_png(OUT / "interlaced.png", rgba_array := np.asarray(rgba), interlaced=True)
+    with Image.open(OUT / "interlaced.png") as check:
+        assert check.info.get("interlace") and (np.asarray(check) == rgba_array).all()
+    expect("interlaced.png", Image.fromarray(rgba_array, "RGBA"), "Adam7-interlaced RGBA, written by this script")
 
     # JPEG: baseline 4:2:0, 4:4:4, progressive, gray, CMYK, and every EXIF orientation.
     expect("rgb.jpg", pillow_decoded(save("rgb.jpg", face, quality=90)), "baseline, 4:2:0 chroma")

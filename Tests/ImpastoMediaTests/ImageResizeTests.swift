@@ -4,7 +4,8 @@ import Testing
 
 private let filters: [String: ResizeFilter] = ["bilinear": .bilinear, "bicubic": .bicubic, "lanczos": .lanczos]
 
-/// Pillow rounds to 8 bits after each pass and at the end; we stay in float, so about one level apart.
+/// Pillow rounds to 8 bits after each pass and at the end; we stay in float. Measured: at most 1.1 levels
+/// apart (Lanczos upscaling), 0.85 to 1.0 for the others.
 @Test(arguments: MediaFixture.shared.resized.indices)
 func resizeMatchesPillow(index: Int) throws {
     let reference = MediaFixture.shared.resized[index]
@@ -12,7 +13,7 @@ func resizeMatchesPillow(index: Int) throws {
     let result = source.resized(width: reference.width, height: reference.height, filter: filters[reference.filter]!)
     let expected = expectedImage(reference.pixels, width: reference.width, height: reference.height, channels: 3)
     let difference = maxLevelDifference(result, expected)
-    #expect(difference <= 2, "\(reference.filter) to \(reference.width)×\(reference.height): \(difference) levels")
+    #expect(difference <= 1.5, "\(reference.filter) to \(reference.width)×\(reference.height): \(difference) levels")
 }
 
 @Test func longestSideKeepsTheAspectRatioTruncating() {
