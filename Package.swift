@@ -26,7 +26,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
-        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         .target(name: "ImpastoTensor", dependencies: ["CDNNL"], swiftSettings: engineSettings),
         .target(name: "ImpastoNN", dependencies: ["ImpastoTensor"], swiftSettings: engineSettings),
         .target(name: "ImpastoOptimizers", dependencies: ["ImpastoTensor", "ImpastoNN"], swiftSettings: engineSettings),

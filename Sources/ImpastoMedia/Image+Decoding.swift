@@ -1,0 +1,165 @@
+/// Reading PNG and JPEG files.
+///
+/// Codecs: libjpeg-turbo and libpng (Debian `libjpeg62-turbo-dev`, `libpng-dev`), called through the
+/// small setjmp-guarded C target `CImageCodecs`. They are small, on every system, and fast (libjpeg-turbo's
+/// SIMD), and they are what Pillow itself is built on, so the pixels decoded here are the pixels the
+/// PyTorch reference implementations see: identical for PNG, and identical for JPEG as long as both sides
+/// use libjpeg-turbo's default accurate integer IDCT and fancy upsampling (tested against Pillow 13's
+/// bundled libjpeg-turbo 3.x). libvips or ImageMagick would bring glib and dozens of libraries for
+/// features we do not use.
+///
+/// Behaviour, following Pillow + `ImageOps.exif_transpose`:
+/// - The format comes from the first bytes, never from the file name.
+/// - JPEG: grayscale, YCbCr/RGB and CMYK (Adobe-inverted or not; converted to RGB as
+///   `(1 - c)(1 - k)` like Pillow's `convert("RGB")`); the EXIF orientation is applied.
+/// - PNG: gray, gray + alpha, RGB, RGBA, palettes (tRNS becomes an alpha channel), 1- to 16-bit.
+///   Colour-management chunks (gAMA, iCCP) are ignored, as Pillow ignores them.
+/// - Sizes beyond `Image.maximumSide` per side or `Image.maximumPixelCount` are refused from the header,
+///   before anything is allocated.
+import CImageCodecs
+import Foundation
+import ImpastoTensor
+
+extension Image {
+    /// The largest width or height accepted from a file.
+    public static let maximumSide = 30_000
+    /// The largest pixel count accepted from a file (500 megapixels: 6 GB as float RGB).
+    public static let maximumPixelCount = 500_000_000
+
+    /// Decodes the PNG or JPEG file at `url`.
+    ///
+    /// - Throws: `ImpastoError.unreadableFile` when the file cannot be read, `ImpastoError.invalidFormat`
+    ///   when it is empty, truncated, corrupt, too large, or neither PNG nor JPEG.
+    public init(contentsOf url: URL) throws {
+        let path = url.path
+        try self.init(decoding: try readFile(at: path), path: path)
+    }
+
+    /// Decodes PNG or JPEG bytes; `path` names them in errors.
+    init(decoding bytes: [UInt8], path: String) throws {
+        let invalid = { (reason: String) in ImpastoError.invalidFormat(path: path, reason: reason) }
+        guard !bytes.isEmpty else { throw invalid("the file is empty") }
+        guard let format = Codec(signature: bytes) else {
+            throw invalid(Codec.describeUnsupported(bytes))
+        }
+        var message = [CChar](repeating: 0, count: Int(IC_ERROR_SIZE))
+        let (info, raw) = try bytes.withUnsafeBufferPointer { file in
+            var info = ic_info()
+            let status = format == .jpeg
+                ? ic_jpeg_info(file.baseAddress, file.count, &info, &message)
+                : ic_png_info(file.baseAddress, file.count, &info, &message)
+            guard status == 0 else { throw invalid(String(cString: message)) }
+            let (width, height) = (Int(info.width), Int(info.height))
+            guard width <= Image.maximumSide, height <= Image.maximumSide,
+                  width * height <= Image.maximumPixelCount else {
+                throw invalid("its header declares \(width)×\(height) pixels, more than the "
+                    + "\(Image.maximumSide)-pixel side or \(Image.maximumPixelCount / 1_000_000)-megapixel limit")
+            }
+            let size = width * height * Int(info.channels) * Int(info.bytes_per_sample)
+            let raw = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                let status = format == .jpeg
+                    ? ic_jpeg_decode(file.baseAddress, file.count, buffer.baseAddress, size, &message)
+                    : ic_png_decode(file.baseAddress, file.count, buffer.baseAddress, size, &message)
+                guard status == 0 else { throw invalid(String(cString: message)) }
+                count = size
+            }
+            return (info, raw)
+        }
+        var image = Image(interleaved: raw, info: info)
+        if format == .jpeg {
+            // Four JPEG channels are always inks; only PNG has alpha.
+            if image.channels == 4 { image = image.cmykToRGB(inverted: info.inverted_cmyk != 0) }
+            image = image.applyingOrientation(Image.exifOrientation(ofJPEG: bytes))
+        }
+        self = image
+    }
+
+    /// Planar float samples from a decoder's interleaved 8- or 16-bit output.
+    private init(interleaved raw: [UInt8], info: ic_info) {
+        let (width, height, channels) = (Int(info.width), Int(info.height), Int(info.channels))
+        let count = width * height
+        var pixels = [Float](repeating: 0, count: channels * count)
+        pixels.withUnsafeMutableBufferPointer { planar in
+            raw.withUnsafeBufferPointer { raw in
+                if info.bytes_per_sample == 2 {
+                    for channel in 0..<channels {
+                        for i in 0..<count {
+                            let at = 2 * (i * channels + channel)
+                            planar[channel * count + i] = Float(UInt16(raw[at]) << 8 | UInt16(raw[at + 1])) / 65535
+                        }
+                    }
+                } else {
+                    let levels = (0..<256).map { Float($0) / 255 }
+                    for channel in 0..<channels {
+                        for i in 0..<count { planar[channel * count + i] = levels[Int(raw[i * channels + channel])] }
+                    }
+                }
+            }
+        }
+        self.init(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// CMYK samples (ink amounts, or `1 - ink` when `inverted`) as RGB: each colour is what its ink and
+    /// the black ink let through, `(1 - ink)(1 - k)`, the formula of Pillow's CMYK to RGB conversion.
+    private func cmykToRGB(inverted: Bool) -> Image {
+        let count = width * height
+        var rgb = [Float](repeating: 0, count: 3 * count)
+        let black = plane(3)
+        for channel in 0..<3 {
+            let ink = plane(channel)
+            for i in 0..<count {
+                let (c, k) = (ink[ink.startIndex + i], black[black.startIndex + i])
+                rgb[channel * count + i] = inverted ? c * k : (1 - c) * (1 - k)
+            }
+        }
+        return Image(width: width, height: height, channels: 3, pixels: rgb)
+    }
+}
+
+/// The two formats read here, told apart by their first bytes.
+enum Codec {
+    case png, jpeg
+
+    init?(signature bytes: [UInt8]) {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            self = .png
+        } else if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
+            self = .jpeg
+        } else {
+            return nil
+        }
+    }
+
+    /// Why `bytes` cannot be read, naming the format when it is a common one.
+    static func describeUnsupported(_ bytes: [UInt8]) -> String {
+        let ascii = { (offset: Int, text: String) in bytes.dropFirst(offset).starts(with: Array(text.utf8)) }
+        let known: String? = if ascii(0, "GIF8") { "GIF" }
+            else if ascii(0, "RIFF") && ascii(8, "WEBP") { "WebP" }
+            else if ascii(0, "II*\0") || ascii(0, "MM\0*") { "TIFF" }
+            else if ascii(4, "ftyp") { "HEIF/AVIF" }
+            else if ascii(0, "BM") && bytes.count > 26 { "BMP" }
+            else { nil }
+        if let known { return "it is a \(known) image; only PNG and JPEG are supported" }
+        return "it is neither a PNG nor a JPEG image"
+    }
+}
+
+/// The whole file at `path`, read with POSIX calls so that errors carry the system's reason.
+func readFile(at path: String) throws -> [UInt8] {
+    let failure = { ImpastoError.unreadableFile(path: path, reason: String(cString: strerror(errno))) }
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw failure() }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { throw failure() }
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(Int(status.st_size))
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count >= 0 else { throw failure() }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+}
