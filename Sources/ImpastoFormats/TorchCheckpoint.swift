@@ -34,15 +34,7 @@ public enum TorchCheckpoint {
             throw FormatError.malformed("it stores big-endian tensors")
         }
         var reader = ByteReader(pickle, part: "its pickled state dict")
-        let root = try Unpickler.load(&reader) { id in
-            // ('storage', storage type, key, location, element count)
-            guard case let .tuple(fields) = id, fields.count == 5, case .string("storage") = fields[0],
-                  case let .global(.storageType(type)) = fields[1], case let .string(key) = fields[2],
-                  case let .int(count) = fields[4], count >= 0 else {
-                throw FormatError.malformed("its pickle refers to a storage in a form torch.save does not write")
-            }
-            return .storage(StorageReference(key: key, type: type, offset: 0, count: count))
-        }
+        let root = try Unpickler.load(&reader) { id in .storage(try storageID(id, fieldCount: 5).storage) }
         return try tensors(in: root) { storage in
             guard let data = try archive.contents(of: prefix + "data/" + storage.key) else {
                 throw FormatError.malformed("its storage \(storage.key) is missing from the archive")
@@ -70,20 +62,14 @@ public enum TorchCheckpoint {
         reader.part = "its pickled state dict"
         var roots: [String: (type: ElementType, count: Int)] = [:]
         let root = try Unpickler.load(&reader) { id in
-            // ('storage', storage type, root key, location, element count, view metadata or None)
-            guard case let .tuple(fields) = id, fields.count == 6, case .string("storage") = fields[0],
-                  case let .global(.storageType(type)) = fields[1], case let .string(key) = fields[2],
-                  case let .int(count) = fields[4], count >= 0 else {
-                throw FormatError.malformed("its pickle refers to a storage in a form torch.save does not write")
-            }
+            let (storage, view) = try storageID(id, fieldCount: 6)
+            let (key, type, count) = (storage.key, storage.type, storage.count)
             if let known = roots[key], known != (type, count) {
                 throw FormatError.malformed("its storage \(key) is declared twice, differently")
             }
             roots[key] = (type, count)
             // Pre-1.0 files may name a view (view key, element offset, element count) into a root storage.
-            guard case let .tuple(view) = fields[5] else {
-                return .storage(StorageReference(key: key, type: type, offset: 0, count: count))
-            }
+            guard case let .tuple(view) = view else { return .storage(storage) }
             guard view.count == 3, case let .int(offset) = view[1], case let .int(viewCount) = view[2],
                   offset >= 0, viewCount >= 0, offset <= count, viewCount <= count - offset else {
                 throw FormatError.malformed("its pickle refers to a storage view outside its storage")
@@ -112,6 +98,17 @@ public enum TorchCheckpoint {
             let size = storage.type.byteSize
             return UnsafeRawBufferPointer(rebasing: data[storage.offset * size..<(storage.offset + storage.count) * size])
         }
+    }
+
+    /// Reads a storage's persistent id: ('storage', storage type, key, location, element count), followed
+    /// in legacy files by view metadata or None.
+    private static func storageID(_ id: PickleValue, fieldCount: Int) throws -> (storage: StorageReference, view: PickleValue?) {
+        guard case let .tuple(fields) = id, fields.count == fieldCount, case .string("storage") = fields[0],
+              case let .global(.storageType(type)) = fields[1], case let .string(key) = fields[2],
+              case let .int(count) = fields[4], count >= 0, count <= Int.max / 8 else {
+            throw FormatError.malformed("its pickle refers to a storage in a form torch.save does not write")
+        }
+        return (StorageReference(key: key, type: type, offset: 0, count: count), fields.count > 5 ? fields[5] : nil)
     }
 
     /// Walks the unpickled object and copies every tensor out of its storage, whose bytes `storageData`
@@ -167,20 +164,19 @@ struct TensorReference {
               strides.allSatisfy({ $0 >= 0 }), let count = checkedProduct(shape) else {
             throw FormatError.malformed("tensor '\(name)' has an impossible shape \(shape) or strides \(strides)")
         }
-        if count > 0 {
-            var last = offset
-            for (size, stride) in zip(shape, strides) {
-                let (step, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
-                guard !overflow, last <= Int.max - step else { last = Int.max; break }
-                last += step
-            }
-            guard last < storage.count else {
-                throw FormatError.malformed("tensor '\(name)' of shape \(shape) reaches past the end of its storage")
-            }
+        guard count > 0 else { return Tensor(zeros: shape) }
+        var last = offset
+        for (size, stride) in zip(shape, strides) {
+            let (step, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
+            guard !overflow, last <= Int.max - step else { last = Int.max; break }
+            last += step
+        }
+        guard last < storage.count, let source = data.baseAddress else {
+            throw FormatError.malformed("tensor '\(name)' of shape \(shape) reaches past the end of its storage")
         }
         return Tensor(shape: shape) { destination in
-            guard let source = data.baseAddress, let target = destination.baseAddress else { return }
-            copyStrided(from: source + offset * type.byteSize, type: type, shape: shape, strides: strides, to: target)
+            copyStrided(from: source + offset * type.byteSize, type: type, shape: shape, strides: strides,
+                        to: destination.baseAddress!)
         }
     }
 }
