@@ -1,0 +1,59 @@
+import Foundation
+import ImpastoTensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written under a temporary name in its destination's directory and renamed over the
+/// destination by `commit()`: readers never see half a file, and a failed write (full disk, no
+/// permission) leaves whatever was there before. Every failure is `ImpastoError.writeFailed`.
+final class AtomicFile {
+    private let path: String
+    private let temporaryPath: String
+    private var descriptor: Int32
+
+    init(_ url: URL) throws {
+        path = url.path
+        temporaryPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw ImpastoError.writeFailed(path: path, reason: systemErrorMessage()) }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var written = 0
+        while written < bytes.count {
+            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { throw failure() }
+            written += result
+        }
+    }
+
+    /// Makes the file durable and puts it in place.
+    func commit() throws {
+        guard fsync(descriptor) == 0 else { throw failure() }
+        let closed = close(descriptor)
+        descriptor = -1
+        guard closed == 0 else { throw failure() }
+        guard rename(temporaryPath, path) == 0 else { throw failure() }
+    }
+
+    /// The current `errno` as a write error; the temporary file goes.
+    private func failure() -> ImpastoError {
+        let error = ImpastoError.writeFailed(path: path, reason: systemErrorMessage())
+        unlink(temporaryPath)
+        return error
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporaryPath)
+        }
+    }
+}

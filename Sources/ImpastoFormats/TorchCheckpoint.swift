@@ -1,0 +1,243 @@
+import Foundation
+import ImpastoTensor
+
+/// Reads PyTorch checkpoints (`torch.save` files) without Python and without running any of their code.
+public enum TorchCheckpoint {
+    /// The tensors in the checkpoint at `url`, converted to float32 and keyed by their state-dict names.
+    ///
+    /// Reads the ZIP format of torch ≥ 1.6 and the legacy format before it. Dictionaries nested in the
+    /// top-level one (`{"state_dict": {...}}`) flatten to "."-joined keys; entries that are not tensors
+    /// (an epoch number, a name) are skipped. Views are copied out contiguously; integer tensors such as
+    /// `num_batches_tracked` become float32 like the rest.
+    ///
+    /// The pickle inside is read by a restricted unpickler that only builds values and knows only the
+    /// globals a state dict needs; any other global throws `ImpastoError.forbiddenPickleGlobal`.
+    public static func load(contentsOf url: URL) throws -> [String: Tensor] {
+        try decodingFile(at: url) { bytes in
+            if ZipArchive.looksLikeZip(bytes) { return try loadZip(bytes) }
+            // Legacy checkpoints are a sequence of protocol-2 pickles, each opening with PROTO.
+            if bytes.first == 0x80 { return try loadLegacy(bytes) }
+            throw FormatError.malformed("it is neither a ZIP-format nor a legacy PyTorch checkpoint")
+        }
+    }
+
+    /// torch ≥ 1.6: `<name>/data.pkl` holds the object, each storage is the entry `<name>/data/<key>`.
+    private static func loadZip(_ bytes: UnsafeRawBufferPointer) throws -> [String: Tensor] {
+        let archive = try ZipArchive(bytes)
+        guard let pickleName = archive.names.first(where: {
+            $0.hasSuffix("/data.pkl") && $0.firstIndex(of: "/") == $0.lastIndex(of: "/")
+        }), let pickle = try archive.contents(of: pickleName) else {
+            throw FormatError.malformed("its ZIP archive has no data.pkl, so it is not a PyTorch checkpoint")
+        }
+        let prefix = pickleName.dropLast("data.pkl".count)
+        if let byteOrder = try archive.contents(of: prefix + "byteorder"), !byteOrder.elementsEqual("little".utf8) {
+            throw FormatError.malformed("it stores big-endian tensors")
+        }
+        var reader = ByteReader(pickle, part: "its pickled state dict")
+        let root = try Unpickler.load(&reader) { id in .storage(try storageID(id, fieldCount: 5).storage) }
+        return try tensors(in: root) { storage in
+            guard let data = try archive.contents(of: prefix + "data/" + storage.key) else {
+                throw FormatError.malformed("its storage \(storage.key) is missing from the archive")
+            }
+            return data
+        }
+    }
+
+    /// The magic number opening a legacy checkpoint, as LONG1 bytes.
+    private static let legacyMagic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+
+    /// torch < 1.6: pickles of the magic number, protocol version, system info, the object (storages as
+    /// persistent ids) and the storage keys, then each storage as an int64 element count and raw data.
+    private static func loadLegacy(_ bytes: UnsafeRawBufferPointer) throws -> [String: Tensor] {
+        var reader = ByteReader(bytes, part: "its pickled header")
+        guard case let .bigInt(magic) = try Unpickler.load(&reader), magic == legacyMagic else {
+            throw FormatError.malformed("it does not start with PyTorch's magic number")
+        }
+        _ = try Unpickler.load(&reader) // protocol version, 1001 since 2017
+        if case let .dict(systemInfo) = try Unpickler.load(&reader),
+           systemInfo.items.contains(where: { $0.key.string == "little_endian" && $0.value.isFalse }) {
+            throw FormatError.malformed("it stores big-endian tensors")
+        }
+
+        reader.part = "its pickled state dict"
+        var roots: [String: (type: ElementType, count: Int)] = [:]
+        let root = try Unpickler.load(&reader) { id in
+            let (storage, view) = try storageID(id, fieldCount: 6)
+            let (key, type, count) = (storage.key, storage.type, storage.count)
+            if let known = roots[key], known != (type, count) {
+                throw FormatError.malformed("its storage \(key) is declared twice, differently")
+            }
+            roots[key] = (type, count)
+            // Pre-1.0 files may name a view (view key, element offset, element count) into a root storage.
+            guard case let .tuple(view) = view else { return .storage(storage) }
+            guard view.count == 3, case let .int(offset) = view[1], case let .int(viewCount) = view[2],
+                  offset >= 0, viewCount >= 0, offset <= count, viewCount <= count - offset else {
+                throw FormatError.malformed("its pickle refers to a storage view outside its storage")
+            }
+            return .storage(StorageReference(key: key, type: type, offset: offset, count: viewCount))
+        }
+
+        guard case let .list(keys) = try Unpickler.load(&reader) else {
+            throw FormatError.malformed("its list of storage keys is missing")
+        }
+        reader.part = "its tensor data"
+        var storages: [String: UnsafeRawBufferPointer] = [:]
+        for case let .string(key) in keys.items {
+            guard let (type, count) = roots[key] else {
+                throw FormatError.malformed("it stores data for storage \(key), which no tensor uses")
+            }
+            guard try reader.integer(Int64.self) == count else {
+                throw FormatError.malformed("the data of storage \(key) does not have the size its pickle declares")
+            }
+            storages[key] = try reader.take(count * type.byteSize)
+        }
+        return try tensors(in: root) { storage in
+            guard let data = storages[storage.key] else {
+                throw FormatError.malformed("the data of storage \(storage.key) is missing")
+            }
+            let size = storage.type.byteSize
+            return UnsafeRawBufferPointer(rebasing: data[storage.offset * size..<(storage.offset + storage.count) * size])
+        }
+    }
+
+    /// Reads a storage's persistent id: ('storage', storage type, key, location, element count), followed
+    /// in legacy files by view metadata or None.
+    private static func storageID(_ id: PickleValue, fieldCount: Int) throws -> (storage: StorageReference, view: PickleValue?) {
+        guard case let .tuple(fields) = id, fields.count == fieldCount, case .string("storage") = fields[0],
+              case let .global(.storageType(type)) = fields[1], case let .string(key) = fields[2],
+              case let .int(count) = fields[4], count >= 0, count <= Int.max / 8 else {
+            throw FormatError.malformed("its pickle refers to a storage in a form torch.save does not write")
+        }
+        return (StorageReference(key: key, type: type, offset: 0, count: count), fields.count > 5 ? fields[5] : nil)
+    }
+
+    /// Walks the unpickled object and copies every tensor out of its storage, whose bytes `storageData`
+    /// finds.
+    private static func tensors(
+        in root: PickleValue, storageData: (StorageReference) throws -> UnsafeRawBufferPointer
+    ) throws -> [String: Tensor] {
+        guard case let .dict(top) = root else {
+            throw FormatError.malformed("it holds no dictionary of tensors")
+        }
+        var result: [String: Tensor] = [:]
+        // Depth-limited: memo references can make a pickled dict contain itself.
+        func collect(_ dict: PickleDict, prefix: String, depth: Int) throws {
+            guard depth < 64 else { throw FormatError.malformed("its dictionaries nest more than 64 deep") }
+            for (key, value) in dict.items {
+                guard let name = key.string ?? key.integerString.map({ $0 }) else { continue }
+                switch value {
+                case let .tensor(tensor): result[prefix + name] = try tensor.materialize(
+                    name: prefix + name, from: try storageData(tensor.storage))
+                case let .dict(nested): try collect(nested, prefix: prefix + name + ".", depth: depth + 1)
+                default: continue
+                }
+            }
+        }
+        try collect(top, prefix: "", depth: 0)
+        return result
+    }
+}
+
+/// A run of elements a pickle refers to through a persistent id: the storage `key` (a ZIP entry
+/// name or a legacy storage key), starting `offset` elements into it.
+struct StorageReference {
+    let key: String
+    let type: ElementType
+    let offset: Int
+    let count: Int
+}
+
+/// A tensor as `_rebuild_tensor_v2` describes it: a strided window into a storage.
+struct TensorReference {
+    let storage: StorageReference
+    let offset: Int
+    let shape: [Int]
+    let strides: [Int]
+
+    /// A contiguous float32 copy, after checking that every element lies inside `data`.
+    func materialize(name: String, from data: UnsafeRawBufferPointer) throws -> Tensor {
+        let type = storage.type
+        guard data.count == storage.count * type.byteSize else {
+            throw FormatError.malformed("the storage of tensor '\(name)' has \(data.count) bytes, not the \(storage.count * type.byteSize) its pickle declares")
+        }
+        guard shape.count == strides.count, offset >= 0, shape.allSatisfy({ $0 >= 0 }),
+              strides.allSatisfy({ $0 >= 0 }), let count = checkedProduct(shape) else {
+            throw FormatError.malformed("tensor '\(name)' has an impossible shape \(shape) or strides \(strides)")
+        }
+        guard count > 0 else { return Tensor(zeros: shape) }
+        var last = offset
+        for (size, stride) in zip(shape, strides) {
+            let (step, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
+            guard !overflow, last <= Int.max - step else { last = Int.max; break }
+            last += step
+        }
+        guard last < storage.count, let source = data.baseAddress else {
+            throw FormatError.malformed("tensor '\(name)' of shape \(shape) reaches past the end of its storage")
+        }
+        return Tensor(shape: shape) { destination in
+            copyStrided(from: source + offset * type.byteSize, type: type, shape: shape, strides: strides,
+                        to: destination.baseAddress!)
+        }
+    }
+}
+
+/// The product of `values`, or nil on overflow.
+func checkedProduct(_ values: [Int]) -> Int? {
+    var product = 1
+    for value in values {
+        let (result, overflow) = product.multipliedReportingOverflow(by: value)
+        if overflow { return nil }
+        product = result
+    }
+    return product
+}
+
+/// Copies a strided tensor into row-major order, one innermost row at a time (all at once when the
+/// strides are already row-major, as they are for nearly every saved weight).
+private func copyStrided(from source: UnsafeRawPointer, type: ElementType, shape: [Int], strides: [Int],
+                         to destination: UnsafeMutablePointer<Float>) {
+    var contiguousStride = 1
+    var isContiguous = true
+    for (size, stride) in zip(shape, strides).reversed() where size != 1 {
+        if stride != contiguousStride { isContiguous = false }
+        contiguousStride *= size
+    }
+    let count = shape.reduce(1, *)
+    guard !isContiguous, let rowLength = shape.last else {
+        type.convert(source, count: count, stride: 1, into: destination)
+        return
+    }
+    let rowStride = strides[strides.count - 1]
+    let outerShape = shape.dropLast()
+    var index = [Int](repeating: 0, count: outerShape.count)
+    var sourceOffset = 0
+    for row in 0..<count / rowLength {
+        type.convert(source + sourceOffset * type.byteSize, count: rowLength, stride: rowStride,
+                     into: destination + row * rowLength)
+        // Odometer over the outer dimensions.
+        var axis = outerShape.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            sourceOffset += strides[axis]
+            if index[axis] < outerShape[axis] { break }
+            sourceOffset -= strides[axis] * index[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+}
+
+private extension PickleValue {
+    var string: String? {
+        if case let .string(value) = self { value } else { nil }
+    }
+
+    /// Integer keys (optimizer state uses them) as text.
+    var integerString: String? {
+        if case let .int(value) = self { String(value) } else { nil }
+    }
+
+    var isFalse: Bool {
+        if case .bool(false) = self { true } else { false }
+    }
+}
