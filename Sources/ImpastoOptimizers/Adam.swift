@@ -63,17 +63,25 @@ public final class Adam: Optimizer {
             let stepSize = learningRate / (1 - pow(betas.0, state.step))
             let rate = Float(-stepSize), correction2 = Float(pow(1 - pow(betas.1, state.step), 0.5))
             let m = state.firstMoment.base, v = state.secondMoment.base, vMax = state.maximumSecondMoment?.base
+            // Updates the moments of element `i` and returns its second moment.
+            @inline(__always) func updateMoments(_ i: Int) -> Float {
+                let d = decayed(g[i], p[i], decay)
+                m[i] = lerp(m[i], d, weight1)
+                v[i] = v[i] * beta2 + weight2 * d * d
+                return v[i]
+            }
+            @inline(__always) func update(_ i: Int, secondMoment: Float) {
+                p[i] += rate * m[i] / (squareRoot(secondMoment) / correction2 + eps)
+            }
             Loop.forEachChunk(p.count) { range in
-                for i in range {
-                    let d = decayed(g[i], p[i], decay)
-                    m[i] = lerp(m[i], d, weight1)
-                    v[i] = v[i] * beta2 + weight2 * d * d
-                    var second = v[i]
-                    if let vMax {
-                        vMax[i] = max(vMax[i], second)
-                        second = vMax[i]
+                // One loop per variant: a store under a condition keeps LLVM from vectorizing a loop.
+                if let vMax {
+                    for i in range {
+                        vMax[i] = max(vMax[i], updateMoments(i))
+                        update(i, secondMoment: vMax[i])
                     }
-                    p[i] += rate * m[i] / (second.squareRoot() / correction2 + eps)
+                } else {
+                    for i in range { update(i, secondMoment: updateMoments(i)) }
                 }
             }
         }

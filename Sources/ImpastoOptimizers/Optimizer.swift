@@ -62,3 +62,10 @@ func lerp(_ start: Float, _ end: Float, _ weight: Float) -> Float {
 func decayed(_ gradient: Float, _ parameter: Float, _ decay: Float) -> Float {
     decay == 0 ? gradient : gradient + decay * parameter
 }
+
+/// `√x`, vectorizable: on Linux `Float.squareRoot()` keeps a call to `sqrtf` for negative arguments
+/// (which sets errno), and that call stops LLVM from vectorizing the loop. Negative `x` gives NaN either way.
+@inline(__always)
+func squareRoot(_ x: Float) -> Float {
+    (x < 0 ? .nan : x).squareRoot()
+}

@@ -61,23 +61,41 @@ public final class RMSProp: Optimizer {
             let state = states[index] ?? State(count: p.count, centered: centered, momentum: momentum > 0)
             states[index] = state
             let v = state.squareAverage.base, mean = state.gradientAverage?.base, b = state.momentumBuffer?.base
+            // Updates the squared-gradient average of element `i` and returns its gradient.
+            @inline(__always) func updateAverage(_ i: Int) -> Float {
+                let d = decayed(g[i], p[i], decay)
+                v[i] = v[i] * alpha + weight * d * d
+                return d
+            }
+            // The centred denominator: the gradient average of element `i` taken in, `√(v - ḡ²) + ε`.
+            @inline(__always) func centredSigma(_ i: Int, _ d: Float, _ mean: UnsafeMutablePointer<Float>) -> Float {
+                mean[i] = lerp(mean[i], d, weight)
+                return squareRoot(v[i] + -1 * mean[i] * mean[i]) + eps
+            }
             Loop.forEachChunk(p.count) { range in
-                for i in range {
-                    let d = decayed(g[i], p[i], decay)
-                    v[i] = v[i] * alpha + weight * d * d
-                    var sigma: Float
-                    if let mean {
-                        mean[i] = lerp(mean[i], d, weight)
-                        sigma = (v[i] + -1 * mean[i] * mean[i]).squareRoot()
-                    } else {
-                        sigma = v[i].squareRoot()
+                // One loop per variant: a store under a condition keeps LLVM from vectorizing a loop.
+                switch (mean, b) {
+                case (nil, nil):
+                    for i in range {
+                        let d = updateAverage(i)
+                        p[i] += rate * d / (squareRoot(v[i]) + eps)
                     }
-                    sigma += eps
-                    if let b {
-                        b[i] = b[i] * mu + d / sigma
+                case let (mean?, nil):
+                    for i in range {
+                        let d = updateAverage(i)
+                        p[i] += rate * d / centredSigma(i, d, mean)
+                    }
+                case let (nil, b?):
+                    for i in range {
+                        let d = updateAverage(i)
+                        b[i] = b[i] * mu + d / (squareRoot(v[i]) + eps)
                         p[i] += rate * b[i]
-                    } else {
-                        p[i] += rate * d / sigma
+                    }
+                case let (mean?, b?):
+                    for i in range {
+                        let d = updateAverage(i)
+                        b[i] = b[i] * mu + d / centredSigma(i, d, mean)
+                        p[i] += rate * b[i]
                     }
                 }
             }
