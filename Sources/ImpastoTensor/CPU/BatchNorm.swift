@@ -45,7 +45,8 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
     var arguments = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output), (DNNL_ARG_MEAN, mean),
                      (DNNL_ARG_VARIANCE, variance)]
     if let scale { arguments.append((DNNL_ARG_SCALE, scale)) }
-    if let bias { arguments.append((DNNL_ARG_SHIFT, DNNL.reorder(bias, to: vector))) }
+    let shift = bias.map { DNNL.reorder($0, to: vector) }
+    if let shift { arguments.append((DNNL_ARG_SHIFT, shift)) }
     DNNL.execute(primitive, arguments)
 
     if training, let runningMean, let runningVariance {
@@ -62,26 +63,27 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
     guard recording else { return output }
 
     let needsInput = input.requiresGrad
-    let needsParameters = weight?.requiresGrad == true || bias?.requiresGrad == true
+    // oneDNN computes the scale and shift gradients whenever it uses them (no backward_data variant).
+    let hasParameters = weight != nil || bias != nil
     let source = input.detached()
     return Tensor.record(output, inputs: [input] + [weight, bias].compactMap { $0 }) { grad in
         let hint = forward(training: true)
         let backward = PrimitiveCache.shared.primitive(
-            for: PrimitiveKey("batch-norm.backward", integers: parameters + [needsParameters ? 1 : 0],
-                              descriptors: [data])) {
+            for: PrimitiveKey("batch-norm.backward", integers: parameters, descriptors: [data])) {
             var data = data, diffData = data
             return DNNL.plan("batch norm backward", dnnl_batch_normalization_desc_t(), hint: hint) { op in
-                dnnl_batch_normalization_backward_desc_init(op, needsParameters ? dnnl_backward : dnnl_backward_data,
+                dnnl_batch_normalization_backward_desc_init(op, hasParameters ? dnnl_backward : dnnl_backward_data,
                                                             &diffData, &data, epsilon, flags)
             }
         }
-        // oneDNN always computes the input gradient; the parameters' only when asked.
         let diffSrc = DNNL.allocate(source.shape, data)
-        let diffScale = needsParameters && weight != nil ? DNNL.allocate([channels], vector) : nil
-        let diffShift = needsParameters && bias != nil ? DNNL.allocate([channels], vector) : nil
+        let diffScale = weight != nil ? DNNL.allocate([channels], vector) : nil
+        let diffShift = bias != nil ? DNNL.allocate([channels], vector) : nil
         var arguments = [(DNNL_ARG_SRC, source), (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance),
                          (DNNL_ARG_DIFF_DST, DNNL.reorder(grad, to: data)), (DNNL_ARG_DIFF_SRC, diffSrc)]
         if let scale { arguments.append((DNNL_ARG_SCALE, scale)) }
+        // Not used by the gradients, but oneDNN 2.6 refuses to run without it.
+        if let shift { arguments.append((DNNL_ARG_SHIFT, shift)) }
         if let diffScale { arguments.append((DNNL_ARG_DIFF_SCALE, diffScale)) }
         if let diffShift { arguments.append((DNNL_ARG_DIFF_SHIFT, diffShift)) }
         DNNL.execute(backward, arguments)

@@ -1,4 +1,5 @@
 internal import CDNNL
+import Foundation
 
 // What every oneDNN-backed op does the same way: planning a primitive from an operation descriptor,
 // running it over tensors, and deciding whether a backward pass may follow.
@@ -10,15 +11,32 @@ extension DNNL {
         -> dnnl_primitive_desc_t {
         var operation = empty
         check(initialize(&operation), "describing \(what())")
+        var attributes: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&attributes), "creating primitive attributes")
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "scratchpad mode")
         var descriptor: dnnl_primitive_desc_t?
-        check(dnnl_primitive_desc_create(&descriptor, &operation, nil, engine, hint?.descriptor),
+        check(dnnl_primitive_desc_create(&descriptor, &operation, attributes, engine, hint?.descriptor),
               "planning \(what())")
         return descriptor!
     }
 
-    /// Runs a cached primitive over the tensors' storage, each bound to its `DNNL_ARG_...`.
+    /// Runs a primitive made by `plan` over the tensors' storage, each bound to its `DNNL_ARG_...`.
+    ///
+    /// oneDNN's own scratchpad lives in thread-local storage of the thread that created the primitive,
+    /// and Swift runs code on whichever pool thread is free: executed elsewhere, a primitive would find
+    /// another thread's scratchpad (or none). So primitives share one buffer of ours, grown as needed;
+    /// executions are serialised anyway.
     static func execute(_ primitive: CachedPrimitive, _ arguments: [(Int32, Tensor)]) {
-        let memories = arguments.map { ($0.0, memory(of: $0.1)) }
+        Scratchpad.shared.lock.lock()
+        defer { Scratchpad.shared.lock.unlock() }
+        var memories = arguments.map { ($0.0, memory(of: $0.1)) }
+        let scratchpadDescriptor = primitive.descriptor(dnnl_query_scratchpad_md)
+        let scratchpadBytes = byteSize(scratchpadDescriptor)
+        if scratchpadBytes > 0 {
+            memories.append((DNNL_ARG_SCRATCHPAD,
+                             memory(scratchpadDescriptor, Scratchpad.shared.pointer(byteCount: scratchpadBytes))))
+        }
         defer { for (_, memory) in memories { dnnl_memory_destroy(memory) } }
         withExtendedLifetime(arguments) { execute(primitive.primitive, memories) }
     }
@@ -57,5 +75,18 @@ extension DNNL {
                                 _ body: (UnsafePointer<dnnl_memory_desc_t>?) -> R) -> R {
         guard let descriptor else { return body(nil) }
         return withUnsafePointer(to: descriptor) { body($0) }
+    }
+}
+
+/// The scratch memory every primitive made by `DNNL.plan` borrows while it runs, under `lock`.
+final class Scratchpad: @unchecked Sendable {
+    static let shared = Scratchpad()
+    let lock = NSLock()
+    private var storage = Storage(uninitializedByteCount: 0)
+
+    /// At least `byteCount` bytes; call with `lock` held.
+    func pointer(byteCount: Int) -> UnsafeMutableRawPointer {
+        if storage.byteCount < byteCount { storage = Storage(uninitializedByteCount: byteCount) }
+        return storage.pointer
     }
 }

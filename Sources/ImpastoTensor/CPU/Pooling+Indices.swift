@@ -55,7 +55,8 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
 }
 
 /// The partial inverse of `maxPool2dWithIndices`: each element of `input` goes to the place its index
-/// names in an output plane of `outputSize`; everything else is zero.
+/// names in an output plane of `outputSize`; everything else is zero. Where indices repeat, the last
+/// element wins, and only it receives a gradient.
 public func maxUnpool2d(_ input: Tensor, indices: [Int32], outputSize: (Int, Int)) -> Tensor {
     precondition(input.rank == 4 && indices.count == input.count,
                  "maxUnpool2d: input \(input.shape) with \(indices.count) indices")
@@ -67,8 +68,14 @@ public func maxUnpool2d(_ input: Tensor, indices: [Int32], outputSize: (Int, Int
     return Tensor.record(output, inputs: [source]) { grad in
         let g = grad.plain().floatBuffer
         let plane = shape[2] * shape[3], perPlane = source.count / (shape[0] * shape[1])
+        // Where indices repeat (overlapping pooling windows) only the element written last shows.
+        var writer = [Int](repeating: -1, count: g.count)
+        for i in indices.indices { writer[i / perPlane * plane + Int(indices[i])] = i }
         return [Tensor(shape: source.shape) { out in
-            for i in out.indices { out[i] = g[i / perPlane * plane + Int(indices[i])] }
+            for i in out.indices {
+                let target = i / perPlane * plane + Int(indices[i])
+                out[i] = writer[target] == i ? g[target] : 0
+            }
         }]
     }
 }
