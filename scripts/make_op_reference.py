@@ -39,14 +39,14 @@ case("deconvDilated", input=x, weight=w,
      output=F.conv_transpose2d(x, w, stride=(1, 2), padding=(2, 1), dilation=(2, 1)))
 
 x = randn(2, 3, 7, 9)
-case("maxPoolCeil", input=x, output=F.max_pool2d(x, 3, 2, ceil_mode=True))
-case("maxPoolCeil2", input=x, output=F.max_pool2d(x, 2, 2, ceil_mode=True))
-case("maxPoolPadded", input=x, output=F.max_pool2d(x, 3, 2, padding=1, ceil_mode=True))
-case("avgPoolCeilIncludePad", input=x, output=F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True))
-case("avgPoolCeilExcludePad", input=x,
-     output=F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=False))
-case("avgPoolCeilUnpadded", input=x, output=F.avg_pool2d(x, 2, 2, ceil_mode=True))
-case("avgPoolFloor", input=x, output=F.avg_pool2d(x, (3, 2), (2, 3), padding=(1, 1)))
+case("pooling", input=x,
+     maxCeil=F.max_pool2d(x, 3, 2, ceil_mode=True),
+     maxCeil2=F.max_pool2d(x, 2, 2, ceil_mode=True),
+     maxPadded=F.max_pool2d(x, 3, 2, padding=1, ceil_mode=True),
+     avgCeilIncludePad=F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True),
+     avgCeilExcludePad=F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=False),
+     avgCeilUnpadded=F.avg_pool2d(x, 2, 2, ceil_mode=True),
+     avgFloor=F.avg_pool2d(x, (3, 2), (2, 3), padding=(1, 1)))
 
 x, w, b = randn(3, 5), randn(4, 5), randn(4)
 case("linear", input=x, weight=w, bias=b, output=F.linear(x, w, b))

@@ -35,6 +35,10 @@ import Testing
         batchNorm(t[0], runningMean: nil, runningVariance: nil, weight: nil, bias: nil, training: true)
     }, at: [x])
     #expect(unscaled.worstError < 1e-2, "\(unscaled)")
+    let features = checkGradients(of: { t in
+        batchNorm(t[0], runningMean: nil, runningVariance: nil, weight: t[1], bias: nil, training: true)
+    }, at: [Tensor.randomNormal([5, 3], generator: &g), weight])
+    #expect(features.worstError < 1e-2, "\(features)")
 }
 
 @Test func batchNormRunsInBlockedLayout() {

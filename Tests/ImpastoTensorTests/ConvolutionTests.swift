@@ -72,6 +72,11 @@ internal import CDNNL
     let halfGradient = half.backward(seed: seed)[x]!
     #expect(halfGradient.dtype == .bf16)
     #expect(relativeDifference(halfGradient, fullGradient) < 2e-2)
+    let upsampled = convTranspose2d(x.detached(), weight: w, bias: b, stride: (2, 2), padding: (1, 1),
+                                    outputPadding: (1, 1), precision: .bf16)
+    #expect(upsampled.dtype == .bf16)
+    #expect(relativeDifference(upsampled, convTranspose2d(x.detached(), weight: w, bias: b, stride: (2, 2),
+                                                          padding: (1, 1), outputPadding: (1, 1))) < 1e-2)
 }
 
 @Test func blockedLayoutFlowsThroughConvReluPool() {

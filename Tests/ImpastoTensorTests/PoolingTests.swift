@@ -13,24 +13,23 @@ import Testing
 }
 
 @Test func poolingMatchesPyTorch() {
-    let cases: [(ReferenceCase, (Tensor) -> Tensor)] = [
-        (OpReference.maxPoolCeil, { maxPool2d($0, kernelSize: (3, 3), stride: (2, 2), ceilMode: true) }),
-        (OpReference.maxPoolCeil2, { maxPool2d($0, kernelSize: (2, 2), ceilMode: true) }),
-        (OpReference.maxPoolPadded, { maxPool2d($0, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true) }),
-        (OpReference.avgPoolCeilIncludePad, {
-            avgPool2d($0, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true)
-        }),
-        (OpReference.avgPoolCeilExcludePad, {
-            avgPool2d($0, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true, countIncludePad: false)
-        }),
-        (OpReference.avgPoolCeilUnpadded, { avgPool2d($0, kernelSize: (2, 2), ceilMode: true) }),
-        (OpReference.avgPoolFloor, { avgPool2d($0, kernelSize: (3, 2), stride: (2, 3), padding: (1, 1)) }),
+    let reference = OpReference.pooling
+    let x = reference["input"]
+    let cases: [(String, Tensor)] = [
+        ("maxCeil", maxPool2d(x, kernelSize: (3, 3), stride: (2, 2), ceilMode: true)),
+        ("maxCeil2", maxPool2d(x, kernelSize: (2, 2), ceilMode: true)),
+        ("maxPadded", maxPool2d(x, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true)),
+        ("avgCeilIncludePad", avgPool2d(x, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true)),
+        ("avgCeilExcludePad", avgPool2d(x, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true,
+                                        countIncludePad: false)),
+        ("avgCeilUnpadded", avgPool2d(x, kernelSize: (2, 2), ceilMode: true)),
+        ("avgFloor", avgPool2d(x, kernelSize: (3, 2), stride: (2, 3), padding: (1, 1))),
     ]
-    for (index, (reference, pool)) in cases.enumerated() {
-        let output = pool(reference["input"])
-        #expect(output.shape == reference["output"].shape, "case \(index)")
-        if output.shape == reference["output"].shape {
-            #expect(maxAbsDifference(output, reference["output"]) <= 1e-4, "case \(index)")
+    for (name, output) in cases {
+        let expected = reference[name]
+        #expect(output.shape == expected.shape, "\(name)")
+        if output.shape == expected.shape {
+            #expect(maxAbsDifference(output, expected) <= 1e-4, "\(name)")
         }
     }
 }
