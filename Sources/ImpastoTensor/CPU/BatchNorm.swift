@@ -41,11 +41,10 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
     let output = DNNL.allocate(input.shape, data)
     let mean = training ? DNNL.allocate([channels], vector) : DNNL.reorder(runningMean!, to: vector)
     let variance = training ? DNNL.allocate([channels], vector) : DNNL.reorder(runningVariance!, to: vector)
-    let scale = weight.map { DNNL.reorder($0, to: vector) }
+    let scale = weight.map { DNNL.reorder($0, to: vector) }, shift = bias.map { DNNL.reorder($0, to: vector) }
     var arguments = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output), (DNNL_ARG_MEAN, mean),
                      (DNNL_ARG_VARIANCE, variance)]
     if let scale { arguments.append((DNNL_ARG_SCALE, scale)) }
-    let shift = bias.map { DNNL.reorder($0, to: vector) }
     if let shift { arguments.append((DNNL_ARG_SHIFT, shift)) }
     DNNL.execute(primitive, arguments)
 

@@ -27,8 +27,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
         kind: .convolution, source: input.shape,
         weights: groups == 1 ? weight.shape : [groups, out / groups, inPerGroup, kh, kw],
         weightOrder: groups == 1 ? dnnl_abcd : dnnl_abcde, destination: destination,
-        stride: stride, padding: padding, rightPadding: padding, dilation: dilation,
-        hasBias: bias != nil, dtype: precision.dtype)
+        stride: stride, padding: padding, dilation: dilation, hasBias: bias != nil, dtype: precision.dtype)
     return plan.apply(input, weight, bias)
 }
 
@@ -62,10 +61,9 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
         kind: .deconvolution, source: input.shape,
         weights: groups == 1 ? [out, inputs, kh, kw] : [groups, outPerGroup, inputs / groups, kh, kw],
         weightOrder: groups == 1 ? dnnl_bacd : dnnl_acbde, destination: destination,
-        // The output padding only extends the output; the right padding just has to be consistent
-        // with the sizes, which `padding` is while the output padding is less than the stride.
-        stride: stride, padding: padding, rightPadding: padding, dilation: dilation,
-        hasBias: bias != nil, dtype: precision.dtype)
+        // The output padding only extends the output; oneDNN's right padding just has to agree with the
+        // sizes, which `padding` does while the output padding is less than the stride.
+        stride: stride, padding: padding, dilation: dilation, hasBias: bias != nil, dtype: precision.dtype)
     return plan.apply(input, weight, bias)
 }
 
@@ -85,13 +83,12 @@ struct ConvolutionPlan {
     /// The order of the caller's weight memory in those dimensions.
     let weightOrder: dnnl_format_tag_t
     let destination: [Int]
-    let strides: [Int64], dilates: [Int64], paddingL: [Int64], paddingR: [Int64]
+    let strides: [Int64], dilates: [Int64], padding: [Int64]
     let hasBias: Bool
     let dtype: DType
 
     init(kind: Kind, source: [Int], weights: [Int], weightOrder: dnnl_format_tag_t, destination: [Int],
-         stride: (Int, Int), padding: (Int, Int), rightPadding: (Int, Int), dilation: (Int, Int),
-         hasBias: Bool, dtype: DType) {
+         stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), hasBias: Bool, dtype: DType) {
         precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0
                      && padding.1 >= 0, "\(kind): stride \(stride), padding \(padding), dilation \(dilation)")
         self.kind = kind
@@ -102,8 +99,7 @@ struct ConvolutionPlan {
         strides = [Int64(stride.0), Int64(stride.1)]
         // oneDNN counts the gaps a dilation inserts: 0 is a dense kernel.
         dilates = [Int64(dilation.0 - 1), Int64(dilation.1 - 1)]
-        paddingL = [Int64(padding.0), Int64(padding.1)]
-        paddingR = [Int64(rightPadding.0), Int64(rightPadding.1)]
+        self.padding = [Int64(padding.0), Int64(padding.1)]
         self.hasBias = hasBias
         self.dtype = dtype
     }
@@ -118,7 +114,7 @@ struct ConvolutionPlan {
     }
 
     private func key(_ stage: String, _ flag: Bool = false) -> PrimitiveKey {
-        let geometry = (strides + dilates + paddingL + paddingR).map { Int($0) }
+        let geometry = (strides + dilates + padding).map { Int($0) }
         return PrimitiveKey("\(kind).\(stage)", integers: source + [-1] + weights + [-1] + destination + geometry
                             + [hasBias ? 1 : 0, dtype == .bf16 ? 1 : 0, flag ? 1 : 0])
     }
@@ -135,10 +131,10 @@ struct ConvolutionPlan {
                     switch kind {
                     case .convolution:
                         dnnl_dilated_convolution_forward_desc_init(op, prop, dnnl_convolution_direct, &src, &wei,
-                            bias, &dst, strides, dilates, paddingL, paddingR)
+                            bias, &dst, strides, dilates, padding, padding)
                     case .deconvolution:
                         dnnl_dilated_deconvolution_forward_desc_init(op, prop, dnnl_deconvolution_direct, &src,
-                            &wei, bias, &dst, strides, dilates, paddingL, paddingR)
+                            &wei, bias, &dst, strides, dilates, padding, padding)
                     }
                 }
             }
@@ -154,10 +150,10 @@ struct ConvolutionPlan {
                 switch kind {
                 case .convolution:
                     dnnl_dilated_convolution_backward_data_desc_init(op, dnnl_convolution_direct, &diffSrc, &wei,
-                        &diffDst, strides, dilates, paddingL, paddingR)
+                        &diffDst, strides, dilates, padding, padding)
                 case .deconvolution:
                     dnnl_dilated_deconvolution_backward_data_desc_init(op, dnnl_deconvolution_direct, &diffSrc,
-                        &wei, &diffDst, strides, dilates, paddingL, paddingR)
+                        &wei, &diffDst, strides, dilates, padding, padding)
                 }
             }
         }
@@ -174,10 +170,10 @@ struct ConvolutionPlan {
                     switch kind {
                     case .convolution:
                         dnnl_dilated_convolution_backward_weights_desc_init(op, dnnl_convolution_direct, &src,
-                            &diffWei, bias, &diffDst, strides, dilates, paddingL, paddingR)
+                            &diffWei, bias, &diffDst, strides, dilates, padding, padding)
                     case .deconvolution:
                         dnnl_dilated_deconvolution_backward_weights_desc_init(op, dnnl_deconvolution_direct, &src,
-                            &diffWei, bias, &diffDst, strides, dilates, paddingL, paddingR)
+                            &diffWei, bias, &diffDst, strides, dilates, padding, padding)
                     }
                 }
             }

@@ -47,6 +47,7 @@ extension DNNL {
     }
 
     /// The opaque scratch a primitive keeps between forward and backward (max pooling's argmax), or nil.
+    /// Only oneDNN reads it, through its descriptor; the shape is nominal.
     static func workspace(for primitive: CachedPrimitive) -> Tensor? {
         let descriptor = primitive.descriptor(dnnl_query_workspace_md)
         let bytes = byteSize(descriptor)
