@@ -1,0 +1,238 @@
+internal import CDNNL
+
+/// A 2-D convolution over `input` (NCHW) with `weight` (OIHW: `[out, in / groups, kh, kw]`), as
+/// PyTorch's `conv2d`. Differentiable in the input, weight and bias; each gradient is computed only when
+/// its tensor requires one, so a frozen network costs one backward-data pass per layer.
+///
+/// The result stays in the layout oneDNN chose (usually nChw16c) so that following convolutions,
+/// activations and pooling run without reordering; `plain()` converts at the end. With
+/// `precision: .bf16` the input and weights are rounded to bfloat16 (the weights once, cached) and the
+/// result is bfloat16.
+public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                   padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                   precision: Precision = .fp32) -> Tensor {
+    precondition(input.rank == 4 && weight.rank == 4, "conv2d: input \(input.shape), weight \(weight.shape)")
+    let (out, inPerGroup, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    precondition(groups >= 1 && input.shape[1] == inPerGroup * groups && out % groups == 0,
+                 "conv2d: input \(input.shape), weight \(weight.shape), groups \(groups)")
+    precondition(bias == nil || bias!.shape == [out], "conv2d: bias \(bias!.shape) for \(out) outputs")
+    func extent(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int) -> Int {
+        (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+    }
+    let destination = [input.shape[0], out, extent(input.shape[2], kh, stride.0, padding.0, dilation.0),
+                       extent(input.shape[3], kw, stride.1, padding.1, dilation.1)]
+    precondition(destination[2] > 0 && destination[3] > 0,
+                 "conv2d: input \(input.shape) too small for weight \(weight.shape)")
+    let plan = ConvolutionPlan(
+        kind: .convolution, source: input.shape,
+        weights: groups == 1 ? weight.shape : [groups, out / groups, inPerGroup, kh, kw],
+        weightOrder: groups == 1 ? dnnl_abcd : dnnl_abcde, destination: destination,
+        stride: stride, padding: padding, dilation: dilation, hasBias: bias != nil, dtype: precision.dtype)
+    return plan.apply(input, weight, bias)
+}
+
+/// A 2-D transposed convolution (PyTorch's `conv_transpose2d`, oneDNN's deconvolution) with `weight`
+/// laid out `[in, out / groups, kh, kw]`. `outputPadding` (less than the stride) adds rows and columns
+/// at the bottom and right so that a stride-2 layer can invert either of the sizes a stride-2
+/// convolution maps to the same output. Layouts, precision and gradients as for `conv2d`.
+public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                            padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
+                            dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                            precision: Precision = .fp32) -> Tensor {
+    precondition(input.rank == 4 && weight.rank == 4,
+                 "convTranspose2d: input \(input.shape), weight \(weight.shape)")
+    let (inputs, outPerGroup, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    let out = outPerGroup * groups
+    precondition(groups >= 1 && input.shape[1] == inputs && inputs % groups == 0,
+                 "convTranspose2d: input \(input.shape), weight \(weight.shape), groups \(groups)")
+    precondition(outputPadding.0 < stride.0 && outputPadding.1 < stride.1,
+                 "convTranspose2d: output padding \(outputPadding) must be less than the stride \(stride)")
+    precondition(bias == nil || bias!.shape == [out], "convTranspose2d: bias \(bias!.shape) for \(out) outputs")
+    func extent(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ extra: Int, _ dilation: Int) -> Int {
+        (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + extra + 1
+    }
+    let destination = [input.shape[0], out,
+                       extent(input.shape[2], kh, stride.0, padding.0, outputPadding.0, dilation.0),
+                       extent(input.shape[3], kw, stride.1, padding.1, outputPadding.1, dilation.1)]
+    precondition(destination[2] > 0 && destination[3] > 0,
+                 "convTranspose2d: no output for input \(input.shape), weight \(weight.shape)")
+    // oneDNN's deconvolution weights are [out, in] (per group); PyTorch's memory holds them [in, out].
+    let plan = ConvolutionPlan(
+        kind: .deconvolution, source: input.shape,
+        weights: groups == 1 ? [out, inputs, kh, kw] : [groups, outPerGroup, inputs / groups, kh, kw],
+        weightOrder: groups == 1 ? dnnl_bacd : dnnl_acbde, destination: destination,
+        // The output padding only extends the output; oneDNN's right padding just has to agree with the
+        // sizes, which `padding` does while the output padding is less than the stride.
+        stride: stride, padding: padding, dilation: dilation, hasBias: bias != nil, dtype: precision.dtype)
+    return plan.apply(input, weight, bias)
+}
+
+extension Precision {
+    var dtype: DType { self == .bf16 ? .bf16 : .f32 }
+}
+
+/// Everything oneDNN needs to know about one convolution or deconvolution: the primitives for its
+/// forward and backward passes come from `PrimitiveCache`, keyed by these fields.
+struct ConvolutionPlan {
+    enum Kind: String { case convolution, deconvolution }
+
+    let kind: Kind
+    let source: [Int]
+    /// oneDNN's weight dimensions: `[O, I, kh, kw]`, or `[G, O/G, I/G, kh, kw]` with groups.
+    let weights: [Int]
+    /// The order of the caller's weight memory in those dimensions.
+    let weightOrder: dnnl_format_tag_t
+    let destination: [Int]
+    let strides: [Int64], dilates: [Int64], padding: [Int64]
+    let hasBias: Bool
+    let dtype: DType
+
+    init(kind: Kind, source: [Int], weights: [Int], weightOrder: dnnl_format_tag_t, destination: [Int],
+         stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), hasBias: Bool, dtype: DType) {
+        precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0
+                     && padding.1 >= 0, "\(kind): stride \(stride), padding \(padding), dilation \(dilation)")
+        self.kind = kind
+        self.source = source
+        self.weights = weights
+        self.weightOrder = weightOrder
+        self.destination = destination
+        strides = [Int64(stride.0), Int64(stride.1)]
+        // oneDNN counts the gaps a dilation inserts: 0 is a dense kernel.
+        dilates = [Int64(dilation.0 - 1), Int64(dilation.1 - 1)]
+        self.padding = [Int64(padding.0), Int64(padding.1)]
+        self.hasBias = hasBias
+        self.dtype = dtype
+    }
+
+    /// The caller's float32 weight memory as oneDNN's dimensions see it.
+    var weightSource: dnnl_memory_desc_t {
+        var dims = weights.map { Int64($0) }
+        var descriptor = dnnl_memory_desc_t()
+        DNNL.check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), &dims, dnnl_f32, weightOrder),
+                   "describing \(kind) weights \(weights)")
+        return descriptor
+    }
+
+    private func key(_ stage: String, _ flag: Bool = false) -> PrimitiveKey {
+        let geometry = (strides + dilates + padding).map { Int($0) }
+        return PrimitiveKey("\(kind).\(stage)", integers: source + [-1] + weights + [-1] + destination + geometry
+                            + [hasBias ? 1 : 0, dtype == .bf16 ? 1 : 0, flag ? 1 : 0])
+    }
+
+    private var biasDescriptor: dnnl_memory_desc_t { DNNL.plainDescriptor([destination[1]], .f32) }
+
+    func forward(training: Bool) -> CachedPrimitive {
+        PrimitiveCache.shared.primitive(for: key("forward", training)) {
+            var src = DNNL.anyDescriptor(source, dtype), wei = DNNL.anyDescriptor(weights, dtype)
+            var dst = DNNL.anyDescriptor(destination, dtype)
+            let prop = DNNL.propagation(training: training)
+            return DNNL.withOptional(hasBias ? biasDescriptor : nil) { bias in
+                DNNL.plan("\(kind) forward \(source) → \(destination)", dnnl_convolution_desc_t()) { op in
+                    switch kind {
+                    case .convolution:
+                        dnnl_dilated_convolution_forward_desc_init(op, prop, dnnl_convolution_direct, &src, &wei,
+                            bias, &dst, strides, dilates, padding, padding)
+                    case .deconvolution:
+                        dnnl_dilated_deconvolution_forward_desc_init(op, prop, dnnl_deconvolution_direct, &src,
+                            &wei, bias, &dst, strides, dilates, padding, padding)
+                    }
+                }
+            }
+        }
+    }
+
+    func backwardData() -> CachedPrimitive {
+        let hint = forward(training: true)
+        return PrimitiveCache.shared.primitive(for: key("backward-data")) {
+            var diffSrc = DNNL.anyDescriptor(source, dtype), wei = DNNL.anyDescriptor(weights, dtype)
+            var diffDst = DNNL.anyDescriptor(destination, dtype)
+            return DNNL.plan("\(kind) backward data \(source)", dnnl_convolution_desc_t(), hint: hint) { op in
+                switch kind {
+                case .convolution:
+                    dnnl_dilated_convolution_backward_data_desc_init(op, dnnl_convolution_direct, &diffSrc, &wei,
+                        &diffDst, strides, dilates, padding, padding)
+                case .deconvolution:
+                    dnnl_dilated_deconvolution_backward_data_desc_init(op, dnnl_deconvolution_direct, &diffSrc,
+                        &wei, &diffDst, strides, dilates, padding, padding)
+                }
+            }
+        }
+    }
+
+    /// Weight gradients are float32 whatever the precision: they feed optimizers and accumulate.
+    func backwardWeights(bias withBias: Bool) -> CachedPrimitive {
+        let hint = forward(training: true)
+        return PrimitiveCache.shared.primitive(for: key("backward-weights", withBias)) {
+            var src = DNNL.anyDescriptor(source, dtype), diffWei = DNNL.anyDescriptor(weights, .f32)
+            var diffDst = DNNL.anyDescriptor(destination, dtype)
+            return DNNL.withOptional(withBias ? biasDescriptor : nil) { bias in
+                DNNL.plan("\(kind) backward weights \(weights)", dnnl_convolution_desc_t(), hint: hint) { op in
+                    switch kind {
+                    case .convolution:
+                        dnnl_dilated_convolution_backward_weights_desc_init(op, dnnl_convolution_direct, &src,
+                            &diffWei, bias, &diffDst, strides, dilates, padding, padding)
+                    case .deconvolution:
+                        dnnl_dilated_deconvolution_backward_weights_desc_init(op, dnnl_deconvolution_direct, &src,
+                            &diffWei, bias, &diffDst, strides, dilates, padding, padding)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the forward pass and records the backward passes the inputs ask for.
+    func apply(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
+        let training = DNNL.recordsGradient([input, weight, bias])
+        let primitive = forward(training: training)
+        let src = DNNL.reorder(input, to: primitive.descriptor(dnnl_query_src_md))
+        let wei = WeightCache.shared.weights(weight, viewedAs: weightSource,
+                                             in: primitive.descriptor(dnnl_query_weights_md))
+        let output = DNNL.allocate(destination, for: primitive, dnnl_query_dst_md)
+        var arguments = [(DNNL_ARG_SRC, src), (DNNL_ARG_WEIGHTS, wei), (DNNL_ARG_DST, output)]
+        if let bias { arguments.append((DNNL_ARG_BIAS, DNNL.reorder(bias, to: biasDescriptor))) }
+        DNNL.execute(primitive, arguments)
+        guard training else { return output }
+
+        // Keep only what the requested gradients need: a frozen layer saves no activations.
+        let needsInput = input.requiresGrad, needsBias = bias?.requiresGrad == true
+        let savedWeight = needsInput ? weight : nil
+        let savedSource = weight.requiresGrad ? src : nil
+        let weightShape = weight.shape
+        return Tensor.record(output, inputs: [input, weight] + (bias.map { [$0] } ?? [])) { grad in
+            let inputGradient = savedWeight.map { backwardData(grad, weight: $0) }
+            var weightGradient: Tensor?, biasGradient: Tensor?
+            if let savedSource {
+                (weightGradient, biasGradient) = backwardWeights(grad, source: savedSource, bias: needsBias,
+                                                                 weightShape: weightShape)
+            } else if needsBias {
+                biasGradient = grad.plain().sum(alongAxes: [0, 2, 3])
+            }
+            return [inputGradient, weightGradient] + (hasBias ? [biasGradient] : [])
+        }
+    }
+
+    private func backwardData(_ grad: Tensor, weight: Tensor) -> Tensor {
+        let primitive = backwardData()
+        let diffDst = DNNL.reorder(grad, to: primitive.descriptor(dnnl_query_diff_dst_md))
+        let wei = WeightCache.shared.weights(weight, viewedAs: weightSource,
+                                             in: primitive.descriptor(dnnl_query_weights_md))
+        let diffSrc = DNNL.allocate(source, for: primitive, dnnl_query_diff_src_md)
+        DNNL.execute(primitive, [(DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_WEIGHTS, wei), (DNNL_ARG_DIFF_SRC, diffSrc)])
+        return diffSrc
+    }
+
+    private func backwardWeights(_ grad: Tensor, source savedSource: Tensor, bias: Bool,
+                                 weightShape: [Int]) -> (Tensor, Tensor?) {
+        let primitive = backwardWeights(bias: bias)
+        let src = DNNL.reorder(savedSource, to: primitive.descriptor(dnnl_query_src_md))
+        let diffDst = DNNL.reorder(grad, to: primitive.descriptor(dnnl_query_diff_dst_md))
+        let diffWei = DNNL.allocate(weights, for: primitive, dnnl_query_diff_weights_md)
+        var arguments = [(DNNL_ARG_SRC, src), (DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_DIFF_WEIGHTS, diffWei)]
+        let diffBias = bias ? DNNL.allocate([destination[1]], biasDescriptor) : nil
+        if let diffBias { arguments.append((DNNL_ARG_DIFF_BIAS, diffBias)) }
+        DNNL.execute(primitive, arguments)
+        // Back to the caller's memory order, then seen in the caller's shape.
+        let ordered = DNNL.reorder(diffWei, to: weightSource)
+        return (Tensor(shape: weightShape, storage: ordered.storage), diffBias)
+    }
+}

@@ -1,0 +1,68 @@
+internal import CDNNL
+
+// Activations through oneDNN's eltwise primitive: they run in whatever layout and type they are given
+// (nChw16c bf16 straight out of a convolution) and return the same, so a network never reorders
+// between its layers. Where the derivative can be read off the output, the backward pass keeps the
+// output rather than the input (`*_use_dst_for_bwd`): it is the next layer's input, alive anyway.
+
+/// max(x, 0), element-wise.
+public func relu(_ x: Tensor) -> Tensor {
+    eltwise(x, dnnl_eltwise_relu_use_dst_for_bwd, keepsOutput: true)
+}
+
+/// x for x > 0, `negativeSlope` · x otherwise.
+public func leakyRelu(_ x: Tensor, negativeSlope: Float = 0.01) -> Tensor {
+    // The output determines the derivative only while the slope keeps its sign.
+    negativeSlope > 0
+        ? eltwise(x, dnnl_eltwise_relu_use_dst_for_bwd, alpha: negativeSlope, keepsOutput: true)
+        : eltwise(x, dnnl_eltwise_relu, alpha: negativeSlope, keepsOutput: false)
+}
+
+/// The hyperbolic tangent, element-wise. (Foundation's `tanh` on plain numbers is unaffected.)
+public func tanh(_ x: Tensor) -> Tensor {
+    eltwise(x, dnnl_eltwise_tanh_use_dst_for_bwd, keepsOutput: true)
+}
+
+/// The logistic function 1 / (1 + e^−x), element-wise.
+public func sigmoid(_ x: Tensor) -> Tensor {
+    eltwise(x, dnnl_eltwise_logistic_use_dst_for_bwd, keepsOutput: true)
+}
+
+/// x · relu6(x + 3) / 6, element-wise (MobileNetV3's activation, PyTorch's `hardswish`).
+public func hardSwish(_ x: Tensor) -> Tensor {
+    eltwise(x, dnnl_eltwise_hardswish, keepsOutput: false)
+}
+
+private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0,
+                     keepsOutput: Bool) -> Tensor {
+    let training = DNNL.recordsGradient([x])
+    let data = DNNL.descriptor(of: x)
+    let parameters = [Int(algorithm.rawValue), Int(alpha.bitPattern), Int(beta.bitPattern)]
+    let forward = PrimitiveCache.shared.primitive(
+        for: PrimitiveKey("eltwise.forward", integers: parameters + [training ? 1 : 0], descriptors: [data])) {
+        var data = data
+        return DNNL.plan("eltwise on \(x.shape)", dnnl_eltwise_desc_t()) { op in
+            dnnl_eltwise_forward_desc_init(op, DNNL.propagation(training: training), algorithm, &data, alpha, beta)
+        }
+    }
+    let output = DNNL.allocate(x.shape, data)
+    DNNL.execute(forward, [(DNNL_ARG_SRC, x), (DNNL_ARG_DST, output)])
+    guard training else { return output }
+
+    // Detached: the output keeping itself alive through its own backward rule would be a cycle.
+    let saved = keepsOutput ? output.detached() : x.detached()
+    return Tensor.record(output, inputs: [x]) { grad in
+        let backward = PrimitiveCache.shared.primitive(
+            for: PrimitiveKey("eltwise.backward", integers: parameters, descriptors: [data])) {
+            var data = data, diffData = data
+            return DNNL.plan("eltwise backward on \(saved.shape)", dnnl_eltwise_desc_t(), hint: forward) { op in
+                dnnl_eltwise_backward_desc_init(op, algorithm, &diffData, &data, alpha, beta)
+            }
+        }
+        let diffDst = DNNL.reorder(grad, to: data)
+        let diffSrc = DNNL.allocate(saved.shape, data)
+        DNNL.execute(backward, [(keepsOutput ? DNNL_ARG_DST : DNNL_ARG_SRC, saved),
+                                (DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_DIFF_SRC, diffSrc)])
+        return [diffSrc]
+    }
+}
