@@ -111,14 +111,17 @@ enum DNNL {
         let key = PrimitiveKey("reorder", descriptors: [source, target])
         let primitive = PrimitiveCache.shared.primitive(for: key) {
             var source = source, target = target
+            var attributes: dnnl_primitive_attr_t?
+            check(dnnl_primitive_attr_create(&attributes), "creating primitive attributes")
+            defer { dnnl_primitive_attr_destroy(attributes) }
+            // Our scratchpad, not oneDNN's thread-local one: see `execute(_:_:)` in DNNL+Primitives.swift.
+            check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "scratchpad mode")
             var descriptor: dnnl_primitive_desc_t?
-            check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, nil),
+            check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, attributes),
                   "planning a reorder of \(tensor.shape)")
             return descriptor!
         }
-        let sourceMemory = memory(of: tensor), destinationMemory = memory(of: result)
-        defer { dnnl_memory_destroy(sourceMemory); dnnl_memory_destroy(destinationMemory) }
-        execute(primitive.primitive, [(DNNL_ARG_FROM, sourceMemory), (DNNL_ARG_TO, destinationMemory)])
+        execute(primitive, [(DNNL_ARG_FROM, tensor), (DNNL_ARG_TO, result)])
         return result
     }
 
