@@ -1,0 +1,76 @@
+// Helpers shared by the hand-written CPU ops in this folder: output allocation, plane-sized work
+// splitting and vectorised reductions. All of them work on plain float32 buffers.
+
+extension Tensor {
+    /// A plain float32 tensor whose elements are garbage: for outputs every element of which the
+    /// caller is about to write, so the zero-fill of `init(zeros:)` would be wasted bandwidth.
+    static func uninitialized(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, storage: Storage(uninitializedByteCount: shape.reduce(1, *) * 4))
+    }
+
+    /// The start of a plain float32 tensor's elements (callers get one through `plain()`).
+    var basePointer: UnsafeMutablePointer<Float> { floatBuffer.baseAddress! }
+}
+
+/// The fewest planes of `planeSize` elements worth a thread of their own (see `parallelFor`).
+@inline(__always)
+func planeGrain(_ planeSize: Int) -> Int { max(1, 32_768 / max(planeSize, 1)) }
+
+/// Sums `body(range)` over chunks of `0..<count`, one chunk per core, adding the partials in Double
+/// so that losses over millions of elements do not drift.
+func parallelSum(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Double) -> Double {
+    let workers = min(Parallelism.threads, max(1, count / max(grain, 1)))
+    let chunk = (count + workers - 1) / workers
+    var partials = [Double](repeating: 0, count: workers)
+    partials.withUnsafeMutableBufferPointer { partial in
+        parallelFor(workers, grain: 1) { indices in
+            for worker in indices {
+                let start = min(count, worker * chunk)
+                partial[worker] = body(start..<min(count, start + chunk))
+            }
+        }
+    }
+    return partials.reduce(0, +)
+}
+
+/// Σ `term(i)` for `i` in `range`, sixteen lanes at a time: a plain Float loop would not vectorise
+/// (the compiler may not reorder float additions), and the lanes also shorten the rounding chains.
+/// Blocks of 4096 go into a Double so long ranges stay accurate.
+@inline(__always)
+func vectorSum(_ range: Range<Int>, _ term: (Int) -> SIMD16<Float>, _ scalarTerm: (Int) -> Float) -> Double {
+    var total: Double = 0
+    var i = range.lowerBound
+    while range.upperBound - i >= 16 {
+        var lanes = SIMD16<Float>()
+        let blockEnd = min(range.upperBound - 15, i + 4096)
+        while i < blockEnd {
+            lanes += term(i)
+            i += 16
+        }
+        total += Double(lanes.sum())
+    }
+    var tail: Float = 0
+    while i < range.upperBound {
+        tail += scalarTerm(i)
+        i += 1
+    }
+    return total + Double(tail)
+}
+
+/// Sixteen floats starting at `pointer + offset`, with no alignment assumed.
+@inline(__always)
+func load16(_ pointer: UnsafePointer<Float>, _ offset: Int) -> SIMD16<Float> {
+    UnsafeRawPointer(pointer + offset).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+/// Σ x[i] over `0..<count`.
+@inline(__always)
+func vectorSum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    Float(vectorSum(0..<count, { load16(x, $0) }, { x[$0] }))
+}
+
+/// Σ x[i]·y[i] over `0..<count`.
+@inline(__always)
+func vectorDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ count: Int) -> Float {
+    Float(vectorSum(0..<count, { load16(x, $0) * load16(y, $0) }, { x[$0] * y[$0] }))
+}
