@@ -74,3 +74,30 @@ func vectorSum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
 func vectorDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ count: Int) -> Float {
     Float(vectorSum(0..<count, { load16(x, $0) * load16(y, $0) }, { x[$0] * y[$0] }))
 }
+
+/// A linear map applied to each plane (last two dimensions) of `x` on its own, as padding and
+/// resampling are: `forward(source, destination)` writes a whole `outHeight × outWidth` output plane
+/// from an input plane, and `adjoint(upstream, target)` adds an output plane's gradient into a zeroed
+/// input plane (the transpose of the map). Planes run in parallel; each writes only its own plane.
+func planewiseLinearMap(_ x: Tensor, outHeight: Int, outWidth: Int,
+                        forward: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+                        adjoint: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+    let inSize = x.shape.suffix(2).reduce(1, *), outSize = outHeight * outWidth
+    let planes = x.count / max(inSize, 1)
+    let grain = planeGrain(max(inSize, outSize))
+    let input = x.plain()
+    let result = Tensor.uninitialized(Array(x.shape.dropLast(2)) + [outHeight, outWidth])
+    let xs = input.basePointer, ys = result.basePointer
+    parallelFor(planes, grain: grain) { range in
+        for plane in range { forward(xs + plane * inSize, ys + plane * outSize) }
+    }
+    return Tensor.record(result, inputs: [input]) { grad in
+        let g = grad.plain()
+        let gradient = Tensor(zeros: input.shape)
+        let gs = g.basePointer, dx = gradient.basePointer
+        parallelFor(planes, grain: grain) { range in
+            for plane in range { adjoint(gs + plane * outSize, dx + plane * inSize) }
+        }
+        return withExtendedLifetime(g) { [gradient] }
+    }
+}

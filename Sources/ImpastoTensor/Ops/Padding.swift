@@ -49,53 +49,31 @@ private func pad2d(_ x: Tensor, _ padding: (left: Int, right: Int, top: Int, bot
     case .constant:
         precondition(outHeight >= 0 && outWidth >= 0, "constant padding \(padding) crops all of \(x.shape)")
     }
-    let input = x.plain()
-    let planes = x.count / max(height * width, 1)
     let rows = (0..<outHeight).map { mode.source($0 - top, height) }
     // Output columns [lo, hi) copy input columns [lo − left, hi − left) in one run; the rest are edges.
     let lo = min(max(0, left), outWidth), hi = max(lo, min(outWidth, width + left))
     let edges = Array(0..<lo) + Array(hi..<outWidth)
     let edgeSources = edges.map { mode.source($0 - left, width) }
     let fill: Float = if case .constant(let value) = mode { value } else { 0 }
-
-    let result = Tensor.uninitialized(Array(x.shape.dropLast(2)) + [outHeight, outWidth])
-    let xs = input.basePointer, ys = result.basePointer
-    parallelFor(planes, grain: planeGrain(outHeight * outWidth)) { range in
-        for plane in range {
-            let source = xs + plane * height * width
-            for (i, row) in rows.enumerated() {
-                let destination = ys + (plane * outHeight + i) * outWidth
-                guard let row else {
-                    destination.update(repeating: fill, count: outWidth)
-                    continue
-                }
-                let sourceRow = source + row * width
-                destination.advanced(by: lo).update(from: sourceRow + (lo - left), count: hi - lo)
-                for (j, column) in zip(edges, edgeSources) {
-                    destination[j] = column.map { sourceRow[$0] } ?? fill
-                }
+    return planewiseLinearMap(x, outHeight: outHeight, outWidth: outWidth, forward: { source, destination in
+        for (i, row) in rows.enumerated() {
+            let output = destination + i * outWidth
+            guard let row else {
+                output.update(repeating: fill, count: outWidth)
+                continue
+            }
+            let sourceRow = source + row * width
+            (output + lo).update(from: sourceRow + (lo - left), count: hi - lo)
+            for (j, column) in zip(edges, edgeSources) { output[j] = column.map { sourceRow[$0] } ?? fill }
+        }
+    }, adjoint: { upstream, target in
+        for (i, row) in rows.enumerated() {
+            guard let row else { continue }
+            let upstreamRow = upstream + i * outWidth, targetRow = target + row * width
+            for j in lo..<hi { targetRow[j - left] += upstreamRow[j] }
+            for (j, column) in zip(edges, edgeSources) {
+                if let column { targetRow[column] += upstreamRow[j] }
             }
         }
-    }
-    return Tensor.record(result, inputs: [input]) { grad in
-        let g = grad.plain()
-        let gradient = Tensor(zeros: input.shape)
-        let gs = g.basePointer, dx = gradient.basePointer
-        // Each plane scatters into its own input plane, so planes run in parallel without races.
-        parallelFor(planes, grain: planeGrain(outHeight * outWidth)) { range in
-            for plane in range {
-                let destination = dx + plane * height * width
-                for (i, row) in rows.enumerated() {
-                    guard let row else { continue }
-                    let upstream = gs + (plane * outHeight + i) * outWidth
-                    let target = destination + row * width
-                    for j in lo..<hi { target[j - left] += upstream[j] }
-                    for (j, column) in zip(edges, edgeSources) {
-                        if let column { target[column] += upstream[j] }
-                    }
-                }
-            }
-        }
-        return withExtendedLifetime(g) { [gradient] }
-    }
+    })
 }

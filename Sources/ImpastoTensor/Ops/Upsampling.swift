@@ -28,49 +28,31 @@ public func upsampleBilinear2d(_ x: Tensor, size: (Int, Int), alignCorners: Bool
     let height = x.shape[x.rank - 2], width = x.shape[x.rank - 1]
     let (outHeight, outWidth) = size
     let rows = linearTaps(height, outHeight, alignCorners), columns = linearTaps(width, outWidth, alignCorners)
-    let input = x.plain()
-    let planes = x.count / max(height * width, 1)
-    let planeGrain = planeGrain(outHeight * outWidth)
-    let result = Tensor.uninitialized(Array(x.shape.dropLast(2)) + [outHeight, outWidth])
-    let xs = input.basePointer, ys = result.basePointer
-    parallelFor(planes, grain: planeGrain) { range in
-        for plane in range {
-            let source = xs + plane * height * width
-            var destination = ys + plane * outHeight * outWidth
-            for row in rows {
-                let upper = source + row.first * width, lower = source + row.second * width
-                for column in columns {
-                    let top = column.firstWeight * upper[column.first] + column.secondWeight * upper[column.second]
-                    let bottom = column.firstWeight * lower[column.first] + column.secondWeight * lower[column.second]
-                    destination.pointee = row.firstWeight * top + row.secondWeight * bottom
-                    destination += 1
-                }
+    return planewiseLinearMap(x, outHeight: outHeight, outWidth: outWidth, forward: { source, destination in
+        var output = destination
+        for row in rows {
+            let upper = source + row.first * width, lower = source + row.second * width
+            for column in columns {
+                let top = column.firstWeight * upper[column.first] + column.secondWeight * upper[column.second]
+                let bottom = column.firstWeight * lower[column.first] + column.secondWeight * lower[column.second]
+                output.pointee = row.firstWeight * top + row.secondWeight * bottom
+                output += 1
             }
         }
-    }
-    return Tensor.record(result, inputs: [input]) { grad in
-        let g = grad.plain()
-        let gradient = Tensor(zeros: input.shape)
-        let gs = g.basePointer, dx = gradient.basePointer
-        parallelFor(planes, grain: planeGrain) { range in
-            for plane in range {
-                let target = dx + plane * height * width
-                var upstream = gs + plane * outHeight * outWidth
-                for row in rows {
-                    let upper = target + row.first * width, lower = target + row.second * width
-                    for column in columns {
-                        let top = row.firstWeight * upstream.pointee, bottom = row.secondWeight * upstream.pointee
-                        upper[column.first] += column.firstWeight * top
-                        upper[column.second] += column.secondWeight * top
-                        lower[column.first] += column.firstWeight * bottom
-                        lower[column.second] += column.secondWeight * bottom
-                        upstream += 1
-                    }
-                }
+    }, adjoint: { upstream, target in
+        var gradient = upstream
+        for row in rows {
+            let upper = target + row.first * width, lower = target + row.second * width
+            for column in columns {
+                let top = row.firstWeight * gradient.pointee, bottom = row.secondWeight * gradient.pointee
+                upper[column.first] += column.firstWeight * top
+                upper[column.second] += column.secondWeight * top
+                lower[column.first] += column.firstWeight * bottom
+                lower[column.second] += column.secondWeight * bottom
+                gradient += 1
             }
         }
-        return withExtendedLifetime(g) { [gradient] }
-    }
+    })
 }
 
 /// The two source positions an output position blends, and their weights.
@@ -109,41 +91,21 @@ private func upsampleNearest(_ x: Tensor, _ outHeight: Int, _ outWidth: Int,
         }
     }
     let rows = sources(height, outHeight, heightScale), columns = sources(width, outWidth, widthScale)
-    let input = x.plain()
-    let planes = x.count / max(height * width, 1)
-    let planeGrain = planeGrain(outHeight * outWidth)
-    let result = Tensor.uninitialized(Array(x.shape.dropLast(2)) + [outHeight, outWidth])
-    let xs = input.basePointer, ys = result.basePointer
-    parallelFor(planes, grain: planeGrain) { range in
-        for plane in range {
-            let source = xs + plane * height * width
-            let destination = ys + plane * outHeight * outWidth
-            for (i, row) in rows.enumerated() {
-                let output = destination + i * outWidth
-                if i > 0 && rows[i - 1] == row {
-                    // Upsampling repeats whole rows: copy the one just written instead of gathering again.
-                    output.update(from: output - outWidth, count: outWidth)
-                    continue
-                }
-                let sourceRow = source + row * width
-                for (j, column) in columns.enumerated() { output[j] = sourceRow[column] }
+    return planewiseLinearMap(x, outHeight: outHeight, outWidth: outWidth, forward: { source, destination in
+        for (i, row) in rows.enumerated() {
+            let output = destination + i * outWidth
+            if i > 0 && rows[i - 1] == row {
+                // Upsampling repeats whole rows: copy the one just written instead of gathering again.
+                output.update(from: output - outWidth, count: outWidth)
+                continue
             }
+            let sourceRow = source + row * width
+            for (j, column) in columns.enumerated() { output[j] = sourceRow[column] }
         }
-    }
-    return Tensor.record(result, inputs: [input]) { grad in
-        let g = grad.plain()
-        let gradient = Tensor(zeros: input.shape)
-        let gs = g.basePointer, dx = gradient.basePointer
-        parallelFor(planes, grain: planeGrain) { range in
-            for plane in range {
-                let target = dx + plane * height * width
-                let upstream = gs + plane * outHeight * outWidth
-                for (i, row) in rows.enumerated() {
-                    let targetRow = target + row * width, upstreamRow = upstream + i * outWidth
-                    for (j, column) in columns.enumerated() { targetRow[column] += upstreamRow[j] }
-                }
-            }
+    }, adjoint: { upstream, target in
+        for (i, row) in rows.enumerated() {
+            let upstreamRow = upstream + i * outWidth, targetRow = target + row * width
+            for (j, column) in columns.enumerated() { targetRow[column] += upstreamRow[j] }
         }
-        return withExtendedLifetime(g) { [gradient] }
-    }
+    })
 }
