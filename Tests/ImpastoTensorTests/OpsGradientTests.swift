@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ImpastoTensor
 
@@ -141,4 +142,25 @@ extension Array {
     fileprivate func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
+}
+
+@Test func opsAcceptOtherLayoutsAndTypes() {
+    // A bfloat16 input goes through `plain()`; its gradient comes back through the conversion.
+    let x = normal([1, 2, 3, 4], seed: 31)
+    let stored = DNNL.reorder(x, to: DNNL.plainDescriptor(x.shape, .bf16)).requiringGradient()
+    let rounded = stored.plain().detached()
+    #expect(reflectionPad2d(stored, padding: (1, 1, 1, 1)).scalars
+            == reflectionPad2d(rounded, padding: (1, 1, 1, 1)).scalars)
+    let gradient = concat([stored, rounded], axis: 1).sum().backward()[stored]
+    #expect(gradient?.dtype == .bf16 && gradient?.scalars == [Float](repeating: 1, count: x.count))
+}
+
+@Test func vectorExponentialMatchesLibm() {
+    var worst: Float = 0
+    for step in -8700...8800 {
+        let x = Float(step) / 100
+        worst = max(worst, abs(exponential(x) - Foundation.exp(x)) / Foundation.exp(x))
+    }
+    #expect(worst < 3e-7)
+    #expect(exponential(-1000) < 1e-37 && exponential(0) == 1)
 }

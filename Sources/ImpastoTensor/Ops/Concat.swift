@@ -6,8 +6,9 @@ public func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
     let axis = axis < 0 ? axis + rank : axis
     precondition((0..<rank).contains(axis), "concat axis \(axis) of rank \(rank)")
     for tensor in tensors {
-        precondition(tensor.rank == rank && (0..<rank).allSatisfy { $0 == axis || tensor.shape[$0] == tensors[0].shape[$0] },
-                     "concat along \(axis) of shapes \(tensors.map(\.shape))")
+        let agrees = tensor.rank == rank
+            && (0..<rank).allSatisfy { $0 == axis || tensor.shape[$0] == tensors[0].shape[$0] }
+        precondition(agrees, "concat along \(axis) of shapes \(tensors.map(\.shape))")
     }
     let inputs = tensors.map { $0.plain() }
     var shape = tensors[0].shape

@@ -12,38 +12,31 @@ public func crossEntropy(logits: Tensor, targets: [Int]) -> Tensor {
     let rows = logits.shape[0], classes = logits.shape[1]
     precondition(targets.allSatisfy { (0..<classes).contains($0) }, "crossEntropy targets outside 0..<\(classes)")
     let input = logits.plain()
-    let xs = input.basePointer
-    // log Σ exp of each row, kept for the backward pass.
-    let logSumExp = Tensor.uninitialized([rows])
-    let lse = logSumExp.basePointer
+    // Log-probabilities, kept for the backward pass: the loss is −mean(logProbabilities[n, target]).
+    let logProbabilities = Tensor.uninitialized(input.shape)
+    let xs = input.basePointer, ls = logProbabilities.basePointer
     let total = parallelSum(rows, grain: planeGrain(classes)) { range in
         var sum: Double = 0
         for r in range {
-            let row = xs + r * classes
-            var maximum = -Float.infinity
-            for c in 0..<classes { maximum = max(maximum, row[c]) }
-            var exponentials: Float = 0
-            for c in 0..<classes { exponentials += expf(row[c] - maximum) }
-            let logTotal = logf(exponentials)
-            lse[r] = maximum + logTotal
-            sum += Double(maximum - row[targets[r]]) + Double(logTotal)
+            softmaxRow(xs + r * classes, ls + r * classes, classes, logarithmic: true)
+            sum -= Double(ls[r * classes + targets[r]])
         }
         return sum
     }
     let result = Tensor(Float(total / Double(rows)))
-    return Tensor.record(result, inputs: [input]) { [logSumExp] grad in
+    return Tensor.record(result, inputs: [input]) { [logProbabilities] grad in
         // d/dx = (softmax(x) − onehot(target)) / N.
         let scale = grad.scalar / Float(rows)
         let gradient = Tensor.uninitialized(input.shape)
         let dx = gradient.basePointer
-        parallelFor(rows, grain: planeGrain(classes)) { range in
-            for r in range {
-                let row = xs + r * classes, destination = dx + r * classes, shift = lse[r]
-                for c in 0..<classes { destination[c] = scale * expf(row[c] - shift) }
-                destination[targets[r]] -= scale
-            }
+        parallelFor(rows * classes) { range in
+            inBlocksOf16(range.count, vector: { i in
+                let k = range.lowerBound + i
+                store16(exponential(load16(ls, k)) * scale, dx, k)
+            }, scalar: { i in dx[range.lowerBound + i] = exponential(ls[range.lowerBound + i]) * scale })
         }
-        return withExtendedLifetime(logSumExp) { [gradient] }
+        for (r, target) in targets.enumerated() { dx[r * classes + target] -= scale }
+        return withExtendedLifetime(logProbabilities) { [gradient] }
     }
 }
 
