@@ -6,7 +6,7 @@ For every case it records the inputs, the output, a random direction `d` of the 
 the gradients of sum(output * d) with respect to each input, so the Swift tests check the forward
 values and every backward rule against PyTorch.
 
-Run from anywhere (dev time only):
+Run from anywhere (dev time only), with the interpreter that has torch:
     ${IMPASTO_PYTHON:-python3} scripts/make_ops_reference.py
 Needs torch and numpy; the versions used are written into the generated file.
 """

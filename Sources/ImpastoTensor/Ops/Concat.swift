@@ -18,31 +18,37 @@ public func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
     let runs = inputs.map { outer == 0 ? 0 : $0.count / outer }
     let row = runs.reduce(0, +)
     let offsets = runs.indices.map { runs[..<$0].reduce(0, +) }
-    let sources = inputs.map { UnsafePointer($0.basePointer) }
-
     let result = Tensor.uninitialized(shape)
     let ys = result.basePointer
-    parallelFor(outer, grain: planeGrain(row)) { range in
-        for index in range {
-            for (k, source) in sources.enumerated() {
-                (ys + index * row + offsets[k]).update(from: source + index * runs[k], count: runs[k])
-            }
-        }
+    for (k, input) in inputs.enumerated() {
+        copyRows(outer, runs[k], from: input.basePointer, stride: runs[k], to: ys + offsets[k], stride: row)
     }
     return Tensor.record(result, inputs: inputs) { grad in
         let g = grad.plain()
-        let gs = g.basePointer
         let gradients = inputs.indices.map { k -> Tensor? in
             guard inputs[k].requiresGrad else { return nil }
             let gradient = Tensor.uninitialized(inputs[k].shape)
-            let destination = gradient.basePointer, run = runs[k]
-            parallelFor(outer, grain: planeGrain(run)) { range in
-                for index in range {
-                    (destination + index * run).update(from: gs + index * row + offsets[k], count: run)
-                }
-            }
+            copyRows(outer, runs[k], from: g.basePointer + offsets[k], stride: row,
+                     to: gradient.basePointer, stride: runs[k])
             return gradient
         }
         return withExtendedLifetime(g) { gradients }
+    }
+}
+
+/// Copies `rows` runs of `run` floats from `source` (runs `sourceStride` apart) to `destination`
+/// (runs `destinationStride` apart), split across cores by elements rather than rows, so that a few
+/// long rows (a batch of one) still use every core.
+private func copyRows(_ rows: Int, _ run: Int, from source: UnsafePointer<Float>, stride sourceStride: Int,
+                      to destination: UnsafeMutablePointer<Float>, stride destinationStride: Int) {
+    guard run > 0 else { return }
+    parallelFor(rows * run, grain: 65_536) { range in
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let (r, c) = position.quotientAndRemainder(dividingBy: run)
+            let count = min(run - c, range.upperBound - position)
+            (destination + r * destinationStride + c).update(from: source + r * sourceStride + c, count: count)
+            position += count
+        }
     }
 }
