@@ -96,7 +96,7 @@ struct VGG19Benchmark: ParsableCommand {
             let seconds = medianSeconds(runs: runs, vggWorkload(size: size, precision: precision))
             ours[precision] = seconds
             print(String(format: "impasto vgg19 %dpx fwd+input-grad %@: median %.3f s", size, precision.rawValue, seconds))
-            fflush(stdout)
+            fflush(nil)
         }
         let theirs = reference.run(["vgg19", "--size", "\(size)", "--runs", "\(runs)"])
         let label = "vgg19 \(size)px fwd+input-grad"
@@ -134,7 +134,7 @@ struct ConvBenchmark: ParsableCommand {
         for kind in ["fwd", "bwd-data", "bwd-weights"] {
             print(String(format: "impasto conv 256x128x128 %@ fp32: median %.1f ms", kind, ours[kind]! * 1000))
         }
-        fflush(stdout)
+        fflush(nil)
         let theirs = reference.run(["conv", "--runs", "\(runs)"])
         for kind in ["fwd", "bwd-data", "bwd-weights"] {
             ratioLine("conv 256x128x128 \(kind) fp32", ours[kind]!, theirs["conv 256x128x128 \(kind) fp32"])
@@ -159,7 +159,7 @@ struct MemoryBenchmark: ParsableCommand {
                 let (rss, peak) = residentMemory()
                 samples.append((iteration, rss, peak))
                 print("iteration \(iteration): rss \(rss / 1024) MiB, peak \(peak / 1024) MiB")
-                fflush(stdout)
+                fflush(nil)
             }
         }
         let growth = samples.last!.2 - samples[min(1, samples.count - 1)].2

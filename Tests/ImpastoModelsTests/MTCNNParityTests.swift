@@ -1,5 +1,6 @@
 import Foundation
 import ImpastoFormats
+import ImpastoNN
 import Testing
 @testable import ImpastoModels
 
