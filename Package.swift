@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ImpastoFormats", targets: ["ImpastoFormats"]),
         .library(name: "ImpastoMedia", targets: ["ImpastoMedia"]),
         .library(name: "ImpastoModels", targets: ["ImpastoModels"]),
+        .library(name: "ImpastoStudio", targets: ["ImpastoStudio"]),
         .executable(name: "impasto", targets: ["impasto"]),
         .executable(name: "impasto-bench", targets: ["impasto-bench"]),
     ],
@@ -34,8 +35,12 @@ let package = Package(
         .target(name: "ImpastoMedia", dependencies: ["ImpastoTensor", "CImageCodecs"], swiftSettings: engineSettings),
         .target(name: "ImpastoModels", dependencies: ["ImpastoTensor", "ImpastoNN", "ImpastoFormats"],
                 swiftSettings: engineSettings),
+        .target(name: "ImpastoStudio", dependencies: [
+            "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
+        ], swiftSettings: engineSettings),
         .target(name: "ImpastoCLI", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
+            "ImpastoStudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "impasto", dependencies: ["ImpastoCLI"]),
@@ -48,6 +53,7 @@ let package = Package(
         .testTarget(name: "ImpastoOptimizersTests", dependencies: ["ImpastoOptimizers"]),
         .testTarget(name: "ImpastoFormatsTests", dependencies: ["ImpastoFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoMediaTests", dependencies: ["ImpastoMedia"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio"]),
         .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats"],
                     resources: [.copy("Fixtures")]),
     ]
