@@ -119,7 +119,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private let interval: Double
     private let percentStep: Double
     private let jsonInterval: Double
-    private let lock = NSLock()
+    // Recursive: `detail` and `json` are evaluated under the lock and may ask for `rate` or `secondsRemaining`.
+    private let lock = NSRecursiveLock()
 
     private let startTime: Double
     private var total: Int64?
