@@ -1,10 +1,10 @@
 // `impasto models`: fetch weight files into the cache and show what is there.
 import ArgumentParser
-import Foundation
 import ImpastoStudio
 
 /// `impasto models fetch|list`.
 public struct ModelsCommand: AsyncParsableCommand {
+    /// Names the command and its subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "Download weight files into the cache and list what is installed.",
@@ -19,6 +19,7 @@ public struct ModelsCommand: AsyncParsableCommand {
 
     /// `impasto models fetch MODEL [--variant V]`.
     public struct Fetch: AsyncParsableCommand {
+        /// Describes the subcommand for `--help`.
         public static let configuration = CommandConfiguration(
             abstract: "Download a model's weights, check their SHA-256 and put them in the cache.",
             discussion: "Interrupted downloads resume where they stopped when run again.")
@@ -31,11 +32,13 @@ public struct ModelsCommand: AsyncParsableCommand {
         @Option(help: "Which weights: for vgg19, torchvision (default) or caffe (neural-style's).")
         public var variant: String?
 
+        /// `--quiet` / `--json`.
         @OptionGroup public var progress: ProgressOptions
 
         /// The command, as ArgumentParser builds it.
         public init() {}
 
+        /// Rejects unknown models and variants before anything touches the disk or the network.
         public func validate() throws {
             do {
                 _ = try ModelRegistry.standard.file(model: model, variant: variant)
@@ -44,6 +47,7 @@ public struct ModelsCommand: AsyncParsableCommand {
             }
         }
 
+        /// Fetches into the cache with the chosen progress reporting.
         public func run() async throws {
             _ = try await ModelStore().fetch(model: model, variant: variant, progress: progress.mode)
         }
@@ -51,6 +55,7 @@ public struct ModelsCommand: AsyncParsableCommand {
 
     /// `impasto models list [--verify]`.
     public struct List: ParsableCommand {
+        /// Describes the subcommand for `--help`.
         public static let configuration = CommandConfiguration(
             abstract: "Show which weight files are installed, their size, and whether they are verified.")
 
@@ -61,6 +66,7 @@ public struct ModelsCommand: AsyncParsableCommand {
         /// The command, as ArgumentParser builds it.
         public init() {}
 
+        /// Prints the table of registry entries and their state.
         public func run() throws {
             let store = ModelStore()
             print(store.listing(store.inventory(verify: verify)), terminator: "")

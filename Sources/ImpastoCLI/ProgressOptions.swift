@@ -15,6 +15,7 @@ public struct ProgressOptions: ParsableArguments {
     /// Options as parsed.
     public init() {}
 
+    /// Rejects `--quiet` together with `--json`.
     public func validate() throws {
         if quiet && json { throw ValidationError("Choose either --quiet or --json, not both.") }
     }

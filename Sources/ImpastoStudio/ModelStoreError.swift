@@ -19,6 +19,7 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     /// The cache directory or a file in it could not be written.
     case writeFailed(path: String, reason: String)
 
+    /// The sentence shown to the user.
     public var description: String {
         switch self {
         case let .unknownModel(name, known):
@@ -33,7 +34,7 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
             "\(path) is not a good copy of \(file.fileName) (\(detail))"
                 + (deleted ? ", so it was deleted; run the fetch again"
                     : "; delete it and run `impasto models fetch \(file.model) --variant \(file.variant)`")
-                + ", put a good copy (from \(file.url.absoluteString)) there, or pass --weights PATH."
+                + ", put \(Self.placement(file, (path as NSString).deletingLastPathComponent)), or pass --weights PATH."
         case let .unreadableWeights(path):
             "Cannot read the weights file \(path); check the --weights path."
         case let .writeFailed(path, reason):

@@ -31,9 +31,13 @@ public enum ProgressValue: Sendable, Equatable, ExpressibleByIntegerLiteral, Exp
     /// No value (an unknown total, say).
     case null
 
+    /// `.int`, from a literal.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// `.double`, from a literal.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// `.string`, from a literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `.bool`, from a literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 
     /// The value written as JSON.
