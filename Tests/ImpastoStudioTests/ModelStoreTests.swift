@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import ImpastoStudio
 
-/// A store in a fresh directory whose one entry, `tiny/test`, is `weights.bin` served by a loopback server.
-private struct Fixture {
+/// A store in a fresh directory whose one entry, `tiny/test`, is `weights.bin` served by a loopback server;
+/// both directories go when the fixture does.
+private final class Fixture {
     let contents = pseudoRandomBytes(300_007)
     let cache: URL
     let served: URL
@@ -20,6 +21,12 @@ private struct Fixture {
         file = ModelFile(model: "tiny", variant: "test", fileName: "weights.bin", url: server.url("weights.bin", query: query),
                          size: Int64(contents.count), checksum: checksum ?? .sha256(hasher.hexDigest()),
                          summary: "test weights")
+    }
+
+    deinit {
+        server.stop()
+        try? FileManager.default.removeItem(at: cache.deletingLastPathComponent())
+        try? FileManager.default.removeItem(at: served)
     }
 
     func store(_ file: ModelFile? = nil) -> ModelStore {
@@ -70,7 +77,7 @@ private struct Fixture {
 }
 
 @Test func anInterruptedDownloadResumesWithARangeRequest() async throws {
-    var fixture = try Fixture(query: "cut=100000")
+    let fixture = try Fixture(query: "cut=100000")
     // The server promises every byte but hangs up after 100 000: the fetch fails and keeps what arrived.
     await #expect(throws: ModelStoreError.self) { try await fixture.store().fetch(model: "tiny") }
     #expect(fixture.server.readLine() == "GET /weights.bin range=-")
@@ -128,6 +135,7 @@ private struct Fixture {
 
     // --weights wins, if it names a readable file.
     let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
     let weights = directory.appendingPathComponent("mine.pth")
     try Data([1, 2, 3]).write(to: weights)
     #expect(try store.resolve(model: "vgg19", explicitPath: weights.path) == weights)

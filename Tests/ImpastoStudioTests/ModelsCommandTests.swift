@@ -31,6 +31,7 @@ private func runImpasto(_ arguments: [String], environment: [String: String]) th
 
 @Test func modelsListShowsTheCacheDirectory() throws {
     let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
     let result = try runImpasto(["models", "list"], environment: ["IMPASTO_MODELS": cache.path])
     #expect(result.status == 0)
     #expect(result.error.isEmpty)
@@ -42,6 +43,7 @@ private func runImpasto(_ arguments: [String], environment: [String: String]) th
 
 @Test func offlineModelsFetchPrintsOneSentenceAndFails() throws {
     let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
     let server = try LoopbackServer(serving: cache)
     server.stop()  // Its port now refuses connections: as offline as a test can be without touching the network.
     let result = try runImpasto(["models", "fetch", "vgg19"], environment: [
@@ -63,6 +65,7 @@ private func runImpasto(_ arguments: [String], environment: [String: String]) th
 ])
 func modelsFetchRejectsBadArgumentsInOneLine(arguments: [String], message: String) throws {
     let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
     let result = try runImpasto(arguments, environment: ["IMPASTO_MODELS": cache.path])
     #expect(result.status == 64)
     #expect(result.output.isEmpty)
