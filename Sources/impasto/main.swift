@@ -1,3 +1,3 @@
 import ImpastoCLI
 
-await ImpastoCommand.runMain()
+await ImpastoCommand.runFromCommandLine()
