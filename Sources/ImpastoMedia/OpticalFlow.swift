@@ -46,8 +46,8 @@ public enum OpticalFlow {
     public struct Options: Sendable, Equatable {
         /// Size ratio between pyramid levels (`pyr_scale`).
         public var pyramidScale: Double = 0.5
-        /// Coarser levels above the full-size one (`levels - 1` in OpenCV's terms); fewer are used when a
-        /// level would get smaller than 32 pixels.
+        /// Coarser levels above the full-size one: OpenCV's `levels`, which its code (unlike its
+        /// documentation) counts that way. Fewer are used where a level would get smaller than 32 pixels.
         public var levels: Int = 3
         /// Side of the Gaussian window the expansions are averaged over (`winsize`): larger is smoother
         /// and more robust to noise, smaller keeps finer motion.
@@ -185,20 +185,22 @@ struct PolynomialBasis {
         ig55 = Float(1 / (s2 * s2))
     }
 
-    /// Five planes, `[bx, by, axx, ayy, axy]`, each `width * height`, borders replicated.
+    /// Eight floats per pixel, `[bx, by, axx, ayy, axy, 0, 0, 0]`, so that one vector load fetches a pixel's
+    /// coefficients when the flow update samples them at moving positions. Borders are replicated.
     func expand(_ image: [Float], width: Int, height: Int) -> [Float] {
         let n = radius
-        let count = width * height
-        var result = [Float](repeating: 0, count: 5 * count)
+        var result = [Float](repeating: 0, count: 8 * width * height)
         image.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { result in
                 let source = source.baseAddress!, result = result.baseAddress!
                 parallelFor(height, grain: rowGrain(width)) { rows in
-                    let padded = width + 2 * n
-                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * padded)
+                    // `n` replicated columns on each side, and 8 more on the right for the last vector's lanes.
+                    let padded = width + 2 * n + 8
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * padded)
+                    scratch.initialize(repeating: 0, count: 3 * padded)
                     defer { scratch.deallocate() }
-                    // Vertical sums weighted by g, y·g and y²·g, with `n` replicated columns on each side.
-                    let v0 = scratch + n, v1 = v0 + padded, v2 = v1 + padded, b1 = v2 + padded
+                    // Vertical sums weighted by g, y·g and y²·g.
+                    let v0 = scratch + n, v1 = v0 + padded, v2 = v1 + padded
                     for y in rows {
                         let centre = source + y * width
                         for x in 0..<width { v0[x] = g[0] * centre[x]; v1[x] = 0; v2[x] = 0 }
@@ -218,33 +220,32 @@ struct PolynomialBasis {
                             v1[width - 1 + k] = v1[width - 1]
                             v2[width - 1 + k] = v2[width - 1]
                         }
-                        // Horizontal pass: b1 ~ 1, bx ~ x, by ~ y, axx ~ x², ayy ~ y², axy ~ xy (unscaled).
-                        let bx = result + y * width, by = bx + count, axx = by + count, ayy = axx + count,
-                            axy = ayy + count
-                        let g0 = g[0]
-                        for x in 0..<width {
-                            b1[x] = g0 * v0[x]; bx[x] = 0; by[x] = g0 * v1[x]
-                            axx[x] = 0; ayy[x] = g0 * v2[x]; axy[x] = 0
-                        }
-                        for k in 1...n {
-                            let (gk, xgk, xxgk) = (g[k], xg[k], xxg[k])
-                            for x in 0..<width {
-                                let right0 = v0[x + k], left0 = v0[x - k]
-                                b1[x] += gk * (right0 + left0)
-                                bx[x] += xgk * (right0 - left0)
-                                by[x] += gk * (v1[x + k] + v1[x - k])
-                                axx[x] += xxgk * (right0 + left0)
-                                ayy[x] += gk * (v2[x + k] + v2[x - k])
-                                axy[x] += xgk * (v1[x + k] - v1[x - k])
+                        // Horizontal pass, eight pixels at a time: b1 ~ 1, bx ~ x, by ~ y, axx ~ x², ayy ~ y²,
+                        // axy ~ xy, then the inverse Gram matrix turns the moments into coefficients.
+                        for x in stride(from: 0, to: width, by: 8) {
+                            var b1 = g[0] * load8(v0, x), by = g[0] * load8(v1, x), ayy = g[0] * load8(v2, x)
+                            var bx = SIMD8<Float>(), axx = SIMD8<Float>(), axy = SIMD8<Float>()
+                            for k in 1...n {
+                                let right0 = load8(v0, x + k), left0 = load8(v0, x - k)
+                                let right1 = load8(v1, x + k), left1 = load8(v1, x - k)
+                                b1 += g[k] * (right0 + left0)
+                                bx += xg[k] * (right0 - left0)
+                                axx += xxg[k] * (right0 + left0)
+                                by += g[k] * (right1 + left1)
+                                axy += xg[k] * (right1 - left1)
+                                ayy += g[k] * (load8(v2, x + k) + load8(v2, x - k))
                             }
-                        }
-                        let (ig11, ig03, ig33, ig55) = (ig11, ig03, ig33, ig55)
-                        for x in 0..<width {
-                            bx[x] *= ig11
-                            by[x] *= ig11
-                            axx[x] = b1[x] * ig03 + axx[x] * ig33
-                            ayy[x] = b1[x] * ig03 + ayy[x] * ig33
-                            axy[x] *= ig55
+                            bx *= ig11
+                            by *= ig11
+                            axx = b1 * ig03 + axx * ig33
+                            ayy = b1 * ig03 + ayy * ig33
+                            axy *= ig55
+                            let pixels = result + 8 * (y * width + x)
+                            for lane in 0..<min(8, width - x) {
+                                let pixel = pixels + 8 * lane
+                                pixel[0] = bx[lane]; pixel[1] = by[lane]; pixel[2] = axx[lane]
+                                pixel[3] = ayy[lane]; pixel[4] = axy[lane]
+                            }
                         }
                     }
                 }
@@ -252,6 +253,20 @@ struct PolynomialBasis {
         }
         return result
     }
+}
+
+/// Eight floats from `base + offset`, any alignment. Written as scalar loads, which the optimiser fuses
+/// into one vector load, because the generic `loadUnaligned` stays an unspecialised call in debug builds
+/// and would make the tests crawl.
+@inline(__always)
+func load8(_ base: UnsafePointer<Float>, _ offset: Int) -> SIMD8<Float> {
+    let p = base + offset
+    return SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+}
+
+@inline(__always)
+func load8(_ base: UnsafeMutablePointer<Float>, _ offset: Int) -> SIMD8<Float> {
+    load8(UnsafePointer(base), offset)
 }
 
 private func invert3x3(_ m: [[Double]]) -> [[Double]] {
@@ -292,25 +307,23 @@ private func updateMatrices(_ r0: [Float], _ r1: [Float], flow: FlowField, into 
                     let dx = flowX[i], dy = flowY[i]
                     let fx = Float(x) + dx, fy = Float(y) + dy
                     let x1 = Int(fx.rounded(.down)), y1 = Int(fy.rounded(.down))
+                    let own = load8(r0, 8 * i)
                     var bx: Float = 0, by: Float = 0
-                    var axx = r0[2 * count + i], ayy = r0[3 * count + i], axy = r0[4 * count + i] * 0.5
+                    var axx = own[2], ayy = own[3], axy = own[4] * 0.5
                     if x1 >= 0 && x1 < width - 1 && y1 >= 0 && y1 < height - 1 {
                         let u = fx - Float(x1), v = fy - Float(y1)
-                        let w00 = (1 - u) * (1 - v), w01 = u * (1 - v), w10 = (1 - u) * v, w11 = u * v
-                        let j = y1 * width + x1
-                        @inline(__always) func sample(_ plane: Int) -> Float {
-                            let p = r1 + plane * count + j
-                            return w00 * p[0] + w01 * p[1] + w10 * p[width] + w11 * p[width + 1]
-                        }
-                        bx = sample(0)
-                        by = sample(1)
-                        axx = (axx + sample(2)) * 0.5
-                        ayy = (ayy + sample(3)) * 0.5
-                        axy = (axy * 2 + sample(4)) * 0.25
+                        let p = r1 + 8 * (y1 * width + x1)
+                        let sample = (1 - u) * (1 - v) * load8(p, 0) + u * (1 - v) * load8(p, 8)
+                            + (1 - u) * v * load8(p, 8 * width) + u * v * load8(p, 8 * width + 8)
+                        bx = sample[0]
+                        by = sample[1]
+                        axx = (axx + sample[2]) * 0.5
+                        ayy = (ayy + sample[3]) * 0.5
+                        axy = (own[4] + sample[4]) * 0.25
                     }
                     // Δb = (b0 - b1)/2 + A·d: the residual after the displacement found so far.
-                    var deltaX = (r0[i] - bx) * 0.5 + axx * dx + axy * dy
-                    var deltaY = (r0[count + i] - by) * 0.5 + axy * dx + ayy * dy
+                    var deltaX = (own[0] - bx) * 0.5 + axx * dx + axy * dy
+                    var deltaY = (own[1] - by) * 0.5 + axy * dx + ayy * dy
                     if x < 5 || x >= width - 5 || y < 5 || y >= height - 5 {
                         var scale: Float = 1
                         if x < 5 { scale *= borderWeights[x] }
@@ -378,40 +391,55 @@ func gaussianKernel(radius: Int, sigma: Double) -> [Float] {
     return raw.map { Float($0 / total) }
 }
 
-/// Row `row` of `plane` filtered vertically by the symmetric `kernel`, edges replicated, written to
-/// `output[0..<width]` with `kernel.count - 1` replicated columns on each side for a following `blurRow`.
+/// Row `row` of `plane` filtered vertically by the symmetric `kernel`, written to `output[0..<width]` with
+/// `kernel.count - 1` extra columns on each side for a following `blurRow`. Edges are replicated, or
+/// mirrored without repeating the edge pixel (`reflect`, OpenCV's BORDER_REFLECT_101, which its
+/// `GaussianBlur` uses while the flow's own filters replicate).
 @inline(__always)
 private func blurColumn(_ plane: UnsafePointer<Float>, row: Int, width: Int, height: Int, kernel: [Float],
-                        into output: UnsafeMutablePointer<Float>) {
+                        reflect: Bool = false, into output: UnsafeMutablePointer<Float>) {
     let radius = kernel.count - 1
     let centre = plane + row * width
     let k0 = kernel[0]
     for x in 0..<width { output[x] = k0 * centre[x] }
-    if radius > 0 {
-        for i in 1...radius {
-            let above = plane + max(row - i, 0) * width, below = plane + min(row + i, height - 1) * width
-            let ki = kernel[i]
-            for x in 0..<width { output[x] += ki * (above[x] + below[x]) }
-        }
-        for i in 1...radius {
-            output[-i] = output[0]
-            output[width - 1 + i] = output[width - 1]
-        }
+    guard radius > 0 else { return }
+    let border = { (i: Int, count: Int) -> Int in
+        let mirrored = reflect ? (i < 0 ? -i : (i >= count ? 2 * count - 2 - i : i)) : i
+        return min(max(mirrored, 0), count - 1)
+    }
+    for i in 1...radius {
+        let above = plane + border(row - i, height) * width, below = plane + border(row + i, height) * width
+        let ki = kernel[i]
+        for x in 0..<width { output[x] += ki * (above[x] + below[x]) }
+    }
+    for i in 1...radius {
+        output[-i] = output[border(-i, width)]
+        output[width - 1 + i] = output[border(width - 1 + i, width)]
     }
 }
 
 /// `input` (with `kernel.count - 1` valid columns on each side) filtered horizontally into `output`.
 @inline(__always)
 private func blurRow(_ input: UnsafePointer<Float>, width: Int, kernel: [Float], into output: UnsafeMutablePointer<Float>) {
-    let k0 = kernel[0]
-    for x in 0..<width { output[x] = k0 * input[x] }
-    for i in 1..<max(kernel.count, 1) {
-        let ki = kernel[i]
-        for x in 0..<width { output[x] += ki * (input[x - i] + input[x + i]) }
+    let radius = kernel.count - 1
+    var x = 0
+    while x + 8 <= width {
+        var sum = kernel[0] * load8(input, x)
+        for i in stride(from: 1, through: radius, by: 1) {
+            sum += kernel[i] * (load8(input, x - i) + load8(input, x + i))
+        }
+        UnsafeMutableRawPointer(output + x).storeBytes(of: sum, as: SIMD8<Float>.self)
+        x += 8
+    }
+    while x < width {
+        var sum = kernel[0] * input[x]
+        for i in stride(from: 1, through: radius, by: 1) { sum += kernel[i] * (input[x - i] + input[x + i]) }
+        output[x] = sum
+        x += 1
     }
 }
 
-/// `plane` blurred by a separable symmetric kernel, edges replicated.
+/// `plane` blurred by a separable symmetric kernel, edges mirrored as OpenCV's `GaussianBlur` does.
 func separableBlur(_ plane: [Float], width: Int, height: Int, kernel: [Float]) -> [Float] {
     var result = [Float](repeating: 0, count: width * height)
     let radius = kernel.count - 1
@@ -422,7 +450,8 @@ func separableBlur(_ plane: [Float], width: Int, height: Int, kernel: [Float]) -
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: width + 2 * radius)
                 defer { scratch.deallocate() }
                 for y in rows {
-                    blurColumn(source, row: y, width: width, height: height, kernel: kernel, into: scratch + radius)
+                    blurColumn(source, row: y, width: width, height: height, kernel: kernel, reflect: true,
+                               into: scratch + radius)
                     blurRow(scratch + radius, width: width, kernel: kernel, into: result + y * width)
                 }
             }

@@ -86,10 +86,10 @@ func interiorError(_ plane: [Float], width: Int, height: Int, margin: Int, expec
 
 @Test func warpingErrorOfAVideoAgainstItselfIsNearZeroAndAgainstAShuffleLarge() throws {
     let directory = try TemporaryDirectory()
-    let frames = try VideoReader(contentsOf: Clips.small).nextBatch(maxCount: 10)
+    let frames = try VideoReader(contentsOf: Clips.small).nextBatch(maxCount: 6)
     let shuffledURL = directory.file("shuffled.mp4")
     let original = directory.file("original.mp4")
-    for (url, order) in [(original, Array(0..<10)), (shuffledURL, [0, 5, 9, 1, 7, 3, 8, 2, 6, 4])] {
+    for (url, order) in [(original, Array(0..<6)), (shuffledURL, [0, 3, 5, 1, 4, 2])] {
         let writer = try VideoWriter(to: url, width: 96, height: 72, frameRate: FrameRate(25), crf: 12,
                                      preset: "ultrafast")
         for index in order { try writer.append(frames[index]) }
@@ -97,7 +97,7 @@ func interiorError(_ plane: [Float], width: Int, height: Int, margin: Int, expec
     }
     let same = try WarpingErrorMeter.measure(original: original, processed: original)
     let shuffled = try WarpingErrorMeter.measure(original: original, processed: shuffledURL)
-    #expect(same.pairs == 9 && shuffled.pairs == 9)
+    #expect(same.pairs == 5 && shuffled.pairs == 5)
     #expect(same.value < 0.0005, "self: \(same.value)")
     #expect(shuffled.value > 10 * same.value && shuffled.value > 0.002, "shuffled: \(shuffled.value)")
 
@@ -109,7 +109,7 @@ func interiorError(_ plane: [Float], width: Int, height: Int, margin: Int, expec
 
 @Test func stabilizerLowersTheWarpingErrorOfAFlickeringVideo() throws {
     // A "stylization" that flickers: every frame gets its own fixed pattern of noise.
-    let frames = try VideoReader(contentsOf: Clips.small).nextBatch(maxCount: 8)
+    let frames = try VideoReader(contentsOf: Clips.small).nextBatch(maxCount: 5)
     var generator = SystemRandomNumberGenerator()
     let noisy = frames.map { frame in
         Image(width: frame.width, height: frame.height, channels: 3,
@@ -123,4 +123,47 @@ func interiorError(_ plane: [Float], width: Int, height: Int, margin: Int, expec
         steady.add(original: frame, processed: stabilizer(original: frame, stylized: stylized))
     }
     #expect(steady.value < 0.7 * raw.value, "stabilized \(steady.value), raw \(raw.value)")
+}
+
+/// `Fixtures/flow/flow.json`, written by `scripts/make_flow_fixture.py` with OpenCV.
+struct FlowFixture: Decodable {
+    let options: [String: Double]
+    let width: Int
+    let height: Int
+    let stride: Int
+    let dx: [Float]
+    let dy: [Float]
+}
+
+@Test func farnebackMatchesOpenCV() throws {
+    let fixture = try JSONDecoder().decode(FlowFixture.self, from: Data(contentsOf: fixtureURL("flow/flow.json")))
+    var options = OpticalFlow.Options()
+    options.pyramidScale = fixture.options["pyramidScale"]!
+    options.levels = Int(fixture.options["levels"]!)
+    options.windowSize = Int(fixture.options["windowSize"]!)
+    options.iterations = Int(fixture.options["iterations"]!)
+    options.polynomialNeighborhood = Int(fixture.options["polynomialNeighborhood"]!)
+    options.polynomialSigma = fixture.options["polynomialSigma"]!
+    #expect(options == OpticalFlow.Options(), "the fixture checks the defaults")
+    let pyramids = try ["first", "second"].map { name in
+        let image = try Image(contentsOf: fixtureURL("flow/\(name).png"))
+        return OpticalFlow.Pyramid(intensities: image.pixels.map { ($0 * 255).rounded() }, width: image.width,
+                                   height: image.height, options: options)
+    }
+    let flow = OpticalFlow.farneback(from: pyramids[0], to: pyramids[1])
+    let columns = (fixture.width + fixture.stride - 1) / fixture.stride
+    var worstInterior: Float = 0, total: Float = 0
+    for (index, (expectedX, expectedY)) in zip(fixture.dx, fixture.dy).enumerated() {
+        let (x, y) = (index % columns * fixture.stride, index / columns * fixture.stride)
+        let i = y * fixture.width + x
+        let difference = max(abs(flow.dx[i] - expectedX), abs(flow.dy[i] - expectedY))
+        total += difference
+        // Near the edges the second frame holds replicated border pixels, where the flow is ill-posed and
+        // rounding differences grow.
+        if x >= 16 && y >= 16 && x < fixture.width - 16 && y < fixture.height - 16 {
+            worstInterior = max(worstInterior, difference)
+        }
+    }
+    #expect(worstInterior < 0.02, "largest difference from OpenCV away from the edges: \(worstInterior) px")
+    #expect(total / Float(fixture.dx.count) < 0.01, "mean difference from OpenCV: \(total / Float(fixture.dx.count)) px")
 }

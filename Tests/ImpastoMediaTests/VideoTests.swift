@@ -51,7 +51,7 @@ enum Clips {
     }()
     static let small: URL = {
         let url = directory.appendingPathComponent("small.mp4")
-        try! makeClip(url, width: 96, height: 72, seconds: 1, zoomStep: 0.01)
+        try! makeClip(url, width: 96, height: 72, seconds: 1, zoomStep: 0.02)
         return url
     }()
 }
