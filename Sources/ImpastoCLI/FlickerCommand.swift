@@ -31,7 +31,7 @@ struct FlickerCommand: ParsableCommand {
     func report(_ error: Double, pairs: Int) -> String {
         guard json else { return String(format: "warping error: %.6f", error) }
         let fields: [String: Any] = ["original": original, "stylized": stylized, "warping_error": error, "pairs": pairs]
-        let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -306,7 +306,7 @@ private func updateMatrices(_ r0: [Float], _ r1: [Float], flow: FlowField, into 
                     let i = y * width + x
                     let dx = flowX[i], dy = flowY[i]
                     let fx = Float(x) + dx, fy = Float(y) + dy
-                    let x1 = Int(fx.rounded(.down)), y1 = Int(fy.rounded(.down))
+                    let x1 = floorToInt(fx), y1 = floorToInt(fy)
                     let own = load8(r0, 8 * i)
                     var bx: Float = 0, by: Float = 0
                     var axx = own[2], ayy = own[3], axy = own[4] * 0.5
@@ -378,6 +378,14 @@ private func solveFlow(_ matrices: [Float], window: [Float], into flow: inout Fl
 }
 
 // MARK: - Filters
+
+/// ⌊value⌋ for finite values. Baseline x86-64 has no rounding instruction, so `rounded(.down)` is a call to
+/// `floorf`; truncation plus a correction is not.
+@inline(__always)
+func floorToInt(_ value: Float) -> Int {
+    let truncated = Int(value)
+    return Float(truncated) > value ? truncated - 1 : truncated
+}
 
 /// Rows per parallel chunk: small frames stay on one thread.
 @inline(__always)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import ImpastoTensor
 import Testing
@@ -18,8 +19,9 @@ func makeZoomClip(_ name: String, width: Int, height: Int, frames: Int) throws -
     return url
 }
 
-func flickerError(_ arguments: [String]) throws -> ImpastoError? {
-    var command = try FlickerCommand.parse(arguments)
+/// Runs any subcommand in-process and returns the user-facing error it ends with, if any.
+func commandError<Command: ParsableCommand>(_: Command.Type, _ arguments: [String]) throws -> ImpastoError? {
+    var command = try Command.parse(arguments)
     do {
         try command.run()
         return nil
@@ -38,7 +40,7 @@ func flickerError(_ arguments: [String]) throws -> ImpastoError? {
 
     let clip = try makeZoomClip("clip.mp4", width: 64, height: 48, frames: 4)
     defer { try? FileManager.default.removeItem(at: clip) }
-    #expect(try flickerError([clip.path, clip.path]) == nil)
+    #expect(try commandError(FlickerCommand.self, [clip.path, clip.path]) == nil)
 }
 
 @Test func flickerRefusesVideosThatDoNotMatch() throws {
@@ -47,9 +49,9 @@ func flickerError(_ arguments: [String]) throws -> ImpastoError? {
     let larger = try makeZoomClip("larger.mp4", width: 80, height: 48, frames: 4)
     defer { for url in [clip, longer, larger] { try? FileManager.default.removeItem(at: url) } }
     for (other, words) in [(longer, "6 frames but"), (larger, "80×48 but")] {
-        let error = try #require(try flickerError([clip.path, other.path]))
+        let error = try #require(try commandError(FlickerCommand.self, [clip.path, other.path]))
         #expect(error.description.contains(words) && !error.description.contains("\n"), "\(error)")
     }
-    let missing = try #require(try flickerError([clip.path, "/nonexistent/video.mp4"]))
+    let missing = try #require(try commandError(FlickerCommand.self, [clip.path, "/nonexistent/video.mp4"]))
     #expect(missing == .unreadableFile(path: "/nonexistent/video.mp4", reason: "it does not exist or cannot be opened"))
 }
