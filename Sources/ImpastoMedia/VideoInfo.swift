@@ -94,11 +94,11 @@ public struct VideoInfo: Sendable, Equatable {
         }
     }
 
-    /// The frame size whose longer side is `longerSide`, keeping the aspect ratio, with both sides even
-    /// (H.264 in 4:2:0 needs even sizes).
+    /// The frame size whose longer side is `longerSide` (less one when that is odd), keeping the aspect
+    /// ratio, with both sides even as H.264 in 4:2:0 needs.
     public func size(longerSide: Int) -> (width: Int, height: Int) {
         let scale = Double(longerSide) / Double(max(width, height))
-        let even = { (side: Int) in max(2, Int((Double(side) * scale / 2).rounded()) * 2) }
+        let even = { (side: Int) in max(2, Int(Double(side) * scale / 2 + 1e-9) * 2) }
         return (even(width), even(height))
     }
 

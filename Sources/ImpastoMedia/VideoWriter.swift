@@ -54,6 +54,7 @@ public final class VideoWriter {
             throw ImpastoError.writeFailed(path: path, reason: String(cString: strerror(errno)))
         }
         close(descriptor)
+        PartialFiles.shared.insert(temporaryPath)
 
         var arguments = ["-v", "error", "-y",
                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)",
@@ -73,7 +74,7 @@ public final class VideoWriter {
         do {
             child = try ChildProcess(executable, arguments, input: pipe, output: FileHandle.nullDevice)
         } catch {
-            unlink(temporaryPath)
+            PartialFiles.shared.remove(temporaryPath)
             throw error
         }
         input = pipe.fileHandleForWriting
@@ -114,9 +115,10 @@ public final class VideoWriter {
         self.child = nil
         guard rename(temporaryPath, url.path) == 0 else {
             let error = ImpastoError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
-            unlink(temporaryPath)
+            PartialFiles.shared.remove(temporaryPath)
             throw error
         }
+        PartialFiles.shared.forget(temporaryPath)
     }
 
     /// Stops ffmpeg and deletes what it wrote; the destination keeps whatever it held before.
@@ -126,7 +128,7 @@ public final class VideoWriter {
         input = nil
         child.stop()
         self.child = nil
-        unlink(temporaryPath)
+        PartialFiles.shared.remove(temporaryPath)
     }
 
     /// ffmpeg's reason for stopping, after reaping it and deleting its output.
@@ -138,9 +140,56 @@ public final class VideoWriter {
             return child.failureReason(for: temporaryPath)
         } ?? "ffmpeg stopped"
         child = nil
-        unlink(temporaryPath)
+        PartialFiles.shared.remove(temporaryPath)
         return ImpastoError.writeFailed(path: url.path, reason: "ffmpeg stopped: \(reason)")
     }
 
     deinit { cancel() }
+
+    /// Makes Ctrl-C (SIGINT) and SIGTERM delete the temporary files of every unfinished writer before the
+    /// process exits with 128 + the signal number, as a shell expects. Command-line tools call this once;
+    /// a library embedded in a larger program should leave signals to it.
+    public static func removePartialFilesOnInterrupt() {
+        PartialFiles.shared.installSignalHandlers()
+    }
+}
+
+/// The temporary files writers have open, so an interrupt can delete them.
+final class PartialFiles: @unchecked Sendable {
+    static let shared = PartialFiles()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+    private var sources: [DispatchSourceSignal] = []
+
+    func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+
+    /// Deletes the file and stops tracking it.
+    func remove(_ path: String) {
+        lock.withLock {
+            unlink(path)
+            paths.remove(path)
+        }
+    }
+
+    /// Stops tracking a file that has been renamed into place.
+    func forget(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+
+    var count: Int { lock.withLock { paths.count } }
+
+    func installSignalHandlers() {
+        lock.withLock {
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM] {
+                // The default action would end the process before the handler could run.
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [self] in
+                    lock.withLock { for path in paths { unlink(path) } }
+                    exit(128 + number)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
 }
