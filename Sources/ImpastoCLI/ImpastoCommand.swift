@@ -7,7 +7,7 @@ public struct ImpastoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "impasto",
         abstract: "Neural image and video work: style transfer, cutouts, faces, and what a CNN sees.",
-        subcommands: [InspectCommand.self])
+        subcommands: [InspectCommand.self, ApplyCommand.self])
 
     public init() {}
 
