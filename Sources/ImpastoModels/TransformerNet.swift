@@ -59,13 +59,14 @@ public final class TransformerNet: Module, UnaryLayer {
     /// Stylizes a batch: `[N, 3, H, W]` RGB 0…255 in, unclamped RGB 0…255 out (see the type's note on sizes).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == 3, "TransformerNet takes [N, 3, H, W], got \(input.shape)")
-        var y = relu(in1(conv1(input)))
-        y = relu(in2(conv2(y)))
-        y = relu(in3(conv3(y)))
+        var y = conv1(input)
+        y = conv2(y, normalizedBy: in1)
+        y = conv3(y, normalizedBy: in2)
+        y = normalizedPadded(y, norm: in3, relu: true)
         for block in residualBlocks { y = block(y) }
-        y = relu(in4(deconv1(y)))
-        y = relu(in5(deconv2(y)))
-        return deconv3(y).plain()
+        y = deconv1(y)
+        y = deconv2(y, normalizedBy: in4)
+        return deconv3(y, normalizedBy: in5).plain()
     }
 
     /// Copies `weights` in, dropping the obsolete instance-norm statistics old checkpoints carry.
@@ -115,9 +116,23 @@ extension TransformerNet {
         override var children: [(name: String, module: Module)] { [("conv2d", conv2d)] }
 
         func callAsFunction(_ input: Tensor) -> Tensor {
-            let x = upsample > 1 ? upsampleNearest2d(input, scaleFactor: upsample) : input
-            let pad = conv2d.weight.shape[2] / 2
-            return conv2d(reflectionPad2d(x, padding: (pad, pad, pad, pad)))
+            convolve(normalizedPadded(input, norm: nil, relu: false, upsample: upsample, pad: padding))
+        }
+
+        /// The layer applied to `relu(norm(input))`, the pattern between TransformerNet's convolutions.
+        func callAsFunction(_ input: Tensor, normalizedBy norm: InstanceNorm2d) -> Tensor {
+            convolve(normalizedPadded(input, norm: norm, relu: true, upsample: upsample, pad: padding))
+        }
+
+        private var padding: Int { conv2d.weight.shape[2] / 2 }
+
+        private func convolve(_ padded: Tensor) -> Tensor {
+            // The RGB output layer at inference: oneDNN would pad its 3 output channels to 16.
+            if conv2d.weight.shape[0] <= 4 && conv2d.stride == (1, 1)
+                && ![padded, conv2d.weight, conv2d.bias].contains(where: { $0?.requiresGrad == true }) {
+                return fewOutputConvolution(padded, weight: conv2d.weight, bias: conv2d.bias)
+            }
+            return conv2d(padded)
         }
     }
 
@@ -138,7 +153,7 @@ extension TransformerNet {
         }
 
         func callAsFunction(_ input: Tensor) -> Tensor {
-            input + in2(conv2(relu(in1(conv1(input)))))
+            residualNormalized(conv2(conv1(input), normalizedBy: in1), norm: in2, residual: input)
         }
     }
 }

@@ -164,3 +164,29 @@ func hashedAdaIN() throws -> AdaIN {
         try net.loadDecoder(hashedWeights(of: net.encoder, seed: 11), source: "vgg_normalised.pth")
     }
 }
+
+@Test func differentiablePathAgreesWithTheFusedOne() throws {
+    // Inference fuses norm, ReLU, upsampling and padding and runs the RGB layer as a matrix product; with a
+    // gradient wanted, the engine's differentiable ops run instead. Both must compute the same network.
+    let net = try TransformerNet(contentsOf: transformerFixture)
+    let input = fastStyleReference["transformer.odd.input"]!
+    let fused = withoutGradients { net(input) }
+    let traced = input.requiringGradient()
+    let differentiable = net(traced)
+    expectClose(differentiable, fused, fraction: 1e-5)
+    let gradient = try #require(differentiable.sum().backward()[traced])
+    #expect(gradient.shape == input.shape && gradient.scalars.contains { $0 != 0 })
+}
+
+@Test func fewOutputConvolutionIsAConvolution() {
+    var generator = RandomGenerator(seed: 5)
+    let input = Tensor.randomNormal([2, 5, 23, 19], generator: &generator)
+    let weight = Tensor.randomNormal([3, 5, 4, 3], generator: &generator)
+    let bias = Tensor.randomNormal([3], generator: &generator)
+    let expected = conv2d(input, weight: weight, bias: bias)
+    // Bands of 4 rows, so that rows meet across band edges; and one band for the whole image.
+    for bandElements in [3 * 12 * 19 * 7, 1 << 24] {
+        expectClose(fewOutputConvolution(input, weight: weight, bias: bias, bandElements: bandElements), expected,
+                    fraction: 1e-5)
+    }
+}
