@@ -6,7 +6,9 @@ import ImpastoNN
 /// Real-time with Adaptive Instance Normalization", ICCV 2017 (arXiv:1703.06868), as naoto0804/pytorch-AdaIN
 /// builds it: a fixed VGG-19 encoder up to relu4_1, AdaIN on its features, and a trained mirror-image decoder.
 ///
-/// Weights, two files from that repository's releases (https://github.com/naoto0804/pytorch-AdaIN/releases/tag/v0.0.0):
+/// Weights, two files from that repository's release v0.0.0 (`https://github.com/naoto0804/pytorch-AdaIN/releases/
+/// download/v0.0.0/vgg_normalised.pth` and `…/decoder.pth`; SHA-256 not recorded here, this machine has no route to
+/// GitHub, so the model store's entries are where to pin them):
 /// - `vgg_normalised.pth`: the encoder, keys `0.weight`, `2.weight`, … (indices into its 53-module `nn.Sequential`,
 ///   through relu5_4); only modules 0…30 (through relu4_1) are used, the rest are ignored on load. Converted from
 ///   the Torch `vgg_normalised.t7` of Huang's original code; its leading 1×1 convolution maps RGB in [0, 1] to the

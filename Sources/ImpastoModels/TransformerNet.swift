@@ -9,7 +9,8 @@ import ImpastoNN
 ///
 /// Weights, keys as that example's `state_dict()` (`conv1.conv2d.weight`, `res3.in2.bias`, …), one file per
 /// style: `candy.pth`, `mosaic.pth`, `rain_princess.pth`, `udnie.pth` from
-/// https://www.dropbox.com/s/lrvwfehqdcxoza8/saved_models.zip (the URL in the example's `download_saved_models.py`).
+/// https://www.dropbox.com/s/lrvwfehqdcxoza8/saved_models.zip (the URL in the example's `download_saved_models.py`;
+/// SHA-256 not recorded here, for want of a route to Dropbox from this machine).
 /// Those were saved by torch < 0.4 and carry `in*.running_mean` / `running_var` entries that instance norm never
 /// used; `load(_:source:)` drops them, as the example's `stylize` does.
 ///
