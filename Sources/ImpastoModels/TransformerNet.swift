@@ -49,11 +49,13 @@ public final class TransformerNet: Module, UnaryLayer {
             + [("deconv1", deconv1), ("in4", in4), ("deconv2", deconv2), ("in5", in5), ("deconv3", deconv3)]
     }
 
-    /// The arithmetic of every convolution: `.bf16` runs them on the CPU's bf16 units (the instance norms, which
-    /// rescale every activation anyway, stay float32).
+    /// The arithmetic of the convolutions: `.bf16` runs them on the CPU's bf16 units. The instance norms, which
+    /// rescale every activation anyway, stay float32, and so does the RGB output layer at inference (a matrix
+    /// product, see `fewOutputConvolution`).
     public var precision: Precision = .fp32 {
         didSet {
-            for case let layer as ConvLayer in allModules { layer.conv2d.precision = precision }
+            let layers = [conv1, conv2, conv3, deconv1, deconv2, deconv3] + residualBlocks.flatMap { [$0.conv1, $0.conv2] }
+            for layer in layers { layer.conv2d.precision = precision }
         }
     }
 
@@ -87,16 +89,6 @@ public final class TransformerNet: Module, UnaryLayer {
         }
         let layer = parts[parts.count - 2]
         return layer.hasPrefix("in") && layer.count > 2 && layer.dropFirst(2).allSatisfy(\.isNumber)
-    }
-
-    /// This module and every module below it.
-    private var allModules: [Module] {
-        var result: [Module] = [self], index = 0
-        while index < result.count {
-            result += result[index].children.map(\.module)
-            index += 1
-        }
-        return result
     }
 }
 

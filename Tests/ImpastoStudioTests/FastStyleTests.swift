@@ -96,3 +96,10 @@ private let portrait = try! Image(contentsOf: root.appendingPathComponent("Examp
     #expect(throws: ImpastoError.self) { try AdaINStyle.apply(content: content, styles: styles, alpha: 1.5, model: net) }
     #expect(throws: ImpastoError.self) { try AdaINStyle.apply(content: content, styles: [], model: net) }
 }
+
+@Test func largeImagesAreNotBatched() {
+    let frame = Image(width: 1280, height: 720, channels: 3, pixels: [Float](repeating: 0.5, count: 3 * 1280 * 720))
+    let photo = Image(width: 3000, height: 2000, channels: 3, pixels: [Float](repeating: 0.5, count: 3 * 6_000_000))
+    #expect(ImageBatch.groups(of: Array(repeating: frame, count: 6), limit: 8) == [[0, 1, 2, 3], [4, 5]])
+    #expect(ImageBatch.groups(of: [photo, photo], limit: 8) == [[0], [1]])
+}

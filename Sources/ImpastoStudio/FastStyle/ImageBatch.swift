@@ -2,8 +2,12 @@ import ImpastoMedia
 
 /// Same-sized images stacked for one forward pass, and the way back.
 enum ImageBatch {
-    /// Indices of `images` grouped by size (first appearance first), each group cut into runs of at most `limit`:
-    /// the batches one forward pass each can take.
+    /// Pixels per batch beyond which images go one at a time: activations take about 600 bytes per input pixel
+    /// (32 float channels, several alive), so 4 Mpx is some 2.5 GB, and batching gains little on large images.
+    static let pixelBudget = 1 << 22
+
+    /// Indices of `images` grouped by size (first appearance first), each group cut into runs of at most `limit`
+    /// images and `pixelBudget` pixels (but at least one image): the batches one forward pass each can take.
     static func groups(of images: [Image], limit: Int) -> [[Int]] {
         precondition(limit >= 1, "a batch holds at least one image, not \(limit)")
         var bySize: [[Int]] = [], sizes: [[Int]: Int] = [:]
@@ -17,7 +21,9 @@ enum ImageBatch {
             }
         }
         return bySize.flatMap { group in
-            stride(from: 0, to: group.count, by: limit).map { Array(group[$0..<min($0 + limit, group.count)]) }
+            let image = images[group[0]]
+            let size = min(limit, max(1, pixelBudget / (image.width * image.height)))
+            return stride(from: 0, to: group.count, by: size).map { Array(group[$0..<min($0 + size, group.count)]) }
         }
     }
 
