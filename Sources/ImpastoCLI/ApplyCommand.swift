@@ -183,11 +183,6 @@ struct ApplyCommand: ParsableCommand {
             jobs = [(images[0], URL(fileURLWithPath: output))]
         } else {
             let folder = URL(fileURLWithPath: outputDir!, isDirectory: true)
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
-            }
             let styleName = model.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
                 ?? style.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }.joined(separator: "+")
             jobs = images.map { image in
@@ -207,10 +202,17 @@ struct ApplyCommand: ParsableCommand {
             guard seen.insert(path).inserted else {
                 throw ImpastoError.invalidArgument("Two inputs would both be written to \(job.output.path); rename one of them.")
             }
-            let folder = job.output.deletingLastPathComponent().path
-            guard FileManager.default.isWritableFile(atPath: folder) else {
-                throw ImpastoError.writeFailed(path: job.output.path, reason: "the folder \(folder) does not exist or is not writable")
+        }
+        if let outputDir {
+            do {
+                try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+            } catch {
+                throw ImpastoError.writeFailed(path: outputDir, reason: "the folder cannot be created")
             }
+        }
+        for folder in Set(jobs.map { $0.output.deletingLastPathComponent().path })
+        where !FileManager.default.isWritableFile(atPath: folder) {
+            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
         }
         return jobs
     }
