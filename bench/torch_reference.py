@@ -4,12 +4,17 @@
   vgg19  --size 512 --runs 5   VGG-19 `features[:30]` (conv1_1 … relu5_1), random weights, frozen; forward, then
                                the gradient of sum(relu5_1) with respect to the input only; fp32 and bf16 autocast.
   conv   --runs 5              one 256→256 3×3 convolution on 1×256×128×128: forward, backward-data, backward-weights.
+  transformer --runs 5         pytorch/examples' TransformerNet (scripts/make_fast_style_reference.py) on one 1280×720
+                               frame, inference only; fp32 and bf16 autocast.
 
 Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
 """
 import argparse
 import statistics
 import time
+
+import os
+import sys
 
 import torch
 import torchvision
@@ -73,15 +78,32 @@ def conv(runs):
     print(f"pytorch conv 256x128x128 bwd-weights fp32: median {median_seconds(backward_weights, runs) * 1e3:.1f} ms", flush=True)
 
 
+def transformer(runs):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+    from make_fast_style_reference import TransformerNet
+
+    torch.manual_seed(0)
+    net = TransformerNet().eval()
+    frame = torch.rand(1, 3, 720, 1280) * 255
+    for precision in ("fp32", "bf16"):
+        def run():
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                return net(frame)
+        seconds = median_seconds(run, runs)
+        print(f"pytorch transformer 720p {precision}: median {seconds * 1e3:.1f} ms", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}", flush=True)
     if args.workload == "vgg19":
         vgg19(args.size, args.runs)
+    elif args.workload == "transformer":
+        transformer(args.runs)
     else:
         conv(args.runs)
 

@@ -10,7 +10,7 @@ struct ImpastoBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "impasto-bench",
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
-        subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self])
+        subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -178,3 +178,30 @@ struct MemoryBenchmark: ParsableCommand {
 }
 
 extension Precision: ExpressibleByArgument {}
+
+/// TransformerNet inference on one 720p frame: the per-frame cost of `impasto apply` and video stylization.
+struct TransformerBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transformer", abstract: "TransformerNet (Johnson et al.) on one 1280×720 frame, inference only.")
+
+    @Option(help: "Timed runs (the median is reported).") var runs = 5
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() {
+        Initialization.seed(0)
+        let net = TransformerNet()
+        var generator = RandomGenerator(seed: 1)
+        let frame = Tensor.randomUniform([1, 3, 720, 1280], generator: &generator) * 255
+        var ours: [Precision: Double] = [:]
+        for precision in Precision.allCases {
+            net.precision = precision
+            ours[precision] = medianSeconds(runs: runs) { _ = withoutGradients { net(frame) } }
+            print(String(format: "impasto transformer 720p %@: median %.1f ms", precision.rawValue, ours[precision]! * 1000))
+            fflush(nil)
+        }
+        let theirs = reference.run(["transformer", "--runs", "\(runs)"])
+        ratioLine("transformer 720p fp32", ours[.fp32]!, theirs["transformer 720p fp32"])
+        ratioLine("transformer 720p bf16", ours[.bf16]!, theirs["transformer 720p bf16"])
+        ratioLine("transformer 720p bf16", ours[.bf16]!, theirs["transformer 720p fp32"], against: " fp32")
+    }
+}

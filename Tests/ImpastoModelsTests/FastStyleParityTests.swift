@@ -1,0 +1,192 @@
+import Foundation
+import ImpastoFormats
+import ImpastoNN
+import Testing
+@testable import ImpastoModels
+
+/// Inputs and outputs of the PyTorch reference modules, from scripts/make_fast_style_reference.py.
+let fastStyleReference: [String: Tensor] = {
+    let url = Bundle.module.url(forResource: "fast-style-reference", withExtension: "safetensors",
+                                subdirectory: "Fixtures")!
+    return try! SafeTensors.load(contentsOf: url)
+}()
+
+/// The random-weight TransformerNet that script saved with torch.save (zip format, float16 storages, plus the
+/// running statistics old checkpoints carry).
+let transformerFixture = Bundle.module.url(forResource: "transformer-net-random", withExtension: "pth",
+                                           subdirectory: "Fixtures")!
+
+/// Whether `actual` is within `fraction` of `expected`'s range everywhere (the parity criterion).
+func expectClose(_ actual: Tensor, _ expected: Tensor, fraction: Float = 1e-3,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    let values = expected.scalars
+    let range = values.max()! - values.min()!
+    let difference = maxAbsDifference(actual, expected)
+    #expect(difference <= fraction * range, "max |Δ| \(difference), output range \(range)",
+            sourceLocation: sourceLocation)
+}
+
+@Test func transformerNetMatchesPyTorch() throws {
+    let net = try TransformerNet(contentsOf: transformerFixture)
+    let output = withoutGradients { net(fastStyleReference["transformer.input"]!) }
+    expectClose(output, fastStyleReference["transformer.output"]!)
+    // 50×70 is no multiple of 4: the output grows to 52×72 exactly as PyTorch's does.
+    let odd = withoutGradients { net(fastStyleReference["transformer.odd.input"]!) }
+    #expect(odd.shape == [1, 3, 52, 72])
+    expectClose(odd, fastStyleReference["transformer.odd.output"]!)
+}
+
+@Test func transformerNetInBFloat16StaysClose() throws {
+    let net = try TransformerNet(contentsOf: transformerFixture)
+    net.precision = .bf16
+    let output = withoutGradients { net(fastStyleReference["transformer.input"]!) }
+    // bf16 keeps 8 significant bits; instance norm re-centres every layer, so errors stay a few percent.
+    expectClose(output, fastStyleReference["transformer.output"]!, fraction: 0.05)
+}
+
+@Test func torchSaveCheckpointLoadsAndDropsOldStatistics() throws {
+    let weights = try TorchCheckpoint.load(contentsOf: transformerFixture)
+    #expect(weights["in1.running_mean"]?.shape == [32])
+    #expect(weights["res5.in2.running_var"]?.shape == [128])
+    let net = TransformerNet()
+    try net.load(weights, source: "transformer-net-random.pth")
+    #expect(net.stateDict().count == weights.keys.filter { !TransformerNet.isObsoleteStatistic($0) }.count)
+    #expect(net.stateDict().count == (16 + 15) * 2)  // 16 convolutions, 15 instance norms, weight and bias each
+
+    for key in ["running_mean", "in1.weight_running_var", "xin1.running_mean", "in.running_var", "conv1.running_var"] {
+        #expect(!TransformerNet.isObsoleteStatistic(key), "\(key)")
+    }
+    // Anything else a file holds beyond the network's own tensors still means the wrong file.
+    var extra = weights
+    extra["classifier.weight"] = Tensor(zeros: [2])
+    #expect(throws: ImpastoError.unexpectedKeys(keys: ["classifier.weight"], source: "x.pth")) {
+        try TransformerNet().load(extra, source: "x.pth")
+    }
+}
+
+@Test func wrongArchitectureIsNamed() throws {
+    var weights = try TorchCheckpoint.load(contentsOf: transformerFixture)
+    weights["res2.conv1.conv2d.weight"] = Tensor(zeros: [128, 128, 5, 5])
+    #expect(throws: ImpastoError.shapeMismatch(key: "res2.conv1.conv2d.weight", expected: [128, 128, 3, 3],
+                                              actual: [128, 128, 5, 5])) {
+        try TransformerNet().load(weights, source: "x.pth")
+    }
+    // AdaIN's decoder is no TransformerNet: its first missing tensor is named.
+    #expect(throws: ImpastoError.missingKey(key: "conv1.conv2d.weight", source: "decoder.pth")) {
+        try TransformerNet().load(adainDecoderWeights(), source: "decoder.pth")
+    }
+}
+
+// MARK: - AdaIN
+
+/// `bound · u`, `u` uniform in [-1, 1) from SplitMix64's finaliser of `seed · φ + (tensor << 40) + i`: the same
+/// bits as `hashed_uniform` in the reference script (every step exact or one correctly rounded float32 operation).
+func hashedUniform(seed: UInt64, tensor: Int, shape: [Int], bound: Float) -> Tensor {
+    let base = seed &* 0x9E37_79B9_7F4A_7C15 &+ (UInt64(tensor) << 40)
+    return Tensor(shape: shape) { values in
+        for i in values.indices {
+            var z = base &+ UInt64(i)
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            values[i] = (Float(z >> 40) * 0x1p-24 * 2 - 1) * bound
+        }
+    }
+}
+
+/// The script's `fill_hashed`: keyed by Sequential index as the released `.pth` files are, convolution k
+/// getting tensors 2k (He-uniform weight) and 2k + 1 (bias).
+func hashedWeights(of sequential: Sequential, seed: UInt64) -> [String: Tensor] {
+    var weights: [String: Tensor] = [:]
+    var k = 0
+    for (index, layer) in sequential.layers.enumerated() {
+        guard let conv = layer as? Conv2d else { continue }
+        let fanIn = conv.weight.count / conv.weight.shape[0]
+        weights["\(index).weight"] = hashedUniform(
+            seed: seed, tensor: 2 * k, shape: conv.weight.shape, bound: Float((6.0 / Double(fanIn)).squareRoot()))
+        weights["\(index).bias"] = hashedUniform(
+            seed: seed, tensor: 2 * k + 1, shape: [conv.weight.shape[0]], bound: Float(1 / Double(fanIn).squareRoot()))
+        k += 1
+    }
+    return weights
+}
+
+func adainDecoderWeights() -> [String: Tensor] { hashedWeights(of: AdaIN().decoder, seed: 12) }
+
+/// AdaIN with the reference script's weights, loaded through the released files' key layouts.
+func hashedAdaIN() throws -> AdaIN {
+    let net = AdaIN()
+    var encoder = hashedWeights(of: net.encoder, seed: 11)
+    // vgg_normalised.pth goes on to relu5_4; the layers past relu4_1 are ignored.
+    encoder["31.weight"] = Tensor(zeros: [512, 512, 3, 3])
+    encoder["31.bias"] = Tensor(zeros: [512])
+    try net.loadEncoder(encoder, source: "vgg_normalised.pth")
+    try net.loadDecoder(adainDecoderWeights(), source: "decoder.pth")
+    return net
+}
+
+@Test func adainEncoderMatchesPyTorch() throws {
+    let net = try hashedAdaIN()
+    let features = withoutGradients { net.encode(fastStyleReference["adain.content"]!) }
+    expectClose(features, fastStyleReference["adain.content_features"]!)
+}
+
+@Test func adainMatchesPyTorch() throws {
+    let net = try hashedAdaIN()
+    let content = fastStyleReference["adain.content"]!
+    withoutGradients {
+        let style = net.styleStatistics(of: fastStyleReference["adain.style"]!)
+        expectClose(net(content, style: style, alpha: 0.8), fastStyleReference["adain.output"]!)
+
+        let styles = fastStyleReference["adain.styles"]!
+        let blended = FeatureStatistics.blend([net.styleStatistics(of: styles.slice(0..<1)),
+                                               net.styleStatistics(of: styles.slice(1..<2))], weights: [0.25, 0.75])
+        expectClose(net(content, style: blended), fastStyleReference["adain.interpolated"]!)
+    }
+}
+
+@Test func coralMatchesPyTorch() throws {
+    let net = try hashedAdaIN()
+    let content = fastStyleReference["adain.content"]!
+    let style = fastStyleReference["adain.style"]!
+    let recoloured = AdaIN.coral(style.reshaped([3, 72, 80]), matching: content.reshaped([3, 64, 64]))
+    expectClose(recoloured, fastStyleReference["adain.coral"]!)
+    let output = withoutGradients {
+        net(content, style: net.styleStatistics(of: recoloured.reshaped([1, 3, 72, 80])))
+    }
+    expectClose(output, fastStyleReference["adain.preserved"]!)
+}
+
+@Test func adainWeightsOfAnotherNetworkAreRefused() throws {
+    let net = AdaIN()
+    // The encoder's file given as the decoder: its first convolution sits at index 0, the decoder's at 1.
+    #expect(throws: ImpastoError.missingKey(key: "1.weight", source: "vgg_normalised.pth")) {
+        try net.loadDecoder(hashedWeights(of: net.encoder, seed: 11), source: "vgg_normalised.pth")
+    }
+}
+
+@Test func differentiablePathAgreesWithTheFusedOne() throws {
+    // Inference fuses norm, ReLU, upsampling and padding and runs the RGB layer as a matrix product; with a
+    // gradient wanted, the engine's differentiable ops run instead. Both must compute the same network.
+    let net = try TransformerNet(contentsOf: transformerFixture)
+    let input = fastStyleReference["transformer.odd.input"]!
+    let fused = withoutGradients { net(input) }
+    let traced = input.requiringGradient()
+    let differentiable = net(traced)
+    expectClose(differentiable, fused, fraction: 1e-5)
+    let gradient = try #require(differentiable.sum().backward()[traced])
+    #expect(gradient.shape == input.shape && gradient.scalars.contains { $0 != 0 })
+}
+
+@Test func fewOutputConvolutionIsAConvolution() {
+    var generator = RandomGenerator(seed: 5)
+    let input = Tensor.randomNormal([2, 5, 23, 19], generator: &generator)
+    let weight = Tensor.randomNormal([3, 5, 4, 3], generator: &generator)
+    let bias = Tensor.randomNormal([3], generator: &generator)
+    let expected = conv2d(input, weight: weight, bias: bias)
+    // Bands of 4 rows, so that rows meet across band edges; and one band for the whole image.
+    for bandElements in [3 * 12 * 19 * 7, 1 << 24] {
+        expectClose(fewOutputConvolution(input, weight: weight, bias: bias, bandElements: bandElements), expected,
+                    fraction: 1e-5)
+    }
+}
