@@ -192,7 +192,7 @@ def bench(features):
         for precision in ("fp32", "bf16"):
             img = nn.Parameter(content.clone())
             optimizer = torch.optim.LBFGS([img], max_iter=1000, tolerance_change=-1, tolerance_grad=-1)
-            calls, start = [0], [0.0]
+            calls, start = [0], [(0.0, 0.0)]
 
             def feval():
                 optimizer.zero_grad()
@@ -201,7 +201,7 @@ def bench(features):
                 loss.backward()
                 calls[0] += 1
                 if calls[0] == 2:  # the first evaluation warms up oneDNN's kernels
-                    start[0] = time.perf_counter()
+                    start[0] = (time.perf_counter(), time.process_time())
                 if calls[0] == 12:
                     raise StopIteration
                 return loss
@@ -210,8 +210,10 @@ def bench(features):
                 optimizer.step(feval)
             except StopIteration:
                 pass
-            seconds = (time.perf_counter() - start[0]) / 10
-            print(f"pytorch {size}px {precision}: {seconds:.3f} s/iteration ({torch.get_num_threads()} threads)")
+            seconds = (time.perf_counter() - start[0][0]) / 10
+            cpu = (time.process_time() - start[0][1]) / 10
+            print(f"pytorch {size}px {precision}: {seconds:.3f} s/iteration, {cpu:.3f} CPU s/iteration "
+                  f"({torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f})")
 
 
 def main():
