@@ -35,7 +35,7 @@ public struct StylizeOptions: Sendable, Equatable {
     public var styleLayers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     /// The longest side of the result, in pixels.
     public var size = 512
-    /// The style images' longest side relative to `size`.
+    /// The style images' longest side relative to `size` (truncated to whole pixels, as neural-style-pt does).
     public var styleScale: Double = 1
     /// Optimisation steps, each one evaluation of the loss and its gradient.
     public var iterations = 1000
@@ -63,8 +63,8 @@ public struct StylizeOptions: Sendable, Equatable {
     /// Every how many iterations a caller should save an intermediate result (0: never); the stylizer
     /// only reports it through `StylizeProgress.isCheckpoint`.
     public var saveEvery = 0
-    /// Coarse-to-fine sizes (longest side), each stage starting from the previous result upsampled; empty
-    /// runs once at `size`.
+    /// Coarse-to-fine sizes (longest side), each stage starting from the previous result upsampled; when
+    /// given, they replace `size`. Empty runs once at `size`.
     public var scales: [Int] = []
     /// Iterations of each stage of `scales`; empty runs `iterations` at each.
     public var iterationsPerScale: [Int] = []

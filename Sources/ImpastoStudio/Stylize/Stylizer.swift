@@ -17,7 +17,7 @@ public struct StylizeProgress {
     public let stage: Int, stageCount: Int
     /// The losses of the image being evaluated at this iteration.
     public let losses: StylizeLosses
-    /// Whether `saveEvery` asks for this iteration to be saved.
+    /// Whether `saveEvery` asks for this iteration to be saved (never the last: its image is the result).
     public let isCheckpoint: Bool
     /// The evaluated image in the network's input space; the optimiser changes it after the callback
     /// returns, so read it (or call `image()`) inside the callback.
@@ -110,7 +110,11 @@ public final class Stylizer {
         let total = stages.reduce(0) { $0 + $1.iterations }
         var iteration = 0
         var latest: (input: Tensor, losses: StylizeLosses)?
-        var render: (Tensor) -> Image = { _ in preconditionFailure("no stage ran") }
+        var render: (Tensor) -> Image = preprocessing.image(from:)
+        func result(stopped: Bool) -> StylizeResult {
+            let (input, losses) = latest!
+            return StylizeResult(image: render(input), losses: losses, iterations: iteration, stopped: stopped)
+        }
         for (stageIndex, stage) in stages.enumerated() {
             let contentImage = content.rgb().resized(longestSide: stage.size, filter: .bilinear)
             let contentInput = preprocessing.networkInput(from: contentImage)
@@ -145,12 +149,10 @@ public final class Stylizer {
             do {
                 try optimize(image, iterations: stage.iterations, options: options, evaluate: evaluate)
             } catch is StopRequested {
-                let (input, losses) = latest!
-                return StylizeResult(image: render(input), losses: losses, iterations: iteration, stopped: true)
+                return result(stopped: true)
             }
         }
-        let (input, losses) = latest!
-        return StylizeResult(image: render(input), losses: losses, iterations: iteration, stopped: false)
+        return result(stopped: false)
     }
 
     /// The first image of a stage: the previous stage's result upsampled, or the configured start.
