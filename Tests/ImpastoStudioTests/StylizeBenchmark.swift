@@ -7,7 +7,9 @@ import Testing
 /// images, beside which scripts/make_stylize_reference.py --bench times PyTorch. Not a test: it asserts nothing
 /// and runs only when asked, in a release build:
 ///
-///     IMPASTO_BENCH_STYLIZE=1 swift test -c release --filter stylizeSecondsPerIteration
+///     IMPASTO_BENCH_STYLIZE=1 swift test -c release -Xswiftc -enable-testing --filter stylizeSecondsPerIteration
+///
+/// (`-enable-testing` because other test targets use `@testable import`).
 @Test(.enabled(if: ProcessInfo.processInfo.environment["IMPASTO_BENCH_STYLIZE"] != nil))
 func stylizeSecondsPerIteration() throws {
     let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
