@@ -1,0 +1,194 @@
+import Foundation
+import ImpastoMedia
+import ImpastoModels
+import ImpastoOptimizers
+
+// Neural style transfer by optimisation: Gatys, Ecker & Bethge, "A Neural Algorithm of Artistic Style"
+// (arXiv:1508.06576), with the losses, defaults and options of jcjohnson/neural-style and its PyTorch port
+// ProGamerGov/neural-style-pt.
+
+/// One iteration's report to the caller of `Stylizer.run`.
+public struct StylizeProgress {
+    /// 1-based, counted over all stages.
+    public let iteration: Int
+    /// Iterations over all stages.
+    public let total: Int
+    /// 0-based index of the current coarse-to-fine stage, and how many there are.
+    public let stage: Int, stageCount: Int
+    /// The losses of the image being evaluated at this iteration.
+    public let losses: StylizeLosses
+    /// Whether `saveEvery` asks for this iteration to be saved (never the last: its image is the result).
+    public let isCheckpoint: Bool
+    /// The evaluated image in the network's input space; the optimiser changes it after the callback
+    /// returns, so read it (or call `image()`) inside the callback.
+    public let input: Tensor
+    fileprivate let render: (Tensor) -> Image
+
+    /// The evaluated image as the result would show it (original colours restored where asked).
+    public func image() -> Image { render(input) }
+}
+
+/// What the progress callback wants next.
+public enum StylizeAction: Sendable {
+    /// Carry on.
+    case proceed
+    /// Stop now and return the latest image (Ctrl-C).
+    case stop
+}
+
+/// The outcome of `Stylizer.run`.
+public struct StylizeResult {
+    /// The stylised image (original colours restored where asked).
+    public let image: Image
+    /// The losses of that image.
+    public let losses: StylizeLosses
+    /// Iterations run over all stages (fewer than asked when stopped).
+    public let iterations: Int
+    /// Whether the progress callback stopped the run.
+    public let stopped: Bool
+}
+
+/// Runs Gatys style transfer on a frozen VGG-19.
+///
+/// ```swift
+/// let stylizer = try Stylizer(contentsOf: weightsURL, preprocessing: .caffe)
+/// var options = StylizeOptions()
+/// options.iterations = 500
+/// let result = try stylizer.run(content: photo, styles: [painting], options: options) { progress in
+///     print(progress.iteration, progress.losses.total)
+///     return .proceed
+/// }
+/// ```
+///
+/// Each iteration is one evaluation of the loss and its gradient; like neural-style, the result is the image
+/// of the last evaluation, whose losses the last progress report carries.
+public final class Stylizer {
+    /// What the weights expect as input.
+    public let preprocessing: VGGPreprocessing
+    private var networks: [VGG19.Pooling: VGG19]
+
+    /// A stylizer on VGG-19 weights as read from a file (see `VGG19.pretrained`).
+    public init(weights: [String: Tensor], preprocessing: VGGPreprocessing, source: String) throws {
+        self.preprocessing = preprocessing
+        networks = [.max: try VGG19.pretrained(weights, source: source)]
+    }
+
+    /// A stylizer on the VGG-19 weight file at `url` (safetensors or PyTorch checkpoint).
+    public convenience init(contentsOf url: URL, preprocessing: VGGPreprocessing) throws {
+        try self.init(weights: VGG19.weights(contentsOf: url), preprocessing: preprocessing, source: url.path)
+    }
+
+    /// The network with `pooling`, sharing the loaded weights' values.
+    private func network(pooling: VGG19.Pooling) -> VGG19 {
+        if let network = networks[pooling] { return network }
+        let weights = Dictionary(uniqueKeysWithValues: networks[.max]!.stateDict().map { ($0.name, $0.tensor) })
+        let network = try! VGG19.pretrained(weights, pooling: pooling, source: "the loaded VGG-19")
+        networks[pooling] = network
+        return network
+    }
+
+    /// Stylises `content` after `styles`.
+    ///
+    /// - Parameters:
+    ///   - progress: called after every evaluation; return `.stop` to end the run early with that image.
+    ///     Errors it throws end the run and propagate.
+    /// - Throws: `ImpastoError.invalidArgument` for inconsistent options, or what `progress` throws.
+    public func run(content: Image, styles: [Image], options: StylizeOptions,
+                    progress: (StylizeProgress) throws -> StylizeAction = { _ in .proceed }) throws -> StylizeResult {
+        try options.validate(styleCount: styles.count)
+        let network = network(pooling: options.pooling)
+        network.precision = options.precision
+        let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
+        let blendSum = blend.reduce(0, +)
+        let blendWeights = blend.map { $0 / blendSum }
+        var generator = RandomGenerator(seed: options.seed ?? UInt64.random(in: .min ... .max))
+        let palettes = options.styleColors.map { colors in
+            styles.map { StylePalette(image: $0.rgb(), colors: colors, generator: &generator) }
+        }
+
+        let stages = options.stages
+        let total = stages.reduce(0) { $0 + $1.iterations }
+        var iteration = 0
+        var latest: (input: Tensor, losses: StylizeLosses)?
+        var render: (Tensor) -> Image = preprocessing.image(from:)
+        func result(stopped: Bool) -> StylizeResult {
+            let (input, losses) = latest!
+            return StylizeResult(image: render(input), losses: losses, iterations: iteration, stopped: stopped)
+        }
+        for (stageIndex, stage) in stages.enumerated() {
+            let contentImage = content.rgb().resized(longestSide: stage.size, filter: .bilinear)
+            let contentInput = preprocessing.networkInput(from: contentImage)
+            let styleSide = Int(Double(stage.size) * options.styleScale)
+            let styleInputs = styles.enumerated().map { index, style in
+                let resized = style.rgb().resized(longestSide: styleSide, filter: .bilinear)
+                return preprocessing.networkInput(from: palettes?[index].applied(to: resized) ?? resized)
+            }
+            let objective = StylizeObjective(network: network, content: contentInput, styles: styleInputs,
+                                              blendWeights: blendWeights, options: options)
+            let image = startingImage(previous: latest?.input, content: contentInput, options: options,
+                                      generator: &generator).requiringGradient()
+            render = { [preprocessing] input in
+                let result = preprocessing.image(from: input)
+                return options.originalColors ? contentImage.withLuminance(of: result) : result
+            }
+            var stageIteration = 0
+            // Evaluates the current image, reports it and keeps a copy of the last one of the stage (the
+            // optimiser moves on after it, as neural-style's does, but that move is never evaluated).
+            func evaluate() throws -> (loss: Float, gradients: Gradients) {
+                let (losses, gradients) = objective.evaluate(image)
+                iteration += 1
+                stageIteration += 1
+                latest = (stageIteration == stage.iterations ? image.copy() : image, losses)
+                let report = StylizeProgress(
+                    iteration: iteration, total: total, stage: stageIndex, stageCount: stages.count, losses: losses,
+                    isCheckpoint: options.saveEvery > 0 && iteration % options.saveEvery == 0 && iteration != total,
+                    input: image, render: render)
+                if try progress(report) == .stop { throw StopRequested() }
+                return (losses.total, gradients)
+            }
+            do {
+                try optimize(image, iterations: stage.iterations, options: options, evaluate: evaluate)
+            } catch is StopRequested {
+                return result(stopped: true)
+            }
+        }
+        return result(stopped: false)
+    }
+
+    /// The first image of a stage: the previous stage's result upsampled, or the configured start.
+    private func startingImage(previous: Tensor?, content: Tensor, options: StylizeOptions,
+                               generator: inout RandomGenerator) -> Tensor {
+        let (height, width) = (content.shape[2], content.shape[3])
+        if let previous {
+            return withoutGradients { upsampleBilinear2d(previous, size: (height, width)) }.copy()
+        }
+        switch options.initialization {
+        case .random:
+            return Tensor.randomNormal(content.shape, standardDeviation: 0.001, generator: &generator)
+        case .content:
+            return content.copy()
+        case .image(let start):
+            return preprocessing.networkInput(from: start.rgb().resized(width: width, height: height, filter: .bilinear))
+        }
+    }
+
+    /// Runs `iterations` evaluations of `evaluate` with the chosen optimiser, updating `image` in place.
+    private func optimize(_ image: Tensor, iterations: Int, options: StylizeOptions,
+                          evaluate: () throws -> (loss: Float, gradients: Gradients)) throws {
+        switch options.optimizer {
+        case .lbfgs:
+            let optimizer = LBFGS(parameters: [image], maxIterations: iterations, toleranceGrad: -1,
+                                  toleranceChange: -1, historySize: options.historySize)
+            try optimizer.step(evaluate)
+        case .adam:
+            let optimizer = Adam(parameters: [image], learningRate: options.learningRate)
+            for index in 1...iterations {
+                let (_, gradients) = try evaluate()
+                if index < iterations { optimizer.step(gradients) }
+            }
+        }
+    }
+}
+
+/// Thrown through the optimiser to end a run the progress callback stopped.
+private struct StopRequested: Error {}
