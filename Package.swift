@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "ImpastoOptimizersTests", dependencies: ["ImpastoOptimizers"]),
         .testTarget(name: "ImpastoFormatsTests", dependencies: ["ImpastoFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoMediaTests", dependencies: ["ImpastoMedia"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImpastoCLITests", dependencies: ["ImpastoCLI"]),
         .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats"],
                     resources: [.copy("Fixtures")]),

@@ -1,4 +1,5 @@
 import Dispatch
+import ImpastoTensor
 import Foundation
 
 /// A zero-initialised float32 array owned by an optimizer: per-parameter state (momentum, moment estimates)
@@ -18,29 +19,14 @@ final class FloatBuffer {
 
 /// The optimizers' loops over elements: split over the cores once a tensor is big enough to pay for it.
 ///
-/// ImpastoTensor's `parallelFor` is internal to its module; this is the part of it the optimizers need,
-/// plus an ordered parallel sum.
+/// ImpastoTensor's `parallelFor` with the optimizers' grain, plus an ordered parallel sum.
 enum Loop {
     /// Elements per chunk: below this a loop is not worth waking another thread for.
     static let grain = 1 << 15
-    static let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Runs `body` over `0..<count` in one contiguous chunk per core (one chunk for small counts).
-    /// The chunks are disjoint, so `body` may write element `i` of captured buffers for every `i` it is given.
     static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let workers = Swift.min(threads, count / grain)
-        guard workers > 1 else {
-            if count > 0 { body(0..<count) }
-            return
-        }
-        let chunk = (count + workers - 1) / workers
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let range = worker * chunk..<Swift.min(count, (worker + 1) * chunk)
-                if !range.isEmpty { body(range) }
-            }
-        }
+        parallelFor(count, grain: grain, body)
     }
 
     /// The sum of `partial` over fixed-size chunks of `0..<count`, computed in parallel and added in chunk

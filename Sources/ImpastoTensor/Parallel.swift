@@ -6,7 +6,7 @@ import Foundation
 ///
 /// `grain` is the smallest chunk worth a thread of its own (in loop iterations).
 @inline(__always)
-func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {
+public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {
     let workers = min(Parallelism.threads, max(1, count / max(grain, 1)))
     if workers <= 1 {
         if count > 0 { body(0..<count) }

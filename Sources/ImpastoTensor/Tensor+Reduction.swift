@@ -3,27 +3,11 @@ extension Tensor {
     /// The sum of all elements, as a scalar tensor.
     public func sum() -> Tensor {
         let source = plain()
-        let x = source.floatBuffer
-        // Pairwise per chunk in Double: losses over millions of elements must not drift.
-        var partials = [Double](repeating: 0, count: Parallelism.threads)
-        let chunk = (x.count + partials.count - 1) / max(partials.count, 1)
-        partials.withUnsafeMutableBufferPointer { partial in
-            parallelFor(partial.count, grain: 1) { workers in
-                for worker in workers {
-                    let start = worker * chunk, end = Swift.min(x.count, start + chunk)
-                    var sum: Double = 0
-                    var i = start
-                    while i < end {
-                        var block: Float = 0
-                        let blockEnd = Swift.min(end, i + 256)
-                        while i < blockEnd { block += x[i]; i += 1 }
-                        sum += Double(block)
-                    }
-                    partial[worker] = sum
-                }
-            }
+        let x = UnsafePointer(source.floatBuffer.baseAddress!)
+        let total = withExtendedLifetime(source) {
+            parallelSum(source.count) { range in vectorSum(range, { load16(x, $0) }, { x[$0] }) }
         }
-        let result = Tensor(Float(partials.reduce(0, +)))
+        let result = Tensor(Float(total))
         let inputShape = shape
         return Tensor.record(result, inputs: [self]) { g in
             [Tensor(repeating: g.scalar, shape: inputShape)]

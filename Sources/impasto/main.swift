@@ -1,3 +1,3 @@
 import ImpastoCLI
 
-await ImpastoCommand.main()
+await ImpastoCommand.runFromCommandLine()

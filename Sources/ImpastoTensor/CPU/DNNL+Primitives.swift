@@ -9,16 +9,27 @@ extension DNNL {
     static func plan<Operation>(_ what: @autoclosure () -> String, _ empty: Operation, hint: CachedPrimitive? = nil,
                                 _ initialize: (UnsafeMutablePointer<Operation>) -> dnnl_status_t)
         -> dnnl_primitive_desc_t {
+        guard let descriptor = tryPlan(empty, hint: hint, initialize) else {
+            fatalError("oneDNN has no implementation for \(what())")
+        }
+        return descriptor
+    }
+
+    /// `plan`, or nil when oneDNN has no implementation for the operation on this machine (an optional
+    /// algorithm such as Winograd that applies to some shapes only).
+    static func tryPlan<Operation>(_ empty: Operation, hint: CachedPrimitive? = nil,
+                                   _ initialize: (UnsafeMutablePointer<Operation>) -> dnnl_status_t)
+        -> dnnl_primitive_desc_t? {
         var operation = empty
-        check(initialize(&operation), "describing \(what())")
+        guard initialize(&operation) == dnnl_success else { return nil }
         var attributes: dnnl_primitive_attr_t?
         check(dnnl_primitive_attr_create(&attributes), "creating primitive attributes")
         defer { dnnl_primitive_attr_destroy(attributes) }
         check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "scratchpad mode")
         var descriptor: dnnl_primitive_desc_t?
-        check(dnnl_primitive_desc_create(&descriptor, &operation, attributes, engine, hint?.descriptor),
-              "planning \(what())")
-        return descriptor!
+        guard dnnl_primitive_desc_create(&descriptor, &operation, attributes, engine, hint?.descriptor)
+            == dnnl_success else { return nil }
+        return descriptor
     }
 
     /// Runs a primitive made by `plan` over the tensors' storage, each bound to its `DNNL_ARG_...`.

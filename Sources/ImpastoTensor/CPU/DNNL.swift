@@ -84,10 +84,11 @@ enum DNNL {
         return memory!
     }
 
-    /// A new tensor whose storage is laid out as `descriptor` says (zeroed, so blocked padding is zero).
+    /// A new tensor whose storage is laid out as `descriptor` says, for a primitive to write. Not cleared:
+    /// oneDNN primitives write every byte of their destinations, the padding of blocked layouts included.
     static func allocate(_ shape: [Int], _ descriptor: dnnl_memory_desc_t) -> Tensor {
         let dtype: DType = descriptor.data_type == dnnl_bf16 ? .bf16 : .f32
-        let storage = Storage(byteCount: byteSize(descriptor))
+        let storage = Storage(uninitializedByteCount: byteSize(descriptor))
         let plain = plainDescriptor(shape, dtype)
         let layout: Layout = equal(plain, descriptor) ? .plain : .dnnl(descriptor)
         return Tensor(shape: shape, dtype: dtype, storage: storage, layout: layout)

@@ -1,0 +1,119 @@
+// The weight files Impasto knows how to fetch: where each comes from and how to tell a good copy.
+import Foundation
+
+/// How a downloaded file proves it is the one the registry means.
+public enum Checksum: Sendable, Hashable, CustomStringConvertible {
+    /// The full SHA-256, 64 lowercase hexadecimal digits.
+    case sha256(String)
+    /// Only the leading hexadecimal digits of the SHA-256 are known. Model zoos that name files
+    /// `name-<first 8 hex digits>.pth` (torchvision, and jcjohnson's Caffe conversions made with the same
+    /// script) publish nothing more, and torchvision's own `check_hash` checks just this prefix: it catches
+    /// truncation and corruption, but 32 bits do not stop a deliberately forged file.
+    case sha256Prefix(String)
+
+    /// Whether a file whose SHA-256 is `hexDigest` satisfies this checksum.
+    public func isSatisfied(byHexDigest hexDigest: String) -> Bool {
+        switch self {
+        case let .sha256(expected): hexDigest.lowercased() == expected.lowercased()
+        case let .sha256Prefix(prefix): hexDigest.lowercased().hasPrefix(prefix.lowercased())
+        }
+    }
+
+    /// The expected digest as people compare it, a prefix followed by `…`.
+    public var description: String {
+        switch self {
+        case let .sha256(expected): expected
+        case let .sha256Prefix(prefix): "\(prefix)…"
+        }
+    }
+}
+
+/// One weight file a model can be loaded from.
+public struct ModelFile: Sendable, Hashable {
+    /// The network, as users name it on the command line (`vgg19`).
+    public var model: String
+    /// Which training or conversion of the network (`torchvision`, `caffe`); each expects its own preprocessing.
+    public var variant: String
+    /// The file name in the cache directory; the upstream name, so files people already have can be dropped in.
+    public var fileName: String
+    /// Where the file is downloaded from.
+    public var url: URL
+    /// The size in bytes, where known; a file of another size is rejected without hashing it.
+    public var size: Int64?
+    /// What a good copy hashes to.
+    public var checksum: Checksum
+    /// One line for `impasto models list`: what the weights are and the input they expect.
+    public var summary: String
+
+    /// A registry entry.
+    public init(model: String, variant: String, fileName: String, url: URL, size: Int64?, checksum: Checksum,
+                summary: String) {
+        self.model = model
+        self.variant = variant
+        self.fileName = fileName
+        self.url = url
+        self.size = size
+        self.checksum = checksum
+        self.summary = summary
+    }
+}
+
+/// The known weight files. Tests build their own registry that points at a loopback server.
+public struct ModelRegistry: Sendable {
+    /// Every entry; a model's first entry is its default variant.
+    public var files: [ModelFile]
+
+    /// A registry of the given entries.
+    public init(files: [ModelFile]) { self.files = files }
+
+    /// The weights Impasto's jobs use.
+    public static let standard = ModelRegistry(files: [
+        // torchvision `VGG19_Weights.IMAGENET1K_V1`. torchvision publishes only the 8-digit prefix (in the
+        // name); the full SHA-256 and the size are as other projects' weight manifests list them (two agree
+        // for this file), and the digest starts with that prefix.
+        ModelFile(model: "vgg19", variant: "torchvision", fileName: "vgg19-dcbb9e9d.pth",
+                  url: URL(string: "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth")!,
+                  size: 574_673_361,
+                  checksum: .sha256("dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44"),
+                  summary: "VGG-19, torchvision ImageNet weights: RGB in [0, 1], ImageNet mean/std"),
+        // Simonyan & Zisserman's Caffe VGG-19 converted by jcjohnson/pytorch-vgg, the weights neural-style and
+        // neural-style-pt use; first published at
+        // https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg19-d01eb7cb.pth, now served from the URL
+        // neural-style-pt's models/download_models.py fetches. The conversion script names the file after its
+        // SHA-256's first 8 digits and nobody publishes more. neural-style-pt's script re-saves the file with
+        // renamed classifier keys under the same name, so a copy made by it fails this check (its `features`
+        // are the same; pass it with --weights instead).
+        ModelFile(model: "vgg19", variant: "caffe", fileName: "vgg19-d01eb7cb.pth",
+                  url: URL(string: "https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth")!,
+                  size: nil, checksum: .sha256Prefix("d01eb7cb"),
+                  summary: "VGG-19, Caffe weights (neural-style): BGR in [0, 255] minus the ImageNet mean"),
+        // torchvision `VGG16_Weights.IMAGENET1K_V1`, for perceptual losses (fast style transfer). Full SHA-256
+        // from another project's weight manifest, as for VGG-19 above; the size is what torch.hub reports.
+        ModelFile(model: "vgg16", variant: "torchvision", fileName: "vgg16-397923af.pth",
+                  url: URL(string: "https://download.pytorch.org/models/vgg16-397923af.pth")!,
+                  size: 553_433_881,
+                  checksum: .sha256("397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0"),
+                  summary: "VGG-16, torchvision ImageNet weights: RGB in [0, 1], ImageNet mean/std"),
+    ])
+
+    /// The model names, in registry order.
+    public var models: [String] {
+        files.map(\.model).reduce(into: []) { names, name in if !names.contains(name) { names.append(name) } }
+    }
+
+    /// The variants of `model`, default first.
+    public func variants(of model: String) -> [String] {
+        files.filter { $0.model == model }.map(\.variant)
+    }
+
+    /// The entry for `model` and `variant` (the default variant when nil), or an error naming what exists.
+    public func file(model: String, variant: String? = nil) throws(ModelStoreError) -> ModelFile {
+        let candidates = files.filter { $0.model == model }
+        guard !candidates.isEmpty else { throw .unknownModel(model, known: models) }
+        guard let variant else { return candidates[0] }
+        guard let file = candidates.first(where: { $0.variant == variant }) else {
+            throw .unknownVariant(variant, model: model, known: candidates.map(\.variant))
+        }
+        return file
+    }
+}

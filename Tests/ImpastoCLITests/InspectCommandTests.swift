@@ -1,0 +1,69 @@
+import Foundation
+import ImpastoTensor
+import Testing
+@testable import ImpastoCLI
+
+/// The repository root, found from this file's location.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+let facenetDirectory: URL = {
+    let root = ProcessInfo.processInfo.environment["IMPASTO_TEST_WEIGHTS"]
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/impasto/test-weights").path
+    return URL(fileURLWithPath: root).appendingPathComponent("facenet-pytorch-2.6.0")
+}()
+
+/// Runs `impasto inspect` in-process and returns the user-facing error it ends with, if any.
+func inspectError(_ arguments: [String]) throws -> ImpastoError? {
+    var command = try InspectCommand.parse(arguments)
+    do {
+        try command.run()
+        return nil
+    } catch let error as ImpastoError {
+        return error
+    }
+}
+
+func temporaryFile(_ name: String, _ bytes: Data) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-\(UUID().uuidString)-\(name)")
+    try bytes.write(to: url)
+    return url
+}
+
+@Test func realWeightsAndImagesInspectCleanly() throws {
+    #expect(try inspectError([facenetDirectory.appendingPathComponent("onet.pt").path, "--as", "onet"]) == nil)
+    #expect(try inspectError([repositoryRoot.appendingPathComponent("Examples/images/tubingen.jpg").path]) == nil)
+}
+
+@Test func truncatedCheckpointIsOneSentence() throws {
+    let whole = try Data(contentsOf: facenetDirectory.appendingPathComponent("rnet.pt"))
+    let truncated = try temporaryFile("rnet.pt", whole.prefix(whole.count / 2))
+    defer { try? FileManager.default.removeItem(at: truncated) }
+    let error = try #require(try inspectError([truncated.path]))
+    #expect(error.description.contains(truncated.path))
+    #expect(error.description.hasSuffix(".") && !error.description.contains("\n"))
+    #expect(error.description.contains("cut short"))
+}
+
+@Test func wrongNetworkNamesKeyAndShapes() throws {
+    let error = try inspectError([facenetDirectory.appendingPathComponent("pnet.pt").path, "--as", "rnet"])
+    #expect(error == .shapeMismatch(key: "conv1.weight", expected: [28, 3, 3, 3], actual: [10, 3, 3, 3]))
+}
+
+@Test func missingKeyIsNamed() throws {
+    // O-Net's file has none of VGG-19's tensors: the first one the network asks for is reported.
+    let error = try inspectError([facenetDirectory.appendingPathComponent("onet.pt").path, "--as", "vgg19"])
+    #expect(error == .missingKey(key: "features.0.weight", source: facenetDirectory.appendingPathComponent("onet.pt").path))
+}
+
+@Test func nonImageNonCheckpointIsRefused() throws {
+    let text = try temporaryFile("notes.png", Data("these are not pixels\n".utf8))
+    defer { try? FileManager.default.removeItem(at: text) }
+    let error = try #require(try inspectError([text.path]))
+    #expect(error.description.hasPrefix("\(text.path) is not a valid"))
+
+    let fakeJPEG = try temporaryFile("photo.jpg", Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 16]))
+    defer { try? FileManager.default.removeItem(at: fakeJPEG) }
+    let imageError = try #require(try inspectError([fakeJPEG.path]))
+    #expect(imageError.description.contains(fakeJPEG.path))
+}

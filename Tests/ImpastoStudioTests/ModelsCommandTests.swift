@@ -1,0 +1,73 @@
+// Runs the built `impasto` binary: what users see from `impasto models` is its exit status and its streams.
+import Foundation
+import Testing
+import ImpastoStudio
+
+/// The `impasto` executable beside the test bundle (SwiftPM builds every product into the same directory).
+private func impastoBinary() throws -> URL {
+    var directories = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()]
+    directories += Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map { $0.bundleURL.deletingLastPathComponent() }
+    directories.append(repositoryRoot.appendingPathComponent(".build/debug"))
+    let candidates = directories.map { $0.appendingPathComponent("impasto") }
+    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                        "no impasto binary in \(candidates.map(\.path)); build it with `swift build --product impasto`")
+}
+
+private func runImpasto(_ arguments: [String], environment: [String: String]) throws
+    -> (status: Int32, output: String, error: String) {
+    let process = Process()
+    let output = Pipe(), error = Pipe()
+    process.executableURL = try impastoBinary()
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let errorText = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, outputText, errorText)
+}
+
+@Test func modelsListShowsTheCacheDirectory() throws {
+    let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
+    let result = try runImpasto(["models", "list"], environment: ["IMPASTO_MODELS": cache.path])
+    #expect(result.status == 0)
+    #expect(result.error.isEmpty)
+    let lines = result.output.split(separator: "\n")
+    #expect(lines.first == "MODEL  VARIANT      FILE                SIZE  STATE")
+    #expect(lines.dropFirst().first == "vgg19  torchvision  vgg19-dcbb9e9d.pth     -  not installed")
+    #expect(lines.last == "Directory: \(cache.path)")
+}
+
+@Test func offlineModelsFetchPrintsOneSentenceAndFails() throws {
+    let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
+    let server = try LoopbackServer(serving: cache)
+    server.stop()  // Its port now refuses connections: as offline as a test can be without touching the network.
+    let result = try runImpasto(["models", "fetch", "vgg19"], environment: [
+        "IMPASTO_MODELS": cache.path, "IMPASTO_MODELS_MIRROR": "http://127.0.0.1:\(server.port)/",
+    ])
+    #expect(result.status == 1)
+    #expect(result.output.isEmpty)
+    #expect(result.error == "error: Cannot download vgg19-dcbb9e9d.pth (cannot connect to 127.0.0.1); put "
+        + "vgg19-dcbb9e9d.pth (from https://download.pytorch.org/models/vgg19-dcbb9e9d.pth) into \(cache.path)/, "
+        + "or pass --weights PATH.\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).isEmpty)
+}
+
+@Test(arguments: [
+    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16."),
+    (["models", "fetch", "vgg19", "--variant", "imagenet"], "error: vgg19 has no variant 'imagenet'; choose one of torchvision, caffe."),
+    (["models", "fetch", "vgg19", "--quiet", "--json"], "error: Choose either --quiet or --json, not both."),
+    (["models", "fetch"], "error: Missing expected argument '<model>'"),
+])
+func modelsFetchRejectsBadArgumentsInOneLine(arguments: [String], message: String) throws {
+    let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
+    let result = try runImpasto(arguments, environment: ["IMPASTO_MODELS": cache.path])
+    #expect(result.status == 64)
+    #expect(result.output.isEmpty)
+    #expect(result.error == message + "\n")
+}
