@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// An option value that is a comma-separated list (`--style a.jpg,b.jpg`, `--scales 256,512`), written the
 /// way neural-style takes its lists, so its scripts' values parse unchanged. An empty value is an empty
-/// list (`--style-layers ""`: no style terms).
+/// list (`--style-layers ""`: no style terms); an empty item (`a.jpg,`) is a typo and rejects the value.
 struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {
     /// The items, in the order given.
     var elements: [Element]
@@ -11,7 +11,8 @@ struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {
     init?(argument: String) {
         var elements: [Element] = []
         for item in argument.split(separator: ",", omittingEmptySubsequences: false) where !argument.isEmpty {
-            guard let element = Element(argument: item.trimmingCharacters(in: .whitespaces)) else { return nil }
+            let item = item.trimmingCharacters(in: .whitespaces)
+            guard !item.isEmpty, let element = Element(argument: item) else { return nil }
             elements.append(element)
         }
         self.elements = elements

@@ -106,6 +106,14 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
         #expect(options.size == size && options.iterations == iterations)
     }
 
+    @Test func helpListsBothSpellingsAndHidesTheIgnoredOptions() {
+        let help = StylizeCommand.helpMessage(columns: 200)
+        #expect(help.contains("--style-weight, -style_weight <style-weight>"))
+        #expect(help.contains("-o, --output, -output_image <path>"))
+        #expect(help.contains("--iterations, -num_iterations <iterations>"))
+        #expect(!help.contains("-gpu") && !help.contains("-content_image") && !help.contains("-init_image"))
+    }
+
     @Test func settingsLineSpellsOutEveryValue() throws {
         let command = try StylizeCommand.parse(["my photo.jpg", "--style", "a.jpg", "-o", "out.png", "--preset", "free"])
         var options = try command.stylizeOptions()

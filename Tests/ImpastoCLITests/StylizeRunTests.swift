@@ -11,7 +11,7 @@ import Testing
 
 /// Inputs shared by every run: a random-weight VGG-19 in torchvision's key layout and 48×36 / 40×40 crops of
 /// the bundled photo and painting. They live in one directory of the temporary folder that later test runs
-/// reuse (the weights are 80 MB and take seconds to make in a debug build); each file is written under a
+/// reuse, so the 80 MB of weights are left behind once rather than once per run; each file is written under a
 /// temporary name and renamed, so a run never sees half a file, and the same seed makes the same weights.
 let stylizeFixtures: (weights: String, content: String, style: String) = {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-cli-tests-stylize")
