@@ -1,0 +1,41 @@
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns the first Ctrl-C (SIGINT) into a request that a long job polls between steps, so it can stop
+/// cleanly and save what it has; a second Ctrl-C ends the process at once, as people expect when the
+/// current step takes long.
+///
+/// The signal is ignored at the process level and delivered through a dispatch source instead, so nothing
+/// runs in signal-handler context: the handler is an ordinary closure that may take a lock.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    private var source: DispatchSourceSignal?
+
+    /// Starts catching SIGINT.
+    init() {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in
+            guard let self else { return }
+            lock.withLock { raised = true }
+            signal(SIGINT, SIG_DFL)
+        }
+        source.resume()
+        self.source = source
+    }
+
+    /// Whether Ctrl-C has been pressed since `init`.
+    var isRaised: Bool { lock.withLock { raised } }
+
+    /// Gives SIGINT back its default action.
+    func uninstall() {
+        source?.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

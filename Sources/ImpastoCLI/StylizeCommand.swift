@@ -1,0 +1,319 @@
+// `impasto stylize`: Gatys style transfer with neural-style's options, defaults and spellings.
+import ArgumentParser
+import Foundation
+import ImpastoMedia
+import ImpastoModels
+import ImpastoStudio
+
+/// `impasto stylize CONTENT --style S1[,S2…] -o OUT`: repaints a photo in the style of one or more paintings.
+///
+/// **neural-style's spellings.** Every option neural-style (and neural-style-pt) shares with Impasto has its
+/// single-dash name as a second name on the same declaration (`.customLong("style_weight", withSingleDash:
+/// true)`), so both spellings land in the same property and `--help` lists them side by side. The few whose
+/// meaning differs get their own hidden declarations, reconciled in `stylizeOptions()`: `-content_image` (a
+/// positional argument here), `-original_colors 0|1` (a flag here), `-init_image` (folded into `--init`), and
+/// `-print_iter`, `-gpu`, `-backend`, `-cudnn_autotune` (accepted, no effect). This was chosen over rewriting
+/// argv before parsing because it keeps one parser, so `StylizeCommand.parse(_:)`, error messages and
+/// `--help` all see exactly what the user typed.
+///
+/// **Presets and explicit options.** Every option that a preset or a default can supply is optional here:
+/// nil means "not given", so `stylizeOptions()` layers neural-style's defaults, then the preset, then what
+/// was given explicitly.
+struct StylizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylize",
+        abstract: "Repaint a photo in the style of one or more paintings (Gatys et al., as neural-style does it).",
+        discussion: """
+            Defaults are neural-style's, and its option spellings work too (-style_image, -content_weight, \
+            -num_iterations, -image_size, -original_colors 1, …), so existing scripts run unchanged. Weights come \
+            from `impasto models fetch vgg19` (or --weights PATH). The PNG output records the settings in a text \
+            chunk. Ctrl-C stops after the current iteration and writes the latest image (exit status 130); a \
+            second Ctrl-C quits at once.
+            """)
+
+    /// Ostagram's service tiers: a size and an iteration count, which explicit `--size`/`--iterations` override.
+    enum Preset: String, CaseIterable, ExpressibleByArgument {
+        case free, premium, hd
+
+        /// The longest side of the result.
+        var size: Int {
+            switch self {
+            case .free: 600
+            case .premium: 700
+            case .hd: 1200
+            }
+        }
+
+        /// Iterations when `--iterations` is not given.
+        var iterations: Int {
+            switch self {
+            case .free: 100
+            case .premium: 600
+            case .hd: 500
+            }
+        }
+
+        /// The iterations the tier sells, over all stages; nil where it sets no limit.
+        var iterationRange: ClosedRange<Int>? { self == .hd ? 100...1000 : nil }
+    }
+
+    private static let defaults = StylizeOptions()
+
+    private static func alias(_ name: String) -> NameSpecification.Element {
+        .customLong(name, withSingleDash: true)
+    }
+
+    // MARK: Images
+
+    @Argument(help: "The photo to repaint (JPEG or PNG).")
+    var content: String?
+
+    @Option(name: .customLong("content_image", withSingleDash: true), help: .hidden)
+    var contentImage: String?
+
+    @Option(name: [.customLong("style"), alias("style_image")],
+            help: ArgumentHelp("The style image(s), comma-separated.", valueName: "path[,path…]"))
+    var style: CommaSeparated<String>?
+
+    @Option(name: [.short, .long, alias("output_image")],
+            help: ArgumentHelp("Where to write the result: .png (with the settings in a text chunk), .jpg or .jpeg.",
+                               valueName: "path"))
+    var output: String?
+
+    @Option(name: [.customLong("style-blend"), alias("style_blend_weights")],
+            help: ArgumentHelp("Relative weight of each style image (default: equal).", valueName: "w1,w2…"))
+    var styleBlend: CommaSeparated<Float>?
+
+    // MARK: Loss
+
+    @Option(name: [.long, alias("content_weight")], help: "Content loss weight (default \(defaults.contentWeight)).")
+    var contentWeight: Float?
+
+    @Option(name: [.long, alias("style_weight")], help: "Style loss weight (default \(defaults.styleWeight)).")
+    var styleWeight: Float?
+
+    @Option(name: [.long, alias("tv_weight")], help: "Total-variation smoothing weight (default \(defaults.tvWeight)).")
+    var tvWeight: Float?
+
+    @Option(name: [.long, alias("content_layers")],
+            help: ArgumentHelp("VGG-19 layers for the content loss (default \(defaults.contentLayers.joined(separator: ","))).",
+                               valueName: "layers"))
+    var contentLayers: CommaSeparated<String>?
+
+    @Option(name: [.long, alias("style_layers")],
+            help: ArgumentHelp("VGG-19 layers for the style loss (default \(defaults.styleLayers.joined(separator: ","))).",
+                               valueName: "layers"))
+    var styleLayers: CommaSeparated<String>?
+
+    @Option(name: [.long, alias("pooling")], help: "VGG-19's pooling: max or avg (default max).")
+    var pooling: VGG19.Pooling?
+
+    @Flag(name: [.long, alias("normalize_gradients")], help: "Scale each loss term's gradient to unit L1 norm.")
+    var normalizeGradients = false
+
+    @Flag(help: "Keep the photo's colours; take only luminance from the stylised image.")
+    var originalColors = false
+
+    @Option(name: .customLong("original_colors", withSingleDash: true), help: .hidden)
+    var originalColorsNumber: Int?
+
+    @Option(help: ArgumentHelp("Cut each style image to this many colours (k-means in CIELAB) first.", valueName: "n"))
+    var styleColors: Int?
+
+    // MARK: Size and schedule
+
+    @Option(name: [.long, alias("image_size")], help: "Longest side of the result in pixels (default \(defaults.size)).")
+    var size: Int?
+
+    @Option(name: [.long, alias("style_scale")],
+            help: "Style images' size relative to the result (default \(defaults.styleScale)).")
+    var styleScale: Double?
+
+    @Option(name: [.long, alias("num_iterations")], help: "Iterations (default \(defaults.iterations)).")
+    var iterations: Int?
+
+    @Option(help: ArgumentHelp("Coarse to fine: the longest side of each stage, each starting from the last.",
+                               valueName: "s1,s2…"))
+    var scales: CommaSeparated<Int>?
+
+    @Option(help: ArgumentHelp("Iterations of each stage of --scales (default: --iterations each).", valueName: "n1,n2…"))
+    var iterationsPerScale: CommaSeparated<Int>?
+
+    @Option(help: "A service tier: free is 600 px and 100 iterations, premium 700 px and 600, hd 1200 px and 100–1000 (default 500).")
+    var preset: Preset?
+
+    // MARK: Optimisation
+
+    @Option(name: [.long, alias("optimizer")], help: "The optimiser (default lbfgs).")
+    var optimizer: StylizeOptions.Optimizer?
+
+    @Option(name: [.long, alias("learning_rate")], help: "Adam's step size (default \(defaults.learningRate)).")
+    var learningRate: Double?
+
+    @Option(name: [.customLong("init"), alias("init")],
+            help: ArgumentHelp("Start from random noise, the content image, or another image (default random).",
+                               valueName: "random|image|path"))
+    var start: String?
+
+    @Option(name: .customLong("init_image", withSingleDash: true), help: .hidden)
+    var initImage: String?
+
+    @Option(name: [.long, alias("seed")], parsing: .unconditional,
+            help: "Random seed; the same seed gives the same image (default: a fresh one, recorded in the PNG; -1 too).")
+    var seed: Int?
+
+    @Option(help: "Convolution arithmetic (default fp32).")
+    var precision: Precision?
+
+    // MARK: Weights and output
+
+    @Option(name: [.long, alias("model_file")], help: ArgumentHelp("A VGG-19 weight file instead of the cached one.",
+                                                                  valueName: "path"))
+    var weights: String?
+
+    @Option(help: "Which VGG-19 weights; caffe is neural-style's (default torchvision, or as the --weights file is named).")
+    var variant: VGGPreprocessing?
+
+    @Option(name: [.long, alias("save_iter")], help: ArgumentHelp(
+        "Also write the image every n iterations, as OUT with the iteration number (out_100.png).", valueName: "n"))
+    var saveEvery: Int?
+
+    @OptionGroup var progress: ProgressOptions
+
+    // MARK: neural-style options with no effect here
+
+    @Option(name: .customLong("print_iter", withSingleDash: true), help: .hidden)
+    var printIterations: Int?
+
+    @Option(name: .customLong("gpu", withSingleDash: true), help: .hidden)
+    var gpu: String?
+
+    @Option(name: .customLong("backend", withSingleDash: true), help: .hidden)
+    var backend: String?
+
+    @Flag(name: .customLong("cudnn_autotune", withSingleDash: true), help: .hidden)
+    var cudnnAutotune = false
+
+    // MARK: Resolution
+
+    /// The content image's path, however it was given.
+    var contentPath: String? { content ?? contentImage }
+
+    /// The style images' paths.
+    var stylePaths: [String] { style?.elements ?? [] }
+
+    /// Output extensions and how each is encoded; JPEG at the quality photographers keep (Pillow's 75 blurs
+    /// brush strokes), and without the settings, which only PNG can carry.
+    static let outputFormats: [String: ImageFileFormat] = ["png": .png, "jpg": .jpeg(quality: 95), "jpeg": .jpeg(quality: 95)]
+
+    /// Rejects what can be told wrong before any file is read, each with one sentence.
+    func validate() throws {
+        guard let content = contentPath else {
+            throw ValidationError("Give the content image: impasto stylize CONTENT --style STYLE -o OUT.")
+        }
+        if self.content != nil && contentImage != nil {
+            throw ValidationError("Give the content image once, either as the argument or with -content_image.")
+        }
+        guard let output else { throw ValidationError("Name the output image with -o OUT (.png, .jpg or .jpeg).") }
+        guard Self.outputFormats[URL(fileURLWithPath: output).pathExtension.lowercased()] != nil else {
+            throw ValidationError("The output \(output) must end in .png, .jpg or .jpeg.")
+        }
+        if let number = originalColorsNumber, number != 0 && number != 1 {
+            throw ValidationError("-original_colors takes 0 or 1, not \(number).")
+        }
+        let options: StylizeOptions
+        do {
+            options = try stylizeOptions(readingInitialImage: false)
+            try options.validate(styleCount: stylePaths.count)
+        } catch let error as ImpastoError {
+            throw ValidationError(error.description)
+        }
+        let total = options.stages.reduce(0) { $0 + $1.iterations }
+        if let preset, let range = preset.iterationRange, !range.contains(total) {
+            throw ValidationError("The \(preset) preset runs \(range.lowerBound) to \(range.upperBound) iterations, not \(total).")
+        }
+        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("The output directory \(directory) does not exist.")
+        }
+        let inputs = Set(([content] + stylePaths + [initImagePath].compactMap { $0 }).map(Self.canonicalPath))
+        for path in [output] + checkpointIterations(options).map({ checkpointPath(iteration: $0) })
+        where inputs.contains(Self.canonicalPath(path)) {
+            throw ValidationError("The output \(path) is one of the input images; choose another name.")
+        }
+    }
+
+    /// The settings these arguments ask for: neural-style's defaults, then the preset, then what was given.
+    ///
+    /// - Parameter readingInitialImage: whether to read an `--init PATH` image (validation does not need its
+    ///   pixels; `.content` stands in for it then).
+    /// - Throws: `ImpastoError` when the `--init` image cannot be read.
+    func stylizeOptions(readingInitialImage: Bool = true) throws -> StylizeOptions {
+        var options = StylizeOptions()
+        if let preset {
+            options.size = preset.size
+            options.iterations = preset.iterations
+        }
+        if let contentWeight { options.contentWeight = contentWeight }
+        if let styleWeight { options.styleWeight = styleWeight }
+        if let tvWeight { options.tvWeight = tvWeight }
+        if let contentLayers { options.contentLayers = contentLayers.elements }
+        if let styleLayers { options.styleLayers = styleLayers.elements }
+        if let size { options.size = size }
+        if let styleScale { options.styleScale = styleScale }
+        if let iterations { options.iterations = iterations }
+        if let optimizer { options.optimizer = optimizer }
+        if let learningRate { options.learningRate = learningRate }
+        if let seed, seed >= 0 { options.seed = UInt64(seed) }
+        options.originalColors = originalColors || originalColorsNumber == 1
+        if let pooling { options.pooling = pooling }
+        options.normalizeGradients = normalizeGradients
+        options.styleBlendWeights = styleBlend?.elements
+        if let precision { options.precision = precision }
+        if let saveEvery { options.saveEvery = saveEvery }
+        if let scales { options.scales = scales.elements }
+        if let iterationsPerScale { options.iterationsPerScale = iterationsPerScale.elements }
+        options.styleColors = styleColors
+        if let path = initImagePath {
+            options.initialization = readingInitialImage ? .image(try Image(contentsOf: URL(fileURLWithPath: path))) : .content
+        } else {
+            options.initialization = start == "image" ? .content : .random
+        }
+        return options
+    }
+
+    /// The image `--init` starts from, if any: `--init PATH`, or neural-style's `-init image -init_image PATH`
+    /// (which, like neural-style, ignores `-init_image` unless `-init` is `image`).
+    var initImagePath: String? {
+        switch start {
+        case nil, "random": nil
+        case "image": initImage
+        case let path?: path
+        }
+    }
+
+    /// The iterations `--save-every` writes an image at: every multiple short of the last, which is OUT itself.
+    func checkpointIterations(_ options: StylizeOptions) -> [Int] {
+        let total = options.stages.reduce(0) { $0 + $1.iterations }
+        guard options.saveEvery > 0 else { return [] }
+        return Array(stride(from: options.saveEvery, to: total, by: options.saveEvery))
+    }
+
+    /// OUT with the iteration number before the extension, as neural-style names its intermediate images.
+    func checkpointPath(iteration: Int) -> String {
+        let url = URL(fileURLWithPath: output!)
+        let name = url.deletingPathExtension().lastPathComponent + "_\(iteration)." + url.pathExtension
+        return ((output! as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+    }
+
+    /// An absolute path with symbolic links resolved, so two spellings of one file compare equal.
+    static func canonicalPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
+
+extension StylizeOptions.Optimizer: ExpressibleByArgument {}
+extension VGG19.Pooling: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
+extension VGGPreprocessing: ExpressibleByArgument {}

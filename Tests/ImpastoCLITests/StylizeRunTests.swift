@@ -1,0 +1,233 @@
+// `impasto stylize` end to end on tiny crops of the bundled images, with a random-weight VGG-19: the files
+// it writes, what it prints, seeds, original colours, and what the built binary does on errors and Ctrl-C.
+import Foundation
+import ImpastoFormats
+import ImpastoMedia
+import ImpastoModels
+import ImpastoNN
+import ImpastoStudio
+import Testing
+@testable import ImpastoCLI
+
+/// Inputs shared by every run: a random-weight VGG-19 in torchvision's key layout and 48×36 / 40×40 crops of
+/// the bundled photo and painting. They live in one directory of the temporary folder that later test runs
+/// reuse, so the 80 MB of weights are left behind once rather than once per run; each file is written under a
+/// temporary name and renamed, so a run never sees half a file, and the same seed makes the same weights.
+let stylizeFixtures: (weights: String, content: String, style: String) = {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-cli-tests-stylize")
+    try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let weights = directory.appendingPathComponent("vgg19-random-seed1.safetensors")
+    if !FileManager.default.fileExists(atPath: weights.path) {
+        Initialization.seed(1)
+        let tensors = Dictionary(uniqueKeysWithValues: VGG19().stateDict().map { ($0.name, $0.tensor) })
+        let partial = directory.appendingPathComponent(".\(UUID().uuidString).partial")
+        try! SafeTensors.write(tensors, to: partial)
+        precondition(rename(partial.path, weights.path) == 0, "cannot rename \(partial.path): errno \(errno)")
+    }
+    func crop(_ name: String, x: Int, y: Int, width: Int, height: Int) -> String {
+        let image = try! Image(contentsOf: exampleImages.appendingPathComponent(name)).rgb()
+        var pixels: [Float] = []
+        for channel in 0..<3 {
+            for row in y..<y + height {
+                let start = (channel * image.height + row) * image.width + x
+                pixels += image.pixels[start..<start + width]
+            }
+        }
+        let url = directory.appendingPathComponent("crop-\(width)x\(height)-" + name.replacingOccurrences(of: ".jpg", with: ".png"))
+        try! Image(width: width, height: height, channels: 3, pixels: pixels).write(to: url, format: .png)
+        return url.path
+    }
+    return (weights.path, crop("tubingen.jpg", x: 480, y: 360, width: 48, height: 36),
+            crop("starry_night.jpg", x: 600, y: 100, width: 40, height: 40))
+}()
+
+/// A small, fast job: 32 px, three iterations of Adam, whose steps change every pixel by about a tenth here
+/// (L-BFGS's first step from noise is too small to show in 8 bits), yet leave luminance inside [0, 1], where
+/// original colours are exact; with `arguments` added.
+func tinyJob(_ output: URL, _ arguments: [String] = []) -> [String] {
+    [stylizeFixtures.content, "--style", stylizeFixtures.style, "-o", output.path, "--weights", stylizeFixtures.weights,
+     "--size", "32", "--iterations", "3", "--optimizer", "adam", "--learning-rate", "0.5"] + arguments
+}
+
+/// Runs `impasto stylize` in-process with captured output; returns what it wrote to standard output and error.
+func stylize(_ arguments: [String]) throws -> (output: String, error: String) {
+    let captured = CapturedText()
+    try StylizeCommand.parse(arguments).run(streams: ProgressReporter.Streams(
+        output: { captured.append(output: $0) }, error: { captured.append(error: $0) }, errorIsTerminal: false))
+    return (captured.output, captured.error)
+}
+
+/// Text two closures collect from the reporter, which may call them from any thread.
+final class CapturedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outputText = "", errorText = ""
+    var output: String { lock.withLock { outputText } }
+    var error: String { lock.withLock { errorText } }
+    func append(output text: String) { lock.withLock { outputText += text } }
+    func append(error text: String) { lock.withLock { errorText += text } }
+}
+
+/// Per pixel (U, V) of YUV (BT.601) from an RGB image: the chroma `--original-colors` keeps.
+func chroma(_ image: Image) -> [SIMD2<Float>] {
+    let count = image.width * image.height, p = image.pixels
+    return (0..<count).map { i in
+        let (r, g, b) = (p[i], p[count + i], p[2 * count + i])
+        let y = 0.299 * r + 0.587 * g + 0.114 * b
+        return SIMD2(0.492 * (b - y), 0.877 * (r - y))
+    }
+}
+
+func meanAbsoluteDifference(_ a: [SIMD2<Float>], _ b: [SIMD2<Float>]) -> Float {
+    var total: Float = 0
+    for (x, y) in zip(a, b) { total += abs(x.x - y.x) + abs(x.y - y.y) }
+    return total / Float(2 * a.count)
+}
+
+/// The runs share the engine's caches and buffers, which one optimisation at a time may use.
+@Suite(.serialized) struct StylizeRunTests {
+    @Test func writesTheImageItsSettingsCheckpointsAndJSON() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out.png")
+        let printed = try stylize(tinyJob(output, ["--seed", "7", "--save-every", "2", "--json", "-gpu", "0"]))
+
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["out.png", "out_2.png"])
+        let image = try Image(contentsOf: output)
+        #expect(image.width == 32 && image.height == 24)
+        let settings = try Image.textChunks(contentsOf: output)[StylizeCommand.settingsKey]
+        #expect(settings == "impasto stylize \(stylizeFixtures.content) --style \(stylizeFixtures.style) "
+            + "--content-weight 5.0 --style-weight 100.0 --tv-weight 0.001 --content-layers relu4_2 "
+            + "--style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --pooling max --size 32 --style-scale 1.0 "
+            + "--iterations 3 --optimizer adam --learning-rate 0.5 --init random --seed 7 --precision fp32 "
+            + "--variant torchvision --weights \(stylizeFixtures.weights)")
+
+        // One object per iteration, exactly these keys in this order, a note for the checkpoint and a last event.
+        let lines = printed.output.split(separator: "\n").map(String.init)
+        let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let iterations = lines.filter { $0.hasPrefix("{\"iteration\":") }
+        #expect(iterations.count == 3)
+        for (index, line) in iterations.enumerated() {
+            let keys = line.dropFirst().split(separator: ",").map { $0.split(separator: ":")[0] }
+            #expect(keys == ["\"iteration\"", "\"loss\"", "\"content\"", "\"style\"", "\"tv\"", "\"seconds\""], "\(line)")
+            #expect(line.hasPrefix("{\"iteration\":\(index + 1),"))
+        }
+        #expect(objects.contains { $0["message"] as? String == "Saved \(directory.path)/out_2.png" })
+        #expect(objects.last?["event"] as? String == "done" && objects.last?["iterations"] as? Int == 3)
+        #expect(printed.error == "note: -gpu ignored; Impasto runs on the CPU.\n")
+    }
+
+    @Test func theSameSeedWritesTheSameFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (first, second, other) = (directory.appendingPathComponent("a.png"), directory.appendingPathComponent("b.png"),
+                                      directory.appendingPathComponent("c.png"))
+        _ = try stylize(tinyJob(first, ["--seed", "7", "--quiet"]))
+        _ = try stylize(tinyJob(second, ["-seed", "7", "-q"]))
+        _ = try stylize(tinyJob(other, ["--seed", "8", "--quiet"]))
+        #expect(try Data(contentsOf: first) == Data(contentsOf: second))
+        // The seed matters: another one starts from other noise.
+        #expect(try Image(contentsOf: first) != Image(contentsOf: other))
+    }
+
+    @Test func originalColorsKeepTheContentsChroma() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (plain, kept) = (directory.appendingPathComponent("plain.png"), directory.appendingPathComponent("kept.png"))
+        _ = try stylize(tinyJob(plain, ["--seed", "7", "--quiet"]))
+        _ = try stylize(tinyJob(kept, ["--seed", "7", "--quiet", "--original-colors"]))
+        // The content as the stylizer sees it: resized to 32 px with the bilinear filter.
+        let content = try Image(contentsOf: URL(fileURLWithPath: stylizeFixtures.content)).resized(longestSide: 32, filter: .bilinear)
+        let keptDifference = meanAbsoluteDifference(chroma(try Image(contentsOf: kept)), chroma(content))
+        let plainDifference = meanAbsoluteDifference(chroma(try Image(contentsOf: plain)), chroma(content))
+        // Writing 8 bits truncates each channel by less than 1/255.
+        #expect(keptDifference < 1.0 / 255, "chroma off by \(keptDifference)")
+        #expect(plainDifference > 0.05, "without --original-colors the chroma is the result's own: \(plainDifference)")
+    }
+}
+
+// MARK: - The built binary
+
+/// The `impasto` executable beside the test bundle (SwiftPM builds every product into the same directory).
+func impastoBinary() throws -> URL {
+    let directories = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()]
+        + Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map { $0.bundleURL.deletingLastPathComponent() }
+        + [repositoryRoot.appendingPathComponent(".build/debug")]
+    let candidates = directories.map { $0.appendingPathComponent("impasto") }
+    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                        "no impasto binary in \(candidates.map(\.path)); build it with `swift build --product impasto`")
+}
+
+/// Starts `impasto` with `arguments` and the test's environment plus `environment`.
+func startImpasto(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, output: Pipe, error: Pipe) {
+    let process = Process()
+    let output = Pipe(), error = Pipe()
+    process.executableURL = try impastoBinary()
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    return (process, output, error)
+}
+
+/// Runs `impasto` to the end.
+func runImpasto(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
+    let (process, output, error) = try startImpasto(arguments, environment: environment)
+    let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let errorText = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, outputText, errorText)
+}
+
+@Suite struct StylizeBinaryTests {
+    @Test func missingWeightsOfflineSayWhereToPutThem() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = directory.appendingPathComponent("models").path
+        let output = directory.appendingPathComponent("out.png").path
+        let result = try runImpasto(["stylize", exampleImages.appendingPathComponent("tubingen.jpg").path,
+                                     "--style", exampleImages.appendingPathComponent("starry_night.jpg").path, "-o", output],
+                                    environment: ["IMPASTO_MODELS": cache])
+        #expect(result.status == 1)
+        #expect(result.output.isEmpty)
+        #expect(result.error == "error: Put vgg19-dcbb9e9d.pth (from https://download.pytorch.org/models/vgg19-dcbb9e9d.pth) "
+            + "into \(cache)/, or pass --weights PATH.\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test func badOptionIsOneLineAndExit64() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out.png").path
+        let result = try runImpasto(["stylize", "-content_image", "photo.jpg", "-style_image", "a.jpg", "-output_image", output,
+                                     "-style_layers", "relu1_1,pool9"])
+        #expect(result.status == 64)
+        #expect(result.output.isEmpty)
+        #expect(result.error == "error: VGG-19 has no layer named 'pool9'; layers are named like relu4_2 or conv1_1.\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test func ctrlCWritesTheLatestImageAndExits130() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out.png")
+        let (process, stdout, stderr) = try startImpasto(["stylize"] + tinyJob(output, ["--iterations", "1000", "--json"]))
+        // The first iteration's line comes from the progress callback, after the handler is installed.
+        var received = Data()
+        while !received.contains(UInt8(ascii: "\n")) {
+            let chunk = stdout.fileHandleForReading.availableData
+            try #require(!chunk.isEmpty, "impasto ended before its first iteration: \(String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+            received += chunk
+        }
+        process.interrupt()
+        received += stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let last = try #require(String(decoding: received, as: UTF8.self).split(separator: "\n").last)
+        let event = try #require(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect(event["event"] as? String == "stopped")
+        let iterations = try #require(event["iterations"] as? Int)
+        #expect(iterations >= 1 && iterations < 1000)
+        #expect(try Image(contentsOf: output).width == 32)
+    }
+}
