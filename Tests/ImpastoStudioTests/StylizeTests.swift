@@ -47,8 +47,14 @@ func run(_ options: StylizeOptions,
 @Suite(.serialized) struct StylizeTests {
     /// Issue 3's parity requirement: same weights, same pixels, `init image`, 256 px, 50 iterations; every
     /// iteration's total loss within 1 % of neural-style-pt's definitions run in PyTorch.
+    ///
+    /// Runs with direct convolution, the arithmetic PyTorch uses: L-BFGS at neural-style's settings (step 1,
+    /// no line search) amplifies rounding differences, and Winograd's (~1e-6 relative per layer) moved one
+    /// iteration of fifty 1.3 % from PyTorch's loss when this was measured.
     @Test(arguments: [StylizeOptions.Optimizer.lbfgs, .adam])
     func lossTrajectoryMatchesPyTorch(optimizer: StylizeOptions.Optimizer) throws {
+        ConvolutionAlgorithm.allowsWinograd = false
+        defer { ConvolutionAlgorithm.allowsWinograd = true }
         var options = StylizeOptions()
         options.size = 256
         options.iterations = 50
