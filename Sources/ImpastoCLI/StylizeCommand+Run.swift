@@ -26,8 +26,8 @@ extension StylizeCommand {
         }
 
         let weightsURL = try ModelStore().resolve(model: "vgg19", variant: variant?.rawValue, explicitPath: weights)
-        // A file of unrecognised name gets the registry's default variant, torchvision.
-        let preprocessing = variant ?? VGGPreprocessing(fileName: weightsURL.lastPathComponent) ?? .torchvision
+        // A file of unrecognised name gets the registry's default variant, caffe (neural-style's).
+        let preprocessing = variant ?? VGGPreprocessing(fileName: weightsURL.lastPathComponent) ?? .caffe
         let content = try Image(contentsOf: URL(fileURLWithPath: contentPath!))
         let styles = try stylePaths.map { try Image(contentsOf: URL(fileURLWithPath: $0)) }
         let stylizer = try Stylizer(contentsOf: weightsURL, preprocessing: preprocessing)

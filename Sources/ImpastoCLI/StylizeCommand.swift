@@ -171,7 +171,7 @@ struct StylizeCommand: ParsableCommand {
                                                                   valueName: "path"))
     var weights: String?
 
-    @Option(help: "Which VGG-19 weights; caffe is neural-style's (default torchvision, or as the --weights file is named).")
+    @Option(help: "Which VGG-19 weights; caffe (the default) is neural-style's; torchvision expects ImageNet-normalised RGB.")
     var variant: VGGPreprocessing?
 
     @Option(name: [.long, alias("save_iter")], help: ArgumentHelp(

@@ -68,14 +68,8 @@ public struct ModelRegistry: Sendable {
 
     /// The weights Impasto's jobs use.
     public static let standard = ModelRegistry(files: [
-        // torchvision `VGG19_Weights.IMAGENET1K_V1`. torchvision publishes only the 8-digit prefix (in the
-        // name); the full SHA-256 and the size are as other projects' weight manifests list them (two agree
-        // for this file), and the digest starts with that prefix.
-        ModelFile(model: "vgg19", variant: "torchvision", fileName: "vgg19-dcbb9e9d.pth",
-                  url: URL(string: "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth")!,
-                  size: 574_673_361,
-                  checksum: .sha256("dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44"),
-                  summary: "VGG-19, torchvision ImageNet weights: RGB in [0, 1], ImageNet mean/std"),
+        // The default VGG-19: neural-style's loss weights (content 5, style 100) were tuned on it, so its users'
+        // commands give their images only with these weights.
         // Simonyan & Zisserman's Caffe VGG-19 converted by jcjohnson/pytorch-vgg, the weights neural-style and
         // neural-style-pt use; first published at
         // https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg19-d01eb7cb.pth, now served from the URL
@@ -87,6 +81,14 @@ public struct ModelRegistry: Sendable {
                   url: URL(string: "https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth")!,
                   size: nil, checksum: .sha256Prefix("d01eb7cb"),
                   summary: "VGG-19, Caffe weights (neural-style): BGR in [0, 255] minus the ImageNet mean"),
+        // torchvision `VGG19_Weights.IMAGENET1K_V1`. torchvision publishes only the 8-digit prefix (in the
+        // name); the full SHA-256 and the size are as other projects' weight manifests list them (two agree
+        // for this file), and the digest starts with that prefix.
+        ModelFile(model: "vgg19", variant: "torchvision", fileName: "vgg19-dcbb9e9d.pth",
+                  url: URL(string: "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth")!,
+                  size: 574_673_361,
+                  checksum: .sha256("dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44"),
+                  summary: "VGG-19, torchvision ImageNet weights: RGB in [0, 1], ImageNet mean/std"),
         // torchvision `VGG16_Weights.IMAGENET1K_V1`, for perceptual losses (fast style transfer). Full SHA-256
         // from another project's weight manifest, as for VGG-19 above; the size is what torch.hub reports.
         ModelFile(model: "vgg16", variant: "torchvision", fileName: "vgg16-397923af.pth",

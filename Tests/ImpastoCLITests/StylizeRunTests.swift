@@ -99,7 +99,7 @@ func meanAbsoluteDifference(_ a: [SIMD2<Float>], _ b: [SIMD2<Float>]) -> Float {
             + "--content-weight 5.0 --style-weight 100.0 --tv-weight 0.001 --content-layers relu4_2 "
             + "--style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --pooling max --size 32 --style-scale 1.0 "
             + "--iterations 3 --optimizer adam --learning-rate 0.5 --init random --seed 7 --precision fp32 "
-            + "--variant torchvision --weights \(stylizeFixtures.weights)")
+            + "--variant caffe --weights \(stylizeFixtures.weights)")
 
         // One object per iteration, exactly these keys in this order, a note for the checkpoint and a last event.
         let lines = printed.output.split(separator: "\n").map(String.init)
@@ -190,7 +190,7 @@ func runImpasto(_ arguments: [String], environment: [String: String] = [:]) thro
                                     environment: ["IMPASTO_MODELS": cache])
         #expect(result.status == 1)
         #expect(result.output.isEmpty)
-        #expect(result.error == "error: Put vgg19-dcbb9e9d.pth (from https://download.pytorch.org/models/vgg19-dcbb9e9d.pth) "
+        #expect(result.error == "error: Put vgg19-d01eb7cb.pth (from https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth) "
             + "into \(cache)/, or pass --weights PATH.\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }

@@ -37,7 +37,7 @@ private func runImpasto(_ arguments: [String], environment: [String: String]) th
     #expect(result.error.isEmpty)
     let lines = result.output.split(separator: "\n")
     #expect(lines.first == "MODEL  VARIANT      FILE                SIZE  STATE")
-    #expect(lines.dropFirst().first == "vgg19  torchvision  vgg19-dcbb9e9d.pth     -  not installed")
+    #expect(lines.dropFirst().first == "vgg19  caffe        vgg19-d01eb7cb.pth     -  not installed")
     #expect(lines.last == "Directory: \(cache.path)")
 }
 
@@ -51,15 +51,15 @@ private func runImpasto(_ arguments: [String], environment: [String: String]) th
     ])
     #expect(result.status == 1)
     #expect(result.output.isEmpty)
-    #expect(result.error == "error: Cannot download vgg19-dcbb9e9d.pth (cannot connect to 127.0.0.1); put "
-        + "vgg19-dcbb9e9d.pth (from https://download.pytorch.org/models/vgg19-dcbb9e9d.pth) into \(cache.path)/, "
+    #expect(result.error == "error: Cannot download vgg19-d01eb7cb.pth (cannot connect to 127.0.0.1); put "
+        + "vgg19-d01eb7cb.pth (from https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth) into \(cache.path)/, "
         + "or pass --weights PATH.\n")
     #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).isEmpty)
 }
 
 @Test(arguments: [
     (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16."),
-    (["models", "fetch", "vgg19", "--variant", "imagenet"], "error: vgg19 has no variant 'imagenet'; choose one of torchvision, caffe."),
+    (["models", "fetch", "vgg19", "--variant", "imagenet"], "error: vgg19 has no variant 'imagenet'; choose one of caffe, torchvision."),
     (["models", "fetch", "vgg19", "--quiet", "--json"], "error: Choose either --quiet or --json, not both."),
     (["models", "fetch"], "error: Missing expected argument '<model>'"),
 ])
