@@ -45,7 +45,7 @@ let package = Package(
         ]),
         .executableTarget(name: "impasto", dependencies: ["ImpastoCLI"]),
         .executableTarget(name: "impasto-bench", dependencies: [
-            "ImpastoTensor", "ImpastoNN", "ImpastoModels",
+            "ImpastoTensor", "ImpastoNN", "ImpastoModels", "ImpastoMedia", "ImpastoStudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/impasto-bench", swiftSettings: engineSettings),
         .testTarget(name: "ImpastoTensorTests", dependencies: ["ImpastoTensor"]),

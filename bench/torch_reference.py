@@ -93,9 +93,39 @@ def transformer(runs):
         print(f"pytorch transformer 720p {precision}: median {seconds * 1e3:.1f} ms", flush=True)
 
 
+def stylize(size, runs):
+    """neural-style-pt's objective (scripts/make_stylize_reference.py) under its L-BFGS settings; seconds per
+    iteration (one loss-and-gradient evaluation), median over `runs` after two warm-up evaluations."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+    from make_stylize_reference import Objective, WEIGHT_SEED, caffe_input, resized_pixels, vgg19_features
+
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    features = vgg19_features(WEIGHT_SEED)
+    content = caffe_input(resized_pixels(os.path.join(root, "Examples/images/tubingen.jpg"), size))
+    style = caffe_input(resized_pixels(os.path.join(root, "Examples/images/starry_night.jpg"), size))
+    objective = Objective(features, content, style)
+    for precision in ("fp32", "bf16"):
+        image = torch.nn.Parameter(content.clone())
+        optimizer = torch.optim.LBFGS([image], max_iter=runs + 2, tolerance_change=-1, tolerance_grad=-1)
+        times, last = [], [time.perf_counter()]
+
+        def evaluate():
+            optimizer.zero_grad()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                loss = objective(image)[0]
+            loss.backward()
+            now = time.perf_counter()
+            times.append(now - last[0])
+            last[0] = now
+            return loss
+
+        optimizer.step(evaluate)
+        print(f"pytorch stylize {size}px {precision}: median {statistics.median(times[2:]):.3f} s", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv", "transformer"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -104,6 +134,8 @@ def main():
         vgg19(args.size, args.runs)
     elif args.workload == "transformer":
         transformer(args.runs)
+    elif args.workload == "stylize":
+        stylize(args.size, args.runs)
     else:
         conv(args.runs)
 

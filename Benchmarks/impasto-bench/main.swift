@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import ImpastoModels
+import ImpastoMedia
 import ImpastoNN
+import ImpastoStudio
 
 /// Side-by-side benchmarks: Impasto's time, PyTorch's time on the same machine in the same run, and the ratio.
 /// PyTorch runs through `bench/torch_reference.py` in the dev virtual environment (`scripts/dev-python.sh`).
@@ -10,7 +12,8 @@ struct ImpastoBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "impasto-bench",
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
-        subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self])
+        subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
+                      StylizeBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -203,5 +206,47 @@ struct TransformerBenchmark: ParsableCommand {
         ratioLine("transformer 720p fp32", ours[.fp32]!, theirs["transformer 720p fp32"])
         ratioLine("transformer 720p bf16", ours[.bf16]!, theirs["transformer 720p bf16"])
         ratioLine("transformer 720p bf16", ours[.bf16]!, theirs["transformer 720p fp32"], against: " fp32")
+    }
+}
+
+struct StylizeBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylize",
+        abstract: "Gatys style transfer (neural-style's defaults, L-BFGS) on the bundled images: seconds per iteration.")
+
+    @Option(help: "Longest side in pixels.") var size = 512
+    @Option(help: "Timed iterations (the median is reported), after two warm-up iterations.") var runs = 10
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Examples/images").standardized
+        let content = try Image(contentsOf: examples.appendingPathComponent("tubingen.jpg"))
+        let style = try Image(contentsOf: examples.appendingPathComponent("starry_night.jpg"))
+        Initialization.seed(0)
+        let weights = Dictionary(uniqueKeysWithValues: VGG19().stateDict().map { ($0.name, $0.tensor) })
+        let stylizer = try Stylizer(weights: weights, preprocessing: .caffe, source: "random VGG-19")
+        var ours: [Precision: Double] = [:]
+        for precision in Precision.allCases {
+            var options = StylizeOptions()
+            options.size = size
+            options.iterations = runs + 2
+            options.initialization = .content
+            options.precision = precision
+            var times: [Double] = [], last = Date()
+            _ = try stylizer.run(content: content, styles: [style], options: options) { _ in
+                times.append(Date().timeIntervalSince(last))
+                last = Date()
+                return .proceed
+            }
+            let timed = times.dropFirst(2).sorted()
+            ours[precision] = timed[timed.count / 2]
+            print(String(format: "impasto stylize %dpx %@: median %.3f s", size, precision.rawValue, ours[precision]!))
+            fflush(nil)
+        }
+        let theirs = reference.run(["stylize", "--size", "\(size)", "--runs", "\(runs)"])
+        ratioLine("stylize \(size)px fp32", ours[.fp32]!, theirs["stylize \(size)px fp32"])
+        ratioLine("stylize \(size)px bf16", ours[.bf16]!, theirs["stylize \(size)px bf16"])
+        ratioLine("stylize \(size)px bf16", ours[.bf16]!, theirs["stylize \(size)px fp32"], against: " fp32")
     }
 }
