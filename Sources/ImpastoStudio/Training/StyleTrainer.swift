@@ -117,6 +117,7 @@ public final class StyleTrainer {
             Initialization.seed(configuration.seed)
             return TransformerNet()
         }()
+        self.model.requireGradients(true)
         self.configuration = configuration
         self.photos = photos
         self.lossNetwork = lossNetwork
