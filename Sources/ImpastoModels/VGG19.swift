@@ -17,16 +17,7 @@ public final class VGG19: Module {
     public enum Pooling: String, Sendable { case max, avg }
 
     /// Layer names in `features` order: `conv1_1`, `relu1_1`, …, `pool5`.
-    public static let layerNames: [String] = {
-        var names: [String] = []
-        for (block, convolutions) in [2, 2, 4, 4, 4].enumerated() {
-            for index in 1...convolutions {
-                names += ["conv\(block + 1)_\(index)", "relu\(block + 1)_\(index)"]
-            }
-            names.append("pool\(block + 1)")
-        }
-        return names
-    }()
+    public static let layerNames = VGGFeatures.layerNames(convolutionsPerBlock: [2, 2, 4, 4, 4])
 
     /// The `features` stack, named "0" … "36" as in torchvision.
     public let features: Sequential
@@ -34,26 +25,7 @@ public final class VGG19: Module {
 
     /// An uninitialised (PyTorch-default random) VGG-19 feature extractor.
     public init(pooling: Pooling = .max) {
-        var layers: [any UnaryLayer] = []
-        var convolutions: [Conv2d] = []
-        var channels = 3
-        for name in Self.layerNames {
-            if name.hasPrefix("conv") {
-                let block = Int(String(name.dropFirst(4).prefix(1)))!
-                let width = [64, 128, 256, 512, 512][block - 1]
-                let conv = Conv2d(inputChannels: channels, outputChannels: width, kernelSize: 3, padding: 1)
-                convolutions.append(conv)
-                layers.append(conv)
-                channels = width
-            } else if name.hasPrefix("relu") {
-                layers.append(ReLU())
-            } else {
-                layers.append(pooling == .max ? MaxPool2d(kernelSize: 2, stride: 2) as any UnaryLayer
-                                              : AvgPool2d(kernelSize: 2, stride: 2))
-            }
-        }
-        features = Sequential(layers)
-        self.convolutions = convolutions
+        (features, convolutions) = VGGFeatures.make(layerNames: Self.layerNames, pooling: pooling)
     }
 
     override public var children: [(name: String, module: Module)] { [("features", features)] }
@@ -68,17 +40,6 @@ public final class VGG19: Module {
 
     /// Runs the stack up to the deepest of `layers` and returns each requested activation by name.
     public func callAsFunction(_ input: Tensor, layers: [String]) -> [String: Tensor] {
-        let wanted = Set(layers.map { name -> Int in
-            guard let index = Self.index(of: name) else { preconditionFailure("VGG-19 has no layer \(name)") }
-            return index
-        })
-        guard let deepest = wanted.max() else { return [:] }
-        var outputs: [String: Tensor] = [:]
-        var x = input
-        for index in 0...deepest {
-            x = features.layers[index](x)
-            if wanted.contains(index) { outputs[Self.layerNames[index]] = x }
-        }
-        return outputs
+        VGGFeatures.run(features, layerNames: Self.layerNames, model: "VGG-19", input: input, layers: layers)
     }
 }

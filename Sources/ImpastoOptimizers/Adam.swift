@@ -21,7 +21,7 @@ public final class Adam: Optimizer {
     /// Whether to normalise by the largest second moment seen so far (AMSGrad).
     public let amsgrad: Bool
 
-    private final class State {
+    final class State {
         var step: Double = 0
         let firstMoment, secondMoment: FloatBuffer
         let maximumSecondMoment: FloatBuffer?
@@ -34,7 +34,7 @@ public final class Adam: Optimizer {
     }
 
     /// Moment estimates per parameter, allocated at its first step.
-    private var states: [State?]
+    var states: [State?]
 
     /// An Adam optimizer over `parameters` with torch's defaults.
     public init(parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),

@@ -1,0 +1,85 @@
+import Foundation
+import ImpastoFormats
+import ImpastoMedia
+
+/// The files a training run writes, named after its output model `<dir>/<name>.safetensors`:
+/// `<name>.checkpoint.safetensors` (the latest checkpoint), `<name>.loss.csv` (the loss log), and per snapshot
+/// `<name>-<iteration>.safetensors` and `<name>-<iteration>.png`.
+public struct TrainingFiles: Sendable {
+    /// The trained model, written at the end.
+    public let model: URL
+
+    /// The files that go with `model`.
+    public init(model: URL) { self.model = model }
+
+    private var stem: URL { model.deletingPathExtension() }
+    /// The latest checkpoint, for `--resume`.
+    public var checkpoint: URL { stem.appendingPathExtension("checkpoint.safetensors") }
+    /// The loss log.
+    public var lossLog: URL { stem.appendingPathExtension("loss.csv") }
+    /// The model snapshot after `iteration` iterations.
+    public func snapshot(_ iteration: Int) -> URL { URL(fileURLWithPath: stem.path + String(format: "-%06d.safetensors", iteration)) }
+    /// The validation grid after `iteration` iterations.
+    public func grid(_ iteration: Int) -> URL { URL(fileURLWithPath: stem.path + String(format: "-%06d.png", iteration)) }
+}
+
+extension StyleTrainer {
+    /// Trains until `iterations` are done, logging each step's losses to `files.lossLog` (appending when
+    /// resumed), writing a snapshot, its grid and the checkpoint every `snapshotEvery` iterations (0: never),
+    /// and at the end the model and the checkpoint.
+    public func train(iterations: Int, files: TrainingFiles, snapshotEvery: Int = 0,
+                      progress: ProgressReporter? = nil) throws {
+        let log = try LossLog(url: files.lossLog, keepingThrough: iteration)
+        let start = ProgressReporter.monotonicSeconds()
+        while iteration < iterations {
+            let losses = try step()
+            try log.append(losses.csvRow(seconds: ProgressReporter.monotonicSeconds() - start))
+            progress?.update(completed: Int64(iteration),
+                             detail: String(format: "loss %.4g", losses.total),
+                             json: [("iteration", .int(Int64(iteration))), ("loss", .double(Double(losses.total)))])
+            if snapshotEvery > 0, iteration % snapshotEvery == 0, iteration < iterations {
+                try saveModel(to: files.snapshot(iteration))
+                try validationGrid().write(to: files.grid(iteration), format: .png)
+                try saveCheckpoint(to: files.checkpoint)
+            }
+        }
+        try saveModel(to: files.model)
+        try saveCheckpoint(to: files.checkpoint)
+    }
+
+    /// Writes the network's weights with TransformerNet's keys, loadable by `impasto apply --model`.
+    public func saveModel(to url: URL) throws {
+        try SafeTensors.write(Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor) }), to: url)
+    }
+}
+
+/// The loss log: a CSV file whose rows are appended as training goes.
+struct LossLog {
+    private let handle: FileHandle
+    private let url: URL
+
+    /// Opens `url`, keeping the header and the rows of iterations up to `iteration` (those a resumed run
+    /// continues from) and dropping later ones, which the resumed run will write again.
+    init(url: URL, keepingThrough iteration: Int) throws {
+        self.url = url
+        var lines = [TrainingLosses.csvHeader]
+        if iteration > 0, let text = try? String(contentsOf: url, encoding: .utf8) {
+            lines += text.split(separator: "\n").dropFirst()
+                .filter { line in line.split(separator: ",").first.flatMap { Int($0) }.map { $0 <= iteration } ?? false }
+                .map(String.init)
+        }
+        do {
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+            handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+        } catch {
+            throw ImpastoError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    func append(_ row: String) throws {
+        do { try handle.write(contentsOf: Data((row + "\n").utf8)) } catch {
+            throw ImpastoError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
+    }
+}
