@@ -5,7 +5,7 @@ public struct ImpastoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "impasto",
         abstract: "Neural image and video work: style transfer, cutouts, faces, and what a CNN sees.",
-        subcommands: [ApplyCommand.self, FlickerCommand.self, InspectCommand.self, ModelsCommand.self])
+        subcommands: [ApplyCommand.self, FlickerCommand.self, InspectCommand.self, ModelsCommand.self, VideoCommand.self])
 
     public init() {}
 }
