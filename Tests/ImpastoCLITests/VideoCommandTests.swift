@@ -67,10 +67,10 @@ private func video(_ arguments: [String], tools: FFmpeg = .default) throws -> Im
 
     // Scaled, stabilized and in bf16, the timing and the sound still come through.
     let small = folder.appendingPathComponent("small.mkv")
-    #expect(try video([clip.path, "--model", transformerFixture, "-o", small.path, "--size", "64", "--stabilize",
+    #expect(try video([clip.path, "--model", transformerFixture, "-o", small.path, "--size", "40", "--stabilize",
                        "--stabilize-strength", "0.5", "--precision", "bf16"]) == nil)
     let smallInfo = try VideoInfo(contentsOf: small)
-    #expect((smallInfo.width, smallInfo.height, smallInfo.frameCount) == (64, 48, 75))
+    #expect((smallInfo.width, smallInfo.height, smallInfo.frameCount) == (40, 30, 75))
     #expect(smallInfo.frameRate == original.frameRate && smallInfo.hasAudio)
     // Only the clip and the two results: no temporary files left beside them.
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
@@ -137,4 +137,22 @@ private func video(_ arguments: [String], tools: FFmpeg = .default) throws -> Im
             #expect(text.contains(message), "\(arguments): \(text)")
         }
     }
+}
+
+@Test func adainStylizesAClipWithOneStyleEncoding() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let clip = try makeClipWithAudio(in: folder, width: 32, height: 24, seconds: 1)
+    // Random weights in the key layouts of vgg_normalised.pth and decoder.pth.
+    let net = AdaIN()
+    let vgg = folder.appendingPathComponent("vgg_normalised.safetensors")
+    let decoder = folder.appendingPathComponent("decoder.safetensors")
+    try SafeTensors.write(Dictionary(uniqueKeysWithValues: net.encoder.stateDict().map { ($0.name, $0.tensor) }), to: vgg)
+    try SafeTensors.write(Dictionary(uniqueKeysWithValues: net.decoder.stateDict().map { ($0.name, $0.tensor) }), to: decoder)
+    let style = repositoryRoot.appendingPathComponent("Examples/images/astronaut.png").path
+    let output = folder.appendingPathComponent("adain.mp4")
+    #expect(try video([clip.path, "--style", style, "--alpha", "0.5", "--style-size", "32", "--vgg", vgg.path,
+                       "--decoder", decoder.path, "-o", output.path]) == nil)
+    let info = try VideoInfo(contentsOf: output)
+    #expect((info.width, info.height, info.frameCount, info.hasAudio) == (32, 24, 25, true))
 }
