@@ -33,8 +33,8 @@ struct VideoCommand: ParsableCommand {
     @Option(help: "Scale frames so that their longer side has this many pixels (default: keep the size).")
     var size: Int?
 
-    @Option(help: "Frames stylized per forward pass.")
-    var batchSize = 4
+    @Option(help: "Frames stylized per forward pass (default: up to 4 while they add up to under a megapixel).")
+    var batchSize: Int?
 
     @Option(help: "H.264 quality: x264's constant rate factor, 0 (lossless) to 51; 18 looks near-lossless.")
     var crf = 18
@@ -58,7 +58,7 @@ struct VideoCommand: ParsableCommand {
 
     func validate() throws {
         if let size, size < 16 { throw ValidationError("--size must be at least 16 pixels, not \(size).") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
         guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51, not \(crf).") }
         guard (0...1).contains(stabilizeStrength) else {
             throw ValidationError("--stabilize-strength must lie between 0 and 1, not \(stabilizeStrength).")

@@ -3,6 +3,7 @@ import Foundation
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels
+import ImpastoStudio
 import ImpastoTensor
 import Testing
 @testable import ImpastoCLI
@@ -155,4 +156,12 @@ private func video(_ arguments: [String], tools: FFmpeg = .default) throws -> Im
                        "--decoder", decoder.path, "-o", output.path]) == nil)
     let info = try VideoInfo(contentsOf: output)
     #expect((info.width, info.height, info.frameCount, info.hasAudio) == (32, 24, 25, true))
+}
+
+@Test func smallFramesAreBatchedLargeOnesGoAlone() {
+    #expect(VideoStyle.automaticBatchSize(width: 160, height: 120) == 4)
+    #expect(VideoStyle.automaticBatchSize(width: 640, height: 360) == 4)
+    #expect(VideoStyle.automaticBatchSize(width: 854, height: 480) == 2)
+    #expect(VideoStyle.automaticBatchSize(width: 1280, height: 720) == 1)
+    #expect(VideoStyle.automaticBatchSize(width: 3840, height: 2160) == 1)
 }
