@@ -35,5 +35,10 @@ plain_error=$("$impasto" flicker "$work/clip.mp4" "$work/plain.mp4" | awk '{prin
 stable_error=$("$impasto" flicker "$work/clip.mp4" "$work/stable.mp4" | awk '{print $3}')
 printf 'without --stabilize: %.2f s, warping error %s\n' "$plain_time" "$plain_error"
 printf 'with --stabilize:    %.2f s, warping error %s\n' "$stable_time" "$stable_error"
-printf 'error ratio %.3f (%.1f %% lower), time ratio %.3f\n' "$(echo "$stable_error / $plain_error" | bc -l)" \
-  "$(echo "100 * (1 - $stable_error / $plain_error)" | bc -l)" "$(echo "$stable_time / $plain_time" | bc -l)"
+if [ "$(echo "$plain_error == 0" | bc -l)" = 1 ]; then
+  echo "the unstabilized output never changes (the committed fixture's output is black): no error ratio;" \
+    "give MODEL=m.safetensors made by scripts/make_textured_random_model.py m.safetensors, or a trained model"
+else
+  printf 'error ratio %.3f (%.1f %% lower), time ratio %.3f\n' "$(echo "$stable_error / $plain_error" | bc -l)" \
+    "$(echo "100 * (1 - $stable_error / $plain_error)" | bc -l)" "$(echo "$stable_time / $plain_time" | bc -l)"
+fi
