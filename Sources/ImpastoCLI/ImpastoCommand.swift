@@ -5,8 +5,8 @@ public struct ImpastoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "impasto",
         abstract: "Neural image and video work: style transfer, cutouts, faces, and what a CNN sees.",
-        subcommands: [StylizeCommand.self, ApplyCommand.self, TrainCommand.self, FlickerCommand.self,
-                      InspectCommand.self, ModelsCommand.self])
+        subcommands: [StylizeCommand.self, ApplyCommand.self, VideoCommand.self, TrainCommand.self,
+                      FlickerCommand.self, InspectCommand.self, ModelsCommand.self])
 
     public init() {}
 }
