@@ -128,7 +128,7 @@ private final class Fixture {
         #expect(error.description == "Put vgg19-d01eb7cb.pth (from https://web.eecs.umich.edu/~justincj/models/"
             + "vgg19-d01eb7cb.pth) into /root/.cache/impasto/, or pass --weights PATH.")
     }
-    #expect(throws: ModelStoreError.unknownVariant("vgg", model: "vgg19", known: ["torchvision", "caffe"])) {
+    #expect(throws: ModelStoreError.unknownVariant("vgg", model: "vgg19", known: ["caffe", "torchvision"])) {
         try store.resolve(model: "vgg19", variant: "vgg")
     }
     #expect(throws: ModelStoreError.unknownModel("resnet", known: ["vgg19", "vgg16"])) { try store.resolve(model: "resnet") }
@@ -193,6 +193,6 @@ private final class Fixture {
     #expect(ModelStore.defaultDirectory(environment: ["HOME": "/home/a"]).path == "/home/a/.cache/impasto")
     let mirrored = ModelStore(environment: ["IMPASTO_MODELS_MIRROR": "http://mirror.local/weights/"])
     let file = ModelRegistry.standard.files[0]
-    #expect(mirrored.source(of: file).absoluteString == "http://mirror.local/weights/vgg19-dcbb9e9d.pth")
+    #expect(mirrored.source(of: file).absoluteString == "http://mirror.local/weights/vgg19-d01eb7cb.pth")
     #expect(ModelStore(environment: [:]).source(of: file) == file.url)
 }
