@@ -31,29 +31,10 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "A folder for the results (created if missing).")
     var outputDir: String?
 
-    @Option(help: "A TransformerNet weight file: a .pth from pytorch/examples fast_neural_style, or safetensors.")
-    var model: String?
-
-    @Option(help: "A style image for AdaIN; repeat it to mix several styles.")
-    var style: [String] = []
-
-    @Option(help: "AdaIN: comma-separated weights of the styles, e.g. 1,3 (scaled to sum 1).")
-    var weights: String?
-
-    @Option(help: "AdaIN: style strength from 0 (the content) to 1 (fully stylized).")
-    var alpha: Float = 1
-
-    @Option(help: "AdaIN: the encoder weights, vgg_normalised.pth from naoto0804/pytorch-AdaIN.")
-    var vgg: String?
-
-    @Option(help: "AdaIN: the decoder weights, decoder.pth from naoto0804/pytorch-AdaIN.")
-    var decoder: String?
+    @OptionGroup var source: StyleSourceOptions
 
     @Option(help: "Scale each image so that its longest side has this many pixels (default: keep its size).")
     var size: Int?
-
-    @Option(help: "AdaIN: the longest side style images are scaled to; 0 keeps their size.")
-    var styleSize = 512
 
     @Option(help: "Convolution arithmetic: fp32, or bf16 (faster on CPUs with bf16 units).",
             transform: { text in
@@ -77,26 +58,10 @@ struct ApplyCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard (model == nil) != style.isEmpty else {
-            throw ValidationError("Give either --model (a trained TransformerNet) or --style (AdaIN), not both or neither.")
-        }
         guard (output == nil) != (outputDir == nil) else {
             throw ValidationError("Give either -o/--output (one image) or --output-dir (any number), not both or neither.")
         }
-        if model != nil {
-            for (given, name) in [(weights != nil, "--weights"), (vgg != nil, "--vgg"), (decoder != nil, "--decoder"),
-                                  (alpha != 1, "--alpha")] where given {
-                throw ValidationError("\(name) applies to AdaIN (--style), not to --model.")
-            }
-        } else {
-            guard vgg != nil, decoder != nil else {
-                throw ValidationError("AdaIN needs --vgg vgg_normalised.pth and --decoder decoder.pth (from naoto0804/pytorch-AdaIN).")
-            }
-            guard (0...1).contains(alpha) else { throw ValidationError("--alpha must lie between 0 and 1, not \(alpha).") }
-            _ = try styleWeights()
-        }
         if let size, size < 16 { throw ValidationError("--size must be at least 16 pixels, not \(size).") }
-        guard styleSize >= 0 else { throw ValidationError("--style-size must be positive, or 0 to keep the size.") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100, not \(quality).") }
         if let output { _ = try format(of: URL(fileURLWithPath: output)) }
@@ -124,32 +89,24 @@ struct ApplyCommand: ParsableCommand {
 
     /// The stylization this invocation asks for, with its weights loaded once.
     private func stylizer() throws -> ([Image]) throws -> [Image] {
-        if let model {
+        if let model = source.model {
             let net = try TransformerNet(contentsOf: URL(fileURLWithPath: model))
             return { [self] images in
                 try FastStyle.apply(images: images, model: net, size: size, precision: precision,
                                     preserveColors: preserveColors, batchSize: batchSize)
             }
         }
-        let net = try AdaIN(encoderContentsOf: URL(fileURLWithPath: vgg!), decoderContentsOf: URL(fileURLWithPath: decoder!))
+        let net = try AdaIN(encoderContentsOf: URL(fileURLWithPath: source.vgg!),
+                            decoderContentsOf: URL(fileURLWithPath: source.decoder!))
         net.precision = precision
-        let styles = try style.map { try Image(contentsOf: URL(fileURLWithPath: $0)) }
-        let mix = try styleWeights()
+        let styles = try source.style.map { try Image(contentsOf: URL(fileURLWithPath: $0)) }
+        let mix = try source.styleWeights()
+        let (alpha, styleSize) = (source.alpha, source.styleSize)
         return { [self] images in
             try AdaINStyle.apply(contents: images, styles: styles, weights: mix, alpha: alpha,
                                  preserveColors: preserveColors, model: net, size: size,
                                  styleSize: styleSize == 0 ? nil : styleSize, batchSize: batchSize)
         }
-    }
-
-    private func styleWeights() throws -> [Float]? {
-        guard let weights else { return nil }
-        let values = weights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == style.count, values.allSatisfy({ $0 != nil && $0! >= 0 }),
-              values.contains(where: { $0! > 0 }) else {
-            throw ValidationError("--weights needs \(style.count) non-negative numbers separated by commas, one per --style, not all zero; got '\(weights)'.")
-        }
-        return values.map { $0! }
     }
 
     /// The input images, folders replaced by the JPEG and PNG files directly inside them, sorted by name.
@@ -183,15 +140,15 @@ struct ApplyCommand: ParsableCommand {
             jobs = [(images[0], URL(fileURLWithPath: output))]
         } else {
             let folder = URL(fileURLWithPath: outputDir!, isDirectory: true)
-            let styleName = model.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
-                ?? style.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }.joined(separator: "+")
+            let styleName = source.model.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+                ?? source.style.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }.joined(separator: "+")
             jobs = images.map { image in
                 let ext = ["jpg", "jpeg", "png"].contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
                 let name = "\(image.deletingPathExtension().lastPathComponent)-\(styleName).\(ext)"
                 return (image, folder.appendingPathComponent(name))
             }
         }
-        let protected = Set((images + ([model, vgg, decoder].compactMap { $0 } + style).map { URL(fileURLWithPath: $0) })
+        let protected = Set((images + source.inputFiles.map { URL(fileURLWithPath: $0) })
             .map(canonicalPath))
         var seen = Set<String>()
         for job in jobs {

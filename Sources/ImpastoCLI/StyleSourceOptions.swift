@@ -1,5 +1,5 @@
-// Which network stylizes: a trained TransformerNet or AdaIN with style images. `impasto video` takes these as
-// an option group; `impasto apply` spells the same options out and could adopt the group.
+// Which network stylizes: a trained TransformerNet or AdaIN with style images; `impasto apply` and
+// `impasto video` share these options.
 import ArgumentParser
 import Foundation
 import ImpastoMedia
@@ -63,7 +63,8 @@ struct StyleSourceOptions: ParsableArguments {
                                        styleSize: styleSize == 0 ? nil : styleSize, precision: precision)
     }
 
-    private func styleWeights() throws -> [Float]? {
+    /// The `--weights` mix, one non-negative weight per style, or nil for equal weights.
+    func styleWeights() throws -> [Float]? {
         guard let weights else { return nil }
         let values = weights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard values.count == style.count, values.allSatisfy({ $0 != nil && $0! >= 0 }),
