@@ -18,7 +18,8 @@ Writes Tests/ImpastoStudioTests/Fixtures/stylize-reference.safetensors:
 
 Run:   scripts/dev-python.sh scripts/make_stylize_reference.py
 Bench: scripts/dev-python.sh scripts/make_stylize_reference.py --bench   (seconds per L-BFGS iteration, fp32 and
-       bf16 autocast, at 256 and 512 px, on this machine's threads)
+       bf16 autocast, at 256 and 512 px, on this machine's threads). Side by side with Impasto in one run:
+       swift run -c release impasto-bench stylize --size 512
 """
 import argparse
 import os
