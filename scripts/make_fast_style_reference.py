@@ -57,6 +57,8 @@ import torch.nn as nn
 from PIL import Image
 from safetensors.torch import save_file
 
+from make_stylize_reference import hashed_uniform  # the hashed weights the Swift tests compute too
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests/ImpastoModelsTests/Fixtures")
 TRANSFORMER_WEIGHTS = os.path.join(FIXTURES, "transformer-net-random.pth")
@@ -188,20 +190,6 @@ def adain_decoder():
     for step in plan:
         layers += [nn.UpsamplingNearest2d(scale_factor=2)] if step == "up" else padded_conv(*step)
     return nn.Sequential(*layers[:-1])  # the last convolution has no ReLU
-
-
-def hashed_uniform(seed, tensor_id, count):
-    """Uniform in [-1, 1) from SplitMix64's finaliser of seed * golden + (tensor_id << 40) + i, in float32.
-
-    Every step is exact or a correctly rounded float32 operation, so Swift computes the same bits."""
-    with np.errstate(over="ignore"):
-        key = np.uint64((seed * 0x9E3779B97F4A7C15) % 2**64) + (np.uint64(tensor_id) << np.uint64(40)) \
-            + np.arange(count, dtype=np.uint64)
-        z = (key ^ (key >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    unit = (z >> np.uint64(40)).astype(np.float32) * np.float32(2.0 ** -24)
-    return unit * np.float32(2) - np.float32(1)
 
 
 def fill_hashed(sequential, seed):
