@@ -36,8 +36,8 @@ extension DNNL {
     ///
     /// oneDNN's own scratchpad lives in thread-local storage of the thread that created the primitive,
     /// and Swift runs code on whichever pool thread is free: executed elsewhere, a primitive would find
-    /// another thread's scratchpad (or none). So primitives share one buffer of ours, grown as needed;
-    /// executions are serialised anyway.
+    /// another thread's scratchpad (or none). So primitives share one buffer of ours, grown as needed,
+    /// and the scratchpad's lock serialises executions on the one stream (oneDNN parallelises inside each).
     static func execute(_ primitive: CachedPrimitive, _ arguments: [(Int32, Tensor)]) {
         Scratchpad.shared.lock.lock()
         defer { Scratchpad.shared.lock.unlock() }
@@ -49,7 +49,12 @@ extension DNNL {
                              memory(scratchpadDescriptor, Scratchpad.shared.pointer(byteCount: scratchpadBytes))))
         }
         defer { for (_, memory) in memories { dnnl_memory_destroy(memory) } }
-        withExtendedLifetime(arguments) { execute(primitive.primitive, memories) }
+        var execArguments = memories.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        withExtendedLifetime(arguments) {
+            check(dnnl_primitive_execute(primitive.primitive, stream, Int32(execArguments.count), &execArguments),
+                  "executing a primitive")
+            check(dnnl_stream_wait(stream), "waiting for the stream")
+        }
     }
 
     /// A new tensor of `shape` in the layout the primitive chose for `query`.

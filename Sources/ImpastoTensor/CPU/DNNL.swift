@@ -17,9 +17,6 @@ enum DNNL {
         return stream!
     }()
 
-    /// One stream, one caller at a time: oneDNN parallelises inside each primitive.
-    static let executionLock = NSLock()
-
     /// oneDNN reports failures of our own making (a descriptor we built wrong); they are bugs, not user errors.
     static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
         if status != dnnl_success {
@@ -92,15 +89,6 @@ enum DNNL {
         let plain = plainDescriptor(shape, dtype)
         let layout: Layout = equal(plain, descriptor) ? .plain : .dnnl(descriptor)
         return Tensor(shape: shape, dtype: dtype, storage: storage, layout: layout)
-    }
-
-    /// Runs a primitive with the given (argument, memory) pairs and waits for it.
-    static func execute(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, dnnl_memory_t)]) {
-        var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
-        executionLock.lock()
-        defer { executionLock.unlock() }
-        check(dnnl_primitive_execute(primitive, stream, Int32(args.count), &args), "executing a primitive")
-        check(dnnl_stream_wait(stream), "waiting for the stream")
     }
 
     /// `tensor` converted to the layout and type of `target` (itself when it already matches).
