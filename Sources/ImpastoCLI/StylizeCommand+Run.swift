@@ -100,6 +100,7 @@ extension StylizeCommand {
         if !options.iterationsPerScale.isEmpty { add("iterations-per-scale", list(options.iterationsPerScale)) }
         add("optimizer", options.optimizer.rawValue)
         if options.optimizer == .adam { add("learning-rate", options.learningRate) }
+        if options.optimizer == .lbfgs { add("lbfgs-history", options.historySize) }
         add("init", initImagePath ?? (options.initialization == .random ? "random" : "image"))
         add("seed", options.seed!)
         add("precision", options.precision.rawValue)

@@ -150,6 +150,11 @@ struct StylizeCommand: ParsableCommand {
     @Option(name: [.long, alias("learning_rate")], help: "Adam's step size (default \(defaults.learningRate)).")
     var learningRate: Double?
 
+    @Option(name: [.long, alias("lbfgs_num_correction")], parsing: .unconditional, help: ArgumentHelp(
+        "Curvature pairs L-BFGS keeps (default \(defaults.historySize); 0 means the default, as in neural-style).",
+        valueName: "n"))
+    var lbfgsHistory: Int?
+
     @Option(name: [.customLong("init"), alias("init")],
             help: ArgumentHelp("Start from random noise, the content image, or another image (default random).",
                                valueName: "random|image|path"))
@@ -265,6 +270,7 @@ struct StylizeCommand: ParsableCommand {
         if let iterations { options.iterations = iterations }
         if let optimizer { options.optimizer = optimizer }
         if let learningRate { options.learningRate = learningRate }
+        if let lbfgsHistory, lbfgsHistory != 0 { options.historySize = lbfgsHistory }
         if let seed, seed >= 0 { options.seed = UInt64(seed) }
         options.originalColors = originalColors || originalColorsNumber == 1
         if let pooling { options.pooling = pooling }

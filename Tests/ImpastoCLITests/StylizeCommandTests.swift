@@ -27,7 +27,7 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
             "--content-layers", "relu4_2,relu5_1", "--style-layers", "relu1_1,relu2_1",
             "--size", "256", "--style-scale", "0.5", "--iterations", "300", "--optimizer", "adam",
             "--learning-rate", "2", "--init", "image", "--seed", "42", "--original-colors", "--pooling", "avg",
-            "--normalize-gradients", "--save-every", "50", "--weights", "vgg19-d01eb7cb.pth",
+            "--normalize-gradients", "--save-every", "50", "--weights", "vgg19-d01eb7cb.pth", "--lbfgs-history", "5",
         ])
         let neuralStyle = try StylizeCommand.parse([
             "-content_image", "photo.jpg", "-style_image", "a.jpg,b.jpg", "-output_image", "out.png",
@@ -36,7 +36,7 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
             "-image_size", "256", "-style_scale", "0.5", "-num_iterations", "300", "-optimizer", "adam",
             "-learning_rate", "2", "-init", "image", "-seed", "42", "-original_colors", "1", "-pooling", "avg",
             "-normalize_gradients", "-save_iter", "50", "-model_file", "vgg19-d01eb7cb.pth",
-            "-print_iter", "10", "-gpu", "0", "-backend", "cudnn", "-cudnn_autotune",
+            "-print_iter", "10", "-gpu", "0", "-backend", "cudnn", "-cudnn_autotune", "-lbfgs_num_correction", "5",
         ])
         var expected = StylizeOptions()
         expected.styleBlendWeights = [3, 1]
@@ -56,6 +56,7 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
         expected.pooling = .avg
         expected.normalizeGradients = true
         expected.saveEvery = 50
+        expected.historySize = 5
         for command in [impasto, neuralStyle] {
             #expect(try command.stylizeOptions() == expected)
             #expect(command.contentPath == "photo.jpg" && command.stylePaths == ["a.jpg", "b.jpg"])
@@ -86,7 +87,7 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
 
     @Test func neuralStyleSentinelsMeanTheDefaults() throws {
         let base = ["photo.jpg", "--style", "a.jpg", "-o", "out.png"]
-        #expect(try StylizeCommand.parse(base + ["-seed", "-1", "-original_colors", "0"]).stylizeOptions() == StylizeOptions())
+        #expect(try StylizeCommand.parse(base + ["-seed", "-1", "-original_colors", "0", "-lbfgs_num_correction", "0"]).stylizeOptions() == StylizeOptions())
         #expect(stylizeError(base + ["-original_colors", "2"]) == "-original_colors takes 0 or 1, not 2.")
     }
 
@@ -121,8 +122,8 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
         let line = command.settingsLine(options, preprocessing: .caffe)
         #expect(line == "impasto stylize 'my photo.jpg' --style a.jpg --content-weight 5.0 --style-weight 100.0 "
             + "--tv-weight 0.001 --content-layers relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 "
-            + "--pooling max --size 600 --style-scale 1.0 --iterations 100 --optimizer lbfgs --init random --seed 9 "
-            + "--precision fp32 --variant caffe")
+            + "--pooling max --size 600 --style-scale 1.0 --iterations 100 --optimizer lbfgs --lbfgs-history 100 "
+            + "--init random --seed 9 --precision fp32 --variant caffe")
     }
 }
 
@@ -142,6 +143,7 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
         (["--scales", "256,512", "--iterations-per-scale", "10"],
          "There are 2 scale(s) but 1 iteration count(s); give one per scale."),
         (["--quiet", "--json"], "Choose either --quiet or --json, not both."),
+        (["-lbfgs_num_correction", "-3"], "The L-BFGS history size must be at least 1."),
     ])
     func optionErrorsAreOneSentence(arguments: [String], message: String) {
         #expect(stylizeError(Self.base + arguments) == message)

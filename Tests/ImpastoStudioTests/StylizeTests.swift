@@ -154,6 +154,21 @@ func run(_ options: StylizeOptions,
         #expect(losses[3].total < fresh)
     }
 
+    @Test func resultIsTheLowestLossImageOfTheLastStage() throws {
+        var options = smallJob(iterations: 12)
+        options.optimizer = .adam
+        options.learningRate = 3000  // far too large a step: the loss jumps about instead of falling
+        var images: [Image] = []
+        let (losses, result) = try run(options) { progress in
+            images.append(progress.image())
+            return .proceed
+        }
+        let best = losses.indices.min { losses[$0].total < losses[$1].total }!
+        #expect(best < losses.count - 1, "the last iteration should not be the best: \(losses.map(\.total))")
+        #expect(result.losses == losses[best])
+        #expect(result.image == images[best])
+    }
+
     @Test func stoppingKeepsTheLatestImage() throws {
         var seen: Image?
         let (losses, result) = try run(smallJob(iterations: 10)) { progress in
