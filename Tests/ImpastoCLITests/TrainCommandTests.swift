@@ -5,7 +5,7 @@ import Foundation
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels
-import ImpastoStudio
+@testable import ImpastoStudio
 import ImpastoTensor
 import Testing
 @testable import ImpastoCLI
@@ -173,6 +173,25 @@ private func checkpointIteration(_ url: URL) throws -> Int? {
         }
         #expect(lines.contains("Saved \(files.snapshot(1).path) and \(files.grid(1).path)"))
         #expect(lines.last?.hasPrefix("Wrote \(files.model.path) (2 iterations, ") == true, "\(lines)")
+    }
+
+    @Test func aPhotoThatFailsMidRunLeavesACheckpointToResumeFrom() throws {
+        let job = try TrainingJob()
+        defer { job.remove() }
+        // Three photos, the one the default seed's shuffle reaches in the second step truncated.
+        let photos = (0..<3).map { job.photos.appendingPathComponent("photo\($0).png") }
+        let broken = TrainingPhotos(files: photos, imageSize: 16, seed: 42).indices(iteration: 1, batchSize: 1)[0]
+        let good = try Data(contentsOf: URL(fileURLWithPath: stylizeFixtures.content))
+        for (index, url) in photos.enumerated() { try (index == broken ? good.prefix(good.count / 2) : good).write(to: url) }
+
+        let result = try runImpasto(job.arguments())
+        #expect(result.status == 1)
+        let lines = result.error.split(separator: "\n").map(String.init)
+        #expect(lines.suffix(2) == ["Saved \(job.files.checkpoint.path) for --resume",
+                                    "error: \(photos[broken].path) is not a valid file of the expected kind: "
+                                        + "the file ends before the image data does."], "\(lines)")
+        #expect(try checkpointIteration(job.files.checkpoint) == 1)
+        #expect(!FileManager.default.fileExists(atPath: job.files.model.path))
     }
 
     @Test func ctrlCWritesTheLatestWeightsAndExits130AndAQuietResumeContinues() throws {

@@ -27,7 +27,8 @@ extension StyleTrainer {
     /// Trains until `iterations` are done or `shouldStop` (asked after each step) says to stop, logging each
     /// step's losses to `files.lossLog` (appending when resumed), writing a snapshot, its grid and the
     /// checkpoint every `snapshotEvery` iterations (0: never), and at the end, stopped or not, the model and
-    /// the checkpoint: a stopped run keeps its latest weights and can be resumed.
+    /// the checkpoint: a stopped run keeps its latest weights and can be resumed. A step that fails leaves the
+    /// checkpoint of the iterations done before it is rethrown.
     ///
     /// - Returns: whether `shouldStop` ended the run before `iterations`.
     @discardableResult
@@ -37,7 +38,17 @@ extension StyleTrainer {
         let start = ProgressReporter.monotonicSeconds()
         var stopped = false
         while iteration < iterations && !stopped {
-            let losses = try step()
+            let losses: TrainingLosses
+            do {
+                losses = try step()
+            } catch {
+                // A photo that cannot be read (the batch is loaded before anything changes) costs the iterations
+                // since the last checkpoint, not the run: remove it and resume.
+                if iteration > 0, (try? saveCheckpoint(to: files.checkpoint)) != nil {
+                    progress?.note("Saved \(files.checkpoint.path) for --resume")
+                }
+                throw error
+            }
             try log.append(losses.csvRow(seconds: ProgressReporter.monotonicSeconds() - start))
             progress?.update(completed: Int64(iteration),
                              detail: String(format: "loss %.4g", losses.total),
