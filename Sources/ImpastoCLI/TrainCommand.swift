@@ -16,9 +16,13 @@ struct TrainCommand: ParsableCommand {
             <name>.loss.csv, <name>.checkpoint.safetensors (for --resume) and, with --snapshot-every, \
             <name>-<iteration>.safetensors and a grid of validation photos <name>-<iteration>.png.
 
+            Ctrl-C stops after the current iteration and writes the model and the checkpoint so far (exit status 130).
+
             Example:
-              impasto train --style starry.jpg --photos coco/ --vgg vgg16-397923af.pth -o starry.safetensors \\
-                --iterations 40000 --snapshot-every 2000 --noise-weight 1e3 --noise-sigma 10
+              impasto train --style starry.jpg --photos coco/ \\
+                --vgg vgg16-397923af.pth -o starry.safetensors \\
+                --iterations 40000 --snapshot-every 2000 \\
+                --noise-weight 1e3 --noise-sigma 10
             """)
 
     @Option(help: "The style image.")
@@ -83,8 +87,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1, not \(iterations).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
-        guard imageSize >= 16, imageSize % 4 == 0 else {
-            throw ValidationError("--image-size must be a multiple of 4 and at least 16, not \(imageSize).")
+        let sizes = StyleTrainingConfiguration.imageSizeRange
+        guard imageSize % 4 == 0, sizes.contains(imageSize) else {
+            throw ValidationError("--image-size must be a multiple of 4 from \(sizes.lowerBound) to \(sizes.upperBound), not \(imageSize).")
         }
         guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must not be negative.") }
         guard noiseSigma >= 0 else { throw ValidationError("--noise-sigma must not be negative.") }
@@ -95,8 +100,32 @@ struct TrainCommand: ParsableCommand {
         guard URL(fileURLWithPath: output).pathExtension.lowercased() == "safetensors" else {
             throw ValidationError("-o must name a .safetensors file, not '\(output)'.")
         }
+        // Checked now rather than when the first file is written, after the loss network has loaded.
+        let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+              FileManager.default.isWritableFile(atPath: folder) else {
+            throw ValidationError("The output folder \(folder) does not exist or is not writable.")
+        }
+        // A grid written among the photos would be trained on by the next run, and could replace a photo.
+        if snapshotEvery > 0 && StylizeCommand.canonicalPath(folder) == StylizeCommand.canonicalPath(photos) {
+            throw ValidationError("--snapshot-every would write validation grids into the photos folder \(photos); put -o elsewhere.")
+        }
+        let files = TrainingFiles(model: URL(fileURLWithPath: output))
+        let snapshots = snapshotEvery > 0 ? Array(stride(from: snapshotEvery, to: iterations, by: snapshotEvery)) : []
+        let written = [files.model, files.lossLog, files.checkpoint] + snapshots.flatMap { [files.snapshot($0), files.grid($0)] }
+        var inputs = Set([style, vgg].map(StylizeCommand.canonicalPath))
+        // The checkpoint resumed from may be this run's own: it is read first, then kept up to date.
+        if let resume, StylizeCommand.canonicalPath(resume) != StylizeCommand.canonicalPath(files.checkpoint.path) {
+            inputs.insert(StylizeCommand.canonicalPath(resume))
+        }
+        for url in written where inputs.contains(StylizeCommand.canonicalPath(url.path)) {
+            throw ValidationError("Training would overwrite the input \(url.path); choose another -o.")
+        }
     }
 
+    /// Trains. The inputs are read before anything is written; Ctrl-C stops after the current iteration,
+    /// writes the model and the checkpoint so far, and exits with status 130.
     func run() throws {
         var settings = StyleTrainingConfiguration()
         settings.batchSize = batchSize
@@ -110,6 +139,11 @@ struct TrainCommand: ParsableCommand {
         settings.learningRate = learningRate
         settings.seed = seed
 
+        // The small inputs first, so a wrong path is reported before the loss network loads.
+        let styleImage = try Image(contentsOf: URL(fileURLWithPath: style))
+        let trainingPhotos = try TrainingPhotos(folder: URL(fileURLWithPath: photos, isDirectory: true),
+                                                imageSize: imageSize, seed: seed)
+        if let resume { _ = try StyleTrainer.checkpointIteration(contentsOf: URL(fileURLWithPath: resume), configuration: settings) }
         let weights = try WeightFile.load(contentsOf: URL(fileURLWithPath: vgg))
         let network: LossNetwork
         if lossNetwork == "vgg16" {
@@ -121,16 +155,25 @@ struct TrainCommand: ParsableCommand {
             try net.load(weights, source: vgg)
             network = LossNetwork(net)
         }
-        let trainer = try StyleTrainer(
-            style: Image(contentsOf: URL(fileURLWithPath: style)),
-            photos: TrainingPhotos(folder: URL(fileURLWithPath: photos, isDirectory: true), imageSize: imageSize, seed: seed),
-            lossNetwork: network, configuration: settings)
+        let trainer = try StyleTrainer(style: styleImage, photos: trainingPhotos, lossNetwork: network, configuration: settings)
         if let resume { try trainer.resume(from: URL(fileURLWithPath: resume)) }
         let reporter = ProgressReporter(mode: progress.mode, title: "train", unit: .steps(name: "iteration", rateSymbol: "it/s"),
                                         total: Int64(iterations), completed: Int64(trainer.iteration))
         let files = TrainingFiles(model: URL(fileURLWithPath: output))
-        try trainer.train(iterations: iterations, files: files, snapshotEvery: snapshotEvery, progress: reporter)
-        reporter.finish(summary: "trained \(iterations) iterations: \(output)",
-                        json: [("done", true), ("model", .string(output))])
+        let interrupt = InterruptFlag()
+        defer { interrupt.uninstall() }
+        let stopped = try trainer.train(iterations: iterations, files: files, snapshotEvery: snapshotEvery,
+                                        progress: reporter, shouldStop: { interrupt.isRaised })
+
+        let seconds = String(format: "%.1f s", reporter.elapsed)
+        let json: [(String, ProgressValue)] = [("model", .string(output)), ("checkpoint", .string(files.checkpoint.path)),
+                                               ("iterations", .int(Int64(trainer.iteration)))]
+        if stopped {
+            reporter.finish(summary: "Stopped after \(trainer.iteration) of \(iterations) iterations (\(seconds)); wrote \(output) "
+                                + "and \(files.checkpoint.path) for --resume",
+                            json: [("event", "stopped")] + json)
+            throw ExitCode(130)
+        }
+        reporter.finish(summary: "Wrote \(output) (\(trainer.iteration) iterations, \(seconds))", json: [("event", "done")] + json)
     }
 }

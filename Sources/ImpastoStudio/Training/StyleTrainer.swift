@@ -11,6 +11,9 @@ public struct StyleTrainingConfiguration: Sendable, Equatable {
     public var batchSize = 4
     /// The side of the square photo crops; a multiple of 4, so the network's output has the input's size.
     public var imageSize = 256
+    /// Sizes accepted for `imageSize`: VGG needs 16 pixels to reach `relu4_3`, and one 2048-pixel photo
+    /// already keeps roughly 10 GB of activations (estimated from the layer sizes) for the backward pass.
+    public static let imageSizeRange = 16...2048
     /// The weight of the relu2_2 feature reconstruction loss.
     public var contentWeight: Float = 1e5
     /// The weight of the Gram-matrix style loss.
@@ -107,8 +110,10 @@ public final class StyleTrainer {
     /// - Parameter style: the style image, used at its own size as pytorch/examples does by default.
     public init(style: Image, photos: TrainingPhotos, lossNetwork: LossNetwork,
                 configuration: StyleTrainingConfiguration, model: TransformerNet? = nil) throws {
-        guard configuration.imageSize % 4 == 0, configuration.imageSize >= 16 else {
-            throw ImpastoError.invalidArgument("The image size must be a multiple of 4 and at least 16, not \(configuration.imageSize).")
+        let sizes = StyleTrainingConfiguration.imageSizeRange
+        guard configuration.imageSize % 4 == 0, sizes.contains(configuration.imageSize) else {
+            throw ImpastoError.invalidArgument("The image size must be a multiple of 4 from \(sizes.lowerBound) "
+                + "to \(sizes.upperBound), not \(configuration.imageSize).")
         }
         guard configuration.batchSize >= 1 else {
             throw ImpastoError.invalidArgument("The batch size must be at least 1, not \(configuration.batchSize).")
@@ -184,23 +189,40 @@ public final class StyleTrainer {
     }
 
     private var checkpointMetadata: [String: String] {
-        ["iteration": String(iteration), "seed": String(configuration.seed),
-         "batch_size": String(configuration.batchSize), "image_size": String(configuration.imageSize)]
+        Self.settingsMetadata(configuration).merging(["iteration": String(iteration)]) { $1 }
+    }
+
+    /// The settings a resumed run must share with the run it continues: those that fix the photo order.
+    private static func settingsMetadata(_ configuration: StyleTrainingConfiguration) -> [String: String] {
+        ["seed": String(configuration.seed), "batch_size": String(configuration.batchSize),
+         "image_size": String(configuration.imageSize)]
+    }
+
+    /// The iterations done by the run that wrote the checkpoint at `url`, read from its header alone, so that a
+    /// wrong file can be refused before the loss network loads.
+    ///
+    /// - Throws: `ImpastoError` when the file cannot be read, is not a checkpoint, or was written by a run with
+    ///   another seed, batch size or image size than `configuration`'s (whose photo order would differ).
+    public static func checkpointIteration(contentsOf url: URL, configuration: StyleTrainingConfiguration) throws -> Int {
+        let metadata = try SafeTensors.metadata(contentsOf: url)
+        // Checked first: any other weight file lacks the settings too, and is no checkpoint of other settings.
+        guard let done = metadata["iteration"].flatMap(Int.init) else {
+            throw ImpastoError.invalidFormat(path: url.path, reason: "it is not a training checkpoint (no iteration)")
+        }
+        let settings = settingsMetadata(configuration)
+        for key in settings.keys.sorted() where metadata[key] != settings[key] {
+            throw ImpastoError.invalidArgument("\(url.path) was trained with \(key) \(metadata[key] ?? "unknown"), "
+                + "not \(settings[key]!); resume with the same settings.")
+        }
+        return done
     }
 
     /// Continues from a checkpoint written by `saveCheckpoint(to:)`.
     ///
-    /// - Throws: `ImpastoError` when the file cannot be read, does not hold this network's weights, or was
-    ///   written by a run with another seed, batch size or image size (whose photo order would differ).
+    /// - Throws: `ImpastoError` as `checkpointIteration(contentsOf:configuration:)` does, or when the file
+    ///   does not hold this network's weights and Adam's state.
     public func resume(from url: URL) throws {
-        let metadata = try SafeTensors.metadata(contentsOf: url)
-        for (key, value) in checkpointMetadata where key != "iteration" && metadata[key] != value {
-            throw ImpastoError.invalidArgument(
-                "\(url.path) was trained with \(key) \(metadata[key] ?? "unknown"), not \(value); resume with the same settings.")
-        }
-        guard let done = metadata["iteration"].flatMap(Int.init) else {
-            throw ImpastoError.invalidFormat(path: url.path, reason: "it is not a training checkpoint (no iteration)")
-        }
+        let done = try Self.checkpointIteration(contentsOf: url, configuration: configuration)
         let tensors = try SafeTensors.load(contentsOf: url)
         func section(_ prefix: String) -> [String: Tensor] {
             Dictionary(uniqueKeysWithValues: tensors.compactMap { key, value in

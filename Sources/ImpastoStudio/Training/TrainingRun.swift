@@ -24,27 +24,46 @@ public struct TrainingFiles: Sendable {
 }
 
 extension StyleTrainer {
-    /// Trains until `iterations` are done, logging each step's losses to `files.lossLog` (appending when
-    /// resumed), writing a snapshot, its grid and the checkpoint every `snapshotEvery` iterations (0: never),
-    /// and at the end the model and the checkpoint.
+    /// Trains until `iterations` are done or `shouldStop` (asked after each step) says to stop, logging each
+    /// step's losses to `files.lossLog` (appending when resumed), writing a snapshot, its grid and the
+    /// checkpoint every `snapshotEvery` iterations (0: never), and at the end, stopped or not, the model and
+    /// the checkpoint: a stopped run keeps its latest weights and can be resumed. A step that fails leaves the
+    /// checkpoint of the iterations done before it is rethrown.
+    ///
+    /// - Returns: whether `shouldStop` ended the run before `iterations`.
+    @discardableResult
     public func train(iterations: Int, files: TrainingFiles, snapshotEvery: Int = 0,
-                      progress: ProgressReporter? = nil) throws {
+                      progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }) throws -> Bool {
         let log = try LossLog(url: files.lossLog, keepingThrough: iteration)
         let start = ProgressReporter.monotonicSeconds()
-        while iteration < iterations {
-            let losses = try step()
+        var stopped = false
+        while iteration < iterations && !stopped {
+            let losses: TrainingLosses
+            do {
+                losses = try step()
+            } catch {
+                // A photo that cannot be read (the batch is loaded before anything changes) costs the iterations
+                // since the last checkpoint, not the run: remove it and resume.
+                if iteration > 0, (try? saveCheckpoint(to: files.checkpoint)) != nil {
+                    progress?.note("Saved \(files.checkpoint.path) for --resume")
+                }
+                throw error
+            }
             try log.append(losses.csvRow(seconds: ProgressReporter.monotonicSeconds() - start))
             progress?.update(completed: Int64(iteration),
                              detail: String(format: "loss %.4g", losses.total),
                              json: [("iteration", .int(Int64(iteration))), ("loss", .double(Double(losses.total)))])
+            stopped = iteration < iterations && shouldStop()
             if snapshotEvery > 0, iteration % snapshotEvery == 0, iteration < iterations {
                 try saveModel(to: files.snapshot(iteration))
                 try validationGrid().write(to: files.grid(iteration), format: .png)
                 try saveCheckpoint(to: files.checkpoint)
+                progress?.note("Saved \(files.snapshot(iteration).path) and \(files.grid(iteration).path)")
             }
         }
         try saveModel(to: files.model)
         try saveCheckpoint(to: files.checkpoint)
+        return stopped
     }
 
     /// Writes the network's weights with TransformerNet's keys, loadable by `impasto apply --model`.
