@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoNN
+import ImpastoTestSupport
 import Testing
 @testable import ImpastoModels
 
@@ -22,16 +23,6 @@ let adainEncoderFixture = Bundle.module.url(forResource: "adain-vgg-normalised-r
                                             subdirectory: "Fixtures")!
 let adainDecoderFixture = Bundle.module.url(forResource: "adain-decoder-random", withExtension: "pth",
                                             subdirectory: "Fixtures")!
-
-/// Whether `actual` is within `fraction` of `expected`'s range everywhere (the parity criterion).
-func expectClose(_ actual: Tensor, _ expected: Tensor, fraction: Float = 1e-3,
-                 sourceLocation: SourceLocation = #_sourceLocation) {
-    let values = expected.scalars
-    let range = values.max()! - values.min()!
-    let difference = maxAbsDifference(actual, expected)
-    #expect(difference <= fraction * range, "max |Δ| \(difference), output range \(range)",
-            sourceLocation: sourceLocation)
-}
 
 @Test func transformerNetMatchesPyTorch() throws {
     let net = try TransformerNet(contentsOf: transformerFixture)
