@@ -48,14 +48,16 @@ let package = Package(
             "ImpastoTensor", "ImpastoNN", "ImpastoModels", "ImpastoMedia", "ImpastoStudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/impasto-bench", swiftSettings: engineSettings),
+        .target(name: "ImpastoTestSupport", dependencies: ["ImpastoTensor"], path: "Tests/ImpastoTestSupport"),
         .testTarget(name: "ImpastoTensorTests", dependencies: ["ImpastoTensor"]),
         .testTarget(name: "ImpastoNNTests", dependencies: ["ImpastoNN"]),
         .testTarget(name: "ImpastoOptimizersTests", dependencies: ["ImpastoOptimizers"]),
         .testTarget(name: "ImpastoFormatsTests", dependencies: ["ImpastoFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoMediaTests", dependencies: ["ImpastoMedia"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoCLITests", dependencies: ["ImpastoCLI"]),
-        .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats"],
+        .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio", "ImpastoTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats", "ImpastoTestSupport"],
                     resources: [.copy("Fixtures")]),
     ]
 )

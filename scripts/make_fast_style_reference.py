@@ -11,27 +11,33 @@
 Both are rewritten below with the reference's attribute names and layer order, so state-dict keys match the
 released files (`conv1.conv2d.weight`, `res3.in2.bias`; `0.weight`, `2.weight`, ...).
 
-How the weights reach the Swift tests, and why the two networks differ
------------------------------------------------------------------------
+How the weights reach the Swift tests
+------------------------------------
 The architectures are the real ones, so the weights are big: TransformerNet has 1.68 M parameters (6.7 MB in
-float32), AdaIN's encoder up to relu4_1 and its decoder 7.0 M (28 MB; 14 MB even in float16). The fixtures must
-stay under ~10 MB in total, and the Swift tests cannot run torch.
-- TransformerNet: every parameter is rounded to float16 and the state dict is saved with `torch.save` (zip
-  format) as float16 storages: 3.4 MB, committed. The reference forward pass runs in float32 on exactly those
-  float16-representable values, and Impasto's loader widens float16 to float32 exactly, so both sides compute with
-  identical weights and the committed file is a real torch.save checkpoint. Like the released candy/mosaic/udnie
-  checkpoints (saved by torch < 0.4), it also carries `in*.running_mean` / `running_var` entries, which the model
-  must drop on load.
-- AdaIN: committing 14 MB of float16 would break the budget, and shrinking channels would test a different
-  network. Instead every weight comes from a counter-based hash (SplitMix64's finaliser, `hashed_uniform`), whose
-  every step is exact or one correctly rounded float32 operation, so the Swift test computes the same bits in a few
-  lines (the Gatys parity test uses the same generator). Only inputs and outputs are committed. What this does not
-  cover, reading a torch.save file in the `vgg_normalised.pth` / `decoder.pth` key layout, is plain Sequential
-  indices through the same loader the TransformerNet fixture exercises; the Swift test builds the dictionary
-  in that layout, with encoder keys past relu4_1 that loading must ignore, as in the released file.
+float32), AdaIN's encoder up to relu4_1 and its decoder 7.0 M (28 MB; 14 MB even in float16). The Swift tests
+cannot run torch, so both networks' weights are committed as `torch.save` checkpoints (zip format, float16
+storages) that the tests read through Impasto's real loaders; the reference forward passes run in float32 on
+exactly those float16 values, and Impasto widens float16 to float32 exactly, so both sides compute with identical
+weights.
+- TransformerNet: PyTorch's default initialisation rounded to float16: 3.4 MB, which git's zlib barely shrinks.
+  Like the released candy/mosaic/udnie checkpoints (saved by torch < 0.4), the file also carries
+  `in*.running_mean` / `running_var` entries, which the model must drop on load.
+- AdaIN: 14 MB of float16 with full-entropy values would break the fixture budget, and shrinking channels would
+  test a different network. So every tensor takes only three values, {-1, 0, 1} * s, drawn uniformly, with s the
+  power of two nearest to the one that gives the He-uniform initialisation's variance (weights: bound
+  sqrt(6 / fan_in), so activations keep their scale through the deep stack; biases: bound 1 / sqrt(fan_in)).
+  torch.save stores the 14 MB uncompressed, but they hold 1.6 bits of entropy per parameter, so git's zlib packs
+  the two files to 2.1 MB. Four levels {-3, -1, 1, 3} * s would pack to 2.5 MB on their own, but git then stores
+  one file as a delta against the other (every 16-byte block of one occurs somewhere in the other, so the delta
+  is under half the file, yet it compresses worse than the file): 3.6 MB. Two levels fall into the same trap
+  (2.3 MB). Three levels with a third of the weights zero give deltas git rejects. The files are saved as the
+  released ones are: `vgg_normalised.pth`'s Sequential indices (`0.weight`, `2.weight`, ..., cut at relu4_1 where
+  the released file goes on to relu5_4) and `decoder.pth`'s (`1.weight`, `5.weight`, ...).
 
 Writes into Tests/ImpastoModelsTests/Fixtures/:
   transformer-net-random.pth        float16 TransformerNet state dict, with old-style running statistics
+  adain-vgg-normalised-random.pth   float16 AdaIN encoder state dict, modules 0...30 (through relu4_1)
+  adain-decoder-random.pth          float16 AdaIN decoder state dict
   fast-style-reference.safetensors  inputs and outputs (float32):
     transformer.input [2,3,64,96] / transformer.output     crops of tubingen.jpg and astronaut.png, 0..255
     transformer.odd.input [1,3,50,70] / .odd.output        a size no multiple of 4 (output 52x72, as PyTorch)
@@ -57,11 +63,11 @@ import torch.nn as nn
 from PIL import Image
 from safetensors.torch import save_file
 
-from make_stylize_reference import hashed_uniform  # the hashed weights the Swift tests compute too
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests/ImpastoModelsTests/Fixtures")
 TRANSFORMER_WEIGHTS = os.path.join(FIXTURES, "transformer-net-random.pth")
+ENCODER_WEIGHTS = os.path.join(FIXTURES, "adain-vgg-normalised-random.pth")
+DECODER_WEIGHTS = os.path.join(FIXTURES, "adain-decoder-random.pth")
 REFERENCE = os.path.join(FIXTURES, "fast-style-reference.safetensors")
 ENCODER_SEED, DECODER_SEED = 11, 12
 
@@ -192,17 +198,29 @@ def adain_decoder():
     return nn.Sequential(*layers[:-1])  # the last convolution has no ReLU
 
 
-def fill_hashed(sequential, seed):
-    """Convolution k gets tensors 2k (weight, He-uniform bound sqrt(6 / fan_in), so activations keep their scale
-    through the deep stack) and 2k + 1 (bias, bound 1 / sqrt(fan_in)), in state-dict order."""
-    convolutions = [m for m in sequential if isinstance(m, nn.Conv2d)]
+LEVELS = torch.tensor([-1.0, 0.0, 1.0])
+
+
+def few_levels(shape, bound, generator):
+    """LEVELS * s uniformly, s the power of two nearest to the one that gives uniform [-bound, bound]'s variance
+    (bound**2 / 3), so the values are exact in float16."""
+    scale = 2.0 ** round(np.log2(bound / np.sqrt(3 * LEVELS.square().mean().item())))
+    return (LEVELS[torch.randint(0, len(LEVELS), shape, generator=generator)] * scale).half()
+
+
+def fill_few_levels(sequential, seed):
+    """Every convolution's weight (He-uniform bound sqrt(6 / fan_in)) and bias (bound 1 / sqrt(fan_in)) drawn by
+    `few_levels`, in state-dict order from one generator."""
+    generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        for k, conv in enumerate(convolutions):
+        for conv in (m for m in sequential if isinstance(m, nn.Conv2d)):
             fan_in = conv.weight[0].numel()
-            weight_bound, bias_bound = np.float32(np.sqrt(6.0 / fan_in)), np.float32(1.0 / np.sqrt(fan_in))
-            weight = hashed_uniform(seed, 2 * k, conv.weight.numel()) * weight_bound
-            conv.weight.copy_(torch.from_numpy(weight.reshape(conv.weight.shape)))
-            conv.bias.copy_(torch.from_numpy(hashed_uniform(seed, 2 * k + 1, conv.bias.numel()) * bias_bound))
+            conv.weight.copy_(few_levels(conv.weight.shape, np.sqrt(6.0 / fan_in), generator))
+            conv.bias.copy_(few_levels(conv.bias.shape, 1.0 / np.sqrt(fan_in), generator))
+
+
+def half_state_dict(module):
+    return collections.OrderedDict((key, value.half()) for key, value in module.state_dict().items())
 
 
 def calc_mean_std(feat, eps=1e-5):
@@ -274,9 +292,11 @@ def main():
         tensors["transformer.odd.input"], tensors["transformer.odd.output"] = odd, net(odd)
 
         vgg, decoder = vgg_normalised().eval(), adain_decoder().eval()
-        fill_hashed(vgg, ENCODER_SEED)
-        fill_hashed(decoder, DECODER_SEED)
         vgg = nn.Sequential(*list(vgg.children())[:31])  # through relu4_1, as test.py cuts it
+        fill_few_levels(vgg, ENCODER_SEED)
+        fill_few_levels(decoder, DECODER_SEED)
+        torch.save(half_state_dict(vgg), ENCODER_WEIGHTS)
+        torch.save(half_state_dict(decoder), DECODER_WEIGHTS)
 
         content = crop("tubingen.jpg", 250, 500, 64, 64) / 255
         style = crop("starry_night.jpg", 100, 200, 72, 80) / 255
@@ -298,7 +318,8 @@ def main():
     save_file({k: v.contiguous() for k, v in tensors.items()}, REFERENCE, metadata=metadata)
     for key, value in tensors.items():
         print(f"{key}: {tuple(value.shape)} range [{value.min():.4g}, {value.max():.4g}]")
-    print("wrote", TRANSFORMER_WEIGHTS, f"({os.path.getsize(TRANSFORMER_WEIGHTS)} bytes)")
+    for path in (TRANSFORMER_WEIGHTS, ENCODER_WEIGHTS, DECODER_WEIGHTS):
+        print("wrote", path, f"({os.path.getsize(path)} bytes)")
     print("wrote", REFERENCE, f"({os.path.getsize(REFERENCE)} bytes)", metadata)
 
 

@@ -77,11 +77,11 @@ def hashed_uniform(seed, tensor_id, count):
     return unit * np.float32(2) - np.float32(1)
 
 
-def deterministic_weights(seed):
-    """VGG-19 `features` weights: He-uniform (bound sqrt(6 / fan_in)) so that activations keep their scale through
-    all sixteen layers and every style layer contributes; biases uniform in +-1/sqrt(fan_in)."""
+def deterministic_weights(seed, channels=VGG19_CHANNELS):
+    """VGG `features` weights (VGG-19's by default): He-uniform (bound sqrt(6 / fan_in)) so that activations keep
+    their scale through all the layers and every style layer contributes; biases uniform in +-1/sqrt(fan_in)."""
     state, in_channels, conv, index = {}, 3, 0, 0
-    for c in VGG19_CHANNELS:
+    for c in channels:
         if c == "P":
             index += 1
             continue

@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoNN
+import ImpastoTestSupport
 import Testing
 @testable import ImpastoModels
 
@@ -16,15 +17,12 @@ let fastStyleReference: [String: Tensor] = {
 let transformerFixture = Bundle.module.url(forResource: "transformer-net-random", withExtension: "pth",
                                            subdirectory: "Fixtures")!
 
-/// Whether `actual` is within `fraction` of `expected`'s range everywhere (the parity criterion).
-func expectClose(_ actual: Tensor, _ expected: Tensor, fraction: Float = 1e-3,
-                 sourceLocation: SourceLocation = #_sourceLocation) {
-    let values = expected.scalars
-    let range = values.max()! - values.min()!
-    let difference = maxAbsDifference(actual, expected)
-    #expect(difference <= fraction * range, "max |Δ| \(difference), output range \(range)",
-            sourceLocation: sourceLocation)
-}
+/// The random-weight AdaIN that script saved with torch.save in the released files' layouts (float16, three
+/// levels per tensor): the encoder as `vgg_normalised.pth` through relu4_1, and `decoder.pth`.
+let adainEncoderFixture = Bundle.module.url(forResource: "adain-vgg-normalised-random", withExtension: "pth",
+                                            subdirectory: "Fixtures")!
+let adainDecoderFixture = Bundle.module.url(forResource: "adain-decoder-random", withExtension: "pth",
+                                            subdirectory: "Fixtures")!
 
 @Test func transformerNetMatchesPyTorch() throws {
     let net = try TransformerNet(contentsOf: transformerFixture)
@@ -73,66 +71,25 @@ func expectClose(_ actual: Tensor, _ expected: Tensor, fraction: Float = 1e-3,
     }
     // AdaIN's decoder is no TransformerNet: its first missing tensor is named.
     #expect(throws: ImpastoError.missingKey(key: "conv1.conv2d.weight", source: "decoder.pth")) {
-        try TransformerNet().load(adainDecoderWeights(), source: "decoder.pth")
+        try TransformerNet().load(TorchCheckpoint.load(contentsOf: adainDecoderFixture), source: "decoder.pth")
     }
 }
 
 // MARK: - AdaIN
 
-/// `bound · u`, `u` uniform in [-1, 1) from SplitMix64's finaliser of `seed · φ + (tensor << 40) + i`: the same
-/// bits as `hashed_uniform` in the reference script (every step exact or one correctly rounded float32 operation).
-func hashedUniform(seed: UInt64, tensor: Int, shape: [Int], bound: Float) -> Tensor {
-    let base = seed &* 0x9E37_79B9_7F4A_7C15 &+ (UInt64(tensor) << 40)
-    return Tensor(shape: shape) { values in
-        for i in values.indices {
-            var z = base &+ UInt64(i)
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            values[i] = (Float(z >> 40) * 0x1p-24 * 2 - 1) * bound
-        }
-    }
-}
-
-/// The script's `fill_hashed`: keyed by Sequential index as the released `.pth` files are, convolution k
-/// getting tensors 2k (He-uniform weight) and 2k + 1 (bias).
-func hashedWeights(of sequential: Sequential, seed: UInt64) -> [String: Tensor] {
-    var weights: [String: Tensor] = [:]
-    var k = 0
-    for (index, layer) in sequential.layers.enumerated() {
-        guard let conv = layer as? Conv2d else { continue }
-        let fanIn = conv.weight.count / conv.weight.shape[0]
-        weights["\(index).weight"] = hashedUniform(
-            seed: seed, tensor: 2 * k, shape: conv.weight.shape, bound: Float((6.0 / Double(fanIn)).squareRoot()))
-        weights["\(index).bias"] = hashedUniform(
-            seed: seed, tensor: 2 * k + 1, shape: [conv.weight.shape[0]], bound: Float(1 / Double(fanIn).squareRoot()))
-        k += 1
-    }
-    return weights
-}
-
-func adainDecoderWeights() -> [String: Tensor] { hashedWeights(of: AdaIN().decoder, seed: 12) }
-
-/// AdaIN with the reference script's weights, loaded through the released files' key layouts.
-func hashedAdaIN() throws -> AdaIN {
-    let net = AdaIN()
-    var encoder = hashedWeights(of: net.encoder, seed: 11)
-    // vgg_normalised.pth goes on to relu5_4; the layers past relu4_1 are ignored.
-    encoder["31.weight"] = Tensor(zeros: [512, 512, 3, 3])
-    encoder["31.bias"] = Tensor(zeros: [512])
-    try net.loadEncoder(encoder, source: "vgg_normalised.pth")
-    try net.loadDecoder(adainDecoderWeights(), source: "decoder.pth")
-    return net
+/// AdaIN with the reference script's weights, loaded as the CLI loads the released files.
+func fixtureAdaIN() throws -> AdaIN {
+    try AdaIN(encoderContentsOf: adainEncoderFixture, decoderContentsOf: adainDecoderFixture)
 }
 
 @Test func adainEncoderMatchesPyTorch() throws {
-    let net = try hashedAdaIN()
+    let net = try fixtureAdaIN()
     let features = withoutGradients { net.encode(fastStyleReference["adain.content"]!) }
     expectClose(features, fastStyleReference["adain.content_features"]!)
 }
 
 @Test func adainMatchesPyTorch() throws {
-    let net = try hashedAdaIN()
+    let net = try fixtureAdaIN()
     let content = fastStyleReference["adain.content"]!
     withoutGradients {
         let style = net.styleStatistics(of: fastStyleReference["adain.style"]!)
@@ -146,7 +103,7 @@ func hashedAdaIN() throws -> AdaIN {
 }
 
 @Test func coralMatchesPyTorch() throws {
-    let net = try hashedAdaIN()
+    let net = try fixtureAdaIN()
     let content = fastStyleReference["adain.content"]!
     let style = fastStyleReference["adain.style"]!
     let recoloured = AdaIN.coral(style.reshaped([3, 72, 80]), matching: content.reshaped([3, 64, 64]))
@@ -157,11 +114,29 @@ func hashedAdaIN() throws -> AdaIN {
     expectClose(output, fastStyleReference["adain.preserved"]!)
 }
 
+@Test func adainEncoderIgnoresLayersPastRelu41() throws {
+    // vgg_normalised.pth goes on to relu5_4 (module 52); the fixture stops at relu4_1.
+    var weights = try TorchCheckpoint.load(contentsOf: adainEncoderFixture)
+    weights["31.weight"] = Tensor(zeros: [512, 512, 3, 3])
+    weights["52.bias"] = Tensor(zeros: [512])
+    try AdaIN().loadEncoder(weights, source: "vgg_normalised.pth")
+    // Within the kept modules, a tensor the encoder lacks (module 30 is relu4_1) still means the wrong file.
+    weights["30.weight"] = Tensor(zeros: [512])
+    #expect(throws: ImpastoError.unexpectedKeys(keys: ["30.weight"], source: "x.pth")) {
+        try AdaIN().loadEncoder(weights, source: "x.pth")
+    }
+}
+
 @Test func adainWeightsOfAnotherNetworkAreRefused() throws {
     let net = AdaIN()
-    // The encoder's file given as the decoder: its first convolution sits at index 0, the decoder's at 1.
+    let encoder = try TorchCheckpoint.load(contentsOf: adainEncoderFixture)
+    let decoder = try TorchCheckpoint.load(contentsOf: adainDecoderFixture)
+    // Each file given for the other: the decoder's first convolution sits at index 1, the encoder's at 0.
     #expect(throws: ImpastoError.missingKey(key: "1.weight", source: "vgg_normalised.pth")) {
-        try net.loadDecoder(hashedWeights(of: net.encoder, seed: 11), source: "vgg_normalised.pth")
+        try net.loadDecoder(encoder, source: "vgg_normalised.pth")
+    }
+    #expect(throws: ImpastoError.missingKey(key: "0.weight", source: "decoder.pth")) {
+        try net.loadEncoder(decoder, source: "decoder.pth")
     }
 }
 

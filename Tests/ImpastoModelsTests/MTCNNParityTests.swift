@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoNN
+import ImpastoTestSupport
 import Testing
 @testable import ImpastoModels
 
@@ -21,11 +22,6 @@ let mtcnnReference: [String: Tensor] = {
     let url = Bundle.module.url(forResource: "mtcnn-reference", withExtension: "safetensors", subdirectory: "Fixtures")!
     return try! SafeTensors.load(contentsOf: url)
 }()
-
-func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
-    #expect(a.shape == b.shape)
-    return zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? .infinity
-}
 
 @Test func pnetMatchesFacenetPyTorch() throws {
     let net = PNet()
