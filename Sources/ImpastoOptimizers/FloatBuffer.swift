@@ -1,4 +1,3 @@
-import Dispatch
 import ImpastoTensor
 import Foundation
 
@@ -36,10 +35,8 @@ enum Loop {
         guard chunks > 1 else { return count > 0 ? partial(0..<count) : 0 }
         var partials = [Double](repeating: 0, count: chunks)
         partials.withUnsafeMutableBufferPointer { partials in
-            nonisolated(unsafe) let partials = partials
-            withoutActuallyEscaping(partial) { partial in
-                nonisolated(unsafe) let partial = partial
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            parallelFor(chunks, grain: 1) { chunkRange in
+                for chunk in chunkRange {
                     partials[chunk] = partial(chunk * grain..<Swift.min(count, (chunk + 1) * grain))
                 }
             }

@@ -1,6 +1,4 @@
-internal import CDNNL
-
-/// Matrix products on OpenBLAS's SGEMM.
+/// Matrix products on OpenBLAS's SGEMM (see `BLAS`).
 extension Tensor {
     /// `a @ b` for rank-2 `[m, k] @ [k, n]`, or batched rank-3 `[b, m, k] @ [b, k, n]`.
     public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
@@ -22,10 +20,8 @@ extension Tensor {
         let result = Tensor(shape: batched ? [batch, m, n] : [m, n]) { out in
             let xs = x.floatBuffer.baseAddress!, ys = y.floatBuffer.baseAddress!, os = out.baseAddress!
             for item in 0..<batch {
-                cblas_sgemm(CblasRowMajor, transposingA ? CblasTrans : CblasNoTrans,
-                            transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                            xs + item * ar * ac, Int32(ac), ys + item * br * bc, Int32(bc), 0,
-                            os + item * m * n, Int32(n))
+                BLAS.gemm(transposingA: transposingA, transposingB: transposingB, m: m, n: n, k: k,
+                          xs + item * ar * ac, lda: ac, ys + item * br * bc, ldb: bc, os + item * m * n, ldc: n)
             }
         }
         return record(result, inputs: [a, b]) { g in

@@ -23,6 +23,40 @@ import Testing
     #expect(g[b] == nil)
 }
 
+/// Products big enough that `BLAS` splits them across threads (by rows, by columns, and Gram matrices by
+/// pixel slices) against sums in Double, with every combination of transposes.
+@Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, transposingB: Bool) {
+    var generator = RandomGenerator(seed: 2)
+    for (m, n, k) in [(600, 40, 130), (40, 600, 130)] {
+        let a = Tensor.randomUniform(transposingA ? [k, m] : [m, k], in: -1...1, generator: &generator)
+        let b = Tensor.randomUniform(transposingB ? [n, k] : [k, n], in: -1...1, generator: &generator)
+        let (x, y) = (a.scalars, b.scalars)
+        let product = Tensor.matmul(a, transposingA: transposingA, b, transposingB: transposingB).scalars
+        var worst: Double = 0
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Double = 0
+                for p in 0..<k {
+                    sum += Double(x[transposingA ? p * m + i : i * k + p]) * Double(y[transposingB ? j * k + p : p * n + j])
+                }
+                worst = max(worst, abs(sum - Double(product[i * n + j])))
+            }
+        }
+        #expect(worst < 1e-4, "\(m)×\(k) @ \(k)×\(n): \(worst)")
+    }
+    let features = Tensor.randomUniform([1, 70, 33, 35], in: -1...1, generator: &generator)
+    let (f, gram) = (features.scalars, gramMatrix(features).scalars)
+    var worst: Double = 0
+    for i in 0..<70 {
+        for j in 0..<70 {
+            let sum = (0..<(33 * 35)).reduce(0.0) { $0 + Double(f[i * 33 * 35 + $1]) * Double(f[j * 33 * 35 + $1]) }
+            worst = max(worst, abs(sum - Double(gram[i * 70 + j])))
+        }
+    }
+    #expect(worst < 1e-3, "Gram: \(worst)")
+}
+
 @Test func elementwiseGradientsMatchFiniteDifferences() {
     var generator = RandomGenerator(seed: 1)
     let a = Tensor.randomUniform([2, 3, 4], in: 0.5...2, generator: &generator)

@@ -1,5 +1,3 @@
-internal import CDNNL
-
 /// The Gram matrices of feature maps, `F·Fᵀ` with `F` the features of each sample reshaped to
 /// `[C, H·W]`: `[N, C, H, W]` → `[N, C, C]`, the channel correlations that style losses compare.
 ///
@@ -13,13 +11,7 @@ public func gramMatrix(_ features: Tensor) -> Tensor {
     let result = Tensor.uninitialized([batch, channels, channels])
     let gram = result.basePointer
     for item in 0..<batch {
-        let f = xs + item * channels * pixels, g = gram + item * channels * channels
-        // SSYRK does half the work of SGEMM, as the product is symmetric; it fills the upper triangle.
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(channels), Int32(pixels), 1,
-                    f, Int32(max(pixels, 1)), 0, g, Int32(max(channels, 1)))
-        for i in 0..<channels {
-            for j in 0..<i { g[i * channels + j] = g[j * channels + i] }
-        }
+        BLAS.gram(n: channels, k: pixels, xs + item * channels * pixels, gram + item * channels * channels)
     }
     return Tensor.record(result, inputs: [input]) { grad in
         // dF = (dG + dGᵀ)·F.
@@ -38,9 +30,9 @@ public func gramMatrix(_ features: Tensor) -> Tensor {
         let gradient = Tensor.uninitialized(input.shape)
         let dx = gradient.basePointer
         for item in 0..<batch {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(channels), Int32(pixels), Int32(channels),
-                        1, s + item * channels * channels, Int32(max(channels, 1)), xs + item * channels * pixels,
-                        Int32(max(pixels, 1)), 0, dx + item * channels * pixels, Int32(max(pixels, 1)))
+            BLAS.gemm(transposingA: false, transposingB: false, m: channels, n: pixels, k: channels,
+                      s + item * channels * channels, lda: channels, xs + item * channels * pixels, ldb: pixels,
+                      dx + item * channels * pixels, ldc: pixels)
         }
         return withExtendedLifetime((g, symmetric)) { [gradient] }
     }
