@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "ImpastoOptimizersTests", dependencies: ["ImpastoOptimizers"]),
         .testTarget(name: "ImpastoFormatsTests", dependencies: ["ImpastoFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoMediaTests", dependencies: ["ImpastoMedia"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImpastoCLITests", dependencies: ["ImpastoCLI"]),
+        .testTarget(name: "ImpastoCLITests", dependencies: ["ImpastoCLI", "ImpastoTestSupport"]),
         .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio", "ImpastoTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats", "ImpastoTestSupport"],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImpastoTestSupport
 import ImpastoTensor
 import Testing
 @testable import ImpastoCLI

@@ -1,11 +1,8 @@
 import Foundation
+import ImpastoTestSupport
 import ImpastoTensor
 import Testing
 @testable import ImpastoCLI
-
-/// The repository root, found from this file's location.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 let facenetDirectory: URL = {
     let root = ProcessInfo.processInfo.environment["IMPASTO_TEST_WEIGHTS"]

@@ -1,6 +1,7 @@
 // `impasto stylize` arguments: both spellings, presets, and the errors that stop a run before it starts.
 import ArgumentParser
 import Foundation
+import ImpastoTestSupport
 import ImpastoMedia
 import ImpastoStudio
 import Testing

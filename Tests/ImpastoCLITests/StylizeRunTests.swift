@@ -1,6 +1,7 @@
 // `impasto stylize` end to end on tiny crops of the bundled images, with a random-weight VGG-19: the files
 // it writes, what it prints, seeds, original colours, and what the built binary does on errors and Ctrl-C.
 import Foundation
+import ImpastoTestSupport
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels
@@ -148,40 +149,6 @@ func meanAbsoluteDifference(_ a: [SIMD2<Float>], _ b: [SIMD2<Float>]) -> Float {
         #expect(keptDifference < 1.0 / 255, "chroma off by \(keptDifference)")
         #expect(plainDifference > 0.05, "without --original-colors the chroma is the result's own: \(plainDifference)")
     }
-}
-
-// MARK: - The built binary
-
-/// The `impasto` executable beside the test bundle (SwiftPM builds every product into the same directory).
-func impastoBinary() throws -> URL {
-    let directories = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()]
-        + Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map { $0.bundleURL.deletingLastPathComponent() }
-        + [repositoryRoot.appendingPathComponent(".build/debug")]
-    let candidates = directories.map { $0.appendingPathComponent("impasto") }
-    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                        "no impasto binary in \(candidates.map(\.path)); build it with `swift build --product impasto`")
-}
-
-/// Starts `impasto` with `arguments` and the test's environment plus `environment`.
-func startImpasto(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, output: Pipe, error: Pipe) {
-    let process = Process()
-    let output = Pipe(), error = Pipe()
-    process.executableURL = try impastoBinary()
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    return (process, output, error)
-}
-
-/// Runs `impasto` to the end.
-func runImpasto(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
-    let (process, output, error) = try startImpasto(arguments, environment: environment)
-    let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let errorText = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, outputText, errorText)
 }
 
 @Suite struct StylizeBinaryTests {

@@ -2,6 +2,7 @@
 // random-weight VGG-19 as the loss network. Its help, the sentence and the untouched folder each bad input
 // leaves, the files a run writes, what it prints in each mode, and Ctrl-C followed by --resume.
 import Foundation
+import ImpastoTestSupport
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels

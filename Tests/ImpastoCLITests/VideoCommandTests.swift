@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImpastoTestSupport
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels

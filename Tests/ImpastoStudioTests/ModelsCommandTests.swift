@@ -2,32 +2,7 @@
 import Foundation
 import Testing
 import ImpastoStudio
-
-/// The `impasto` executable beside the test bundle (SwiftPM builds every product into the same directory).
-private func impastoBinary() throws -> URL {
-    var directories = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()]
-    directories += Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map { $0.bundleURL.deletingLastPathComponent() }
-    directories.append(repositoryRoot.appendingPathComponent(".build/debug"))
-    let candidates = directories.map { $0.appendingPathComponent("impasto") }
-    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                        "no impasto binary in \(candidates.map(\.path)); build it with `swift build --product impasto`")
-}
-
-private func runImpasto(_ arguments: [String], environment: [String: String]) throws
-    -> (status: Int32, output: String, error: String) {
-    let process = Process()
-    let output = Pipe(), error = Pipe()
-    process.executableURL = try impastoBinary()
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let errorText = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, outputText, errorText)
-}
+import ImpastoTestSupport
 
 @Test func modelsListShowsTheCacheDirectory() throws {
     let cache = try temporaryDirectory()

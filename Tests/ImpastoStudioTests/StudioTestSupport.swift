@@ -1,11 +1,8 @@
 // Helpers for ImpastoStudio's tests: a loopback HTTP server in a child process, captured output streams,
 // temporary directories and deterministic file contents.
 import Foundation
+import ImpastoTestSupport
 import ImpastoStudio
-
-/// The repository root, found from this file's location (the tests run from a checkout).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// A fresh, empty directory that the test owns.
 func temporaryDirectory(_ name: String = #function) throws -> URL {

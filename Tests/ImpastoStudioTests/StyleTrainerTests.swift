@@ -1,4 +1,5 @@
 import Foundation
+import ImpastoTestSupport
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels
