@@ -102,6 +102,23 @@ final class ChildProcess {
         wait()
     }
 
+    /// The reason of the last line of standard error that names `path`, if any, e.g. "No space left on
+    /// device" from "Error writing trailer of PATH: No space left on device". ffmpeg 5.1 exits with status 0
+    /// when it cannot write the end of its output (a full disk), so a writer must look for these too.
+    func errorAbout(_ path: String) -> String? {
+        guard let line = errorTail.lines.last(where: { $0.contains(path) }) else { return nil }
+        guard let range = line.range(of: path + ": ") else { return line }
+        return String(line[range.upperBound...])
+    }
+
+    /// The system's reason when the child could not write (a full disk, a quota, an I/O error): ffmpeg ends
+    /// such a line with the `strerror` text, "Could not write header for output file #0 (incorrect codec
+    /// parameters ?): No space left on device", and then logs a vaguer last line.
+    var writeError: String? {
+        let reasons = [ENOSPC, EDQUOT, EFBIG, EIO, EROFS, EACCES].map { String(cString: strerror($0)) }
+        return errorTail.lines.reversed().lazy.compactMap { line in reasons.first { line.hasSuffix(": " + $0) } }.first
+    }
+
     /// The last non-empty line the child wrote to standard error (without the `path: ` ffmpeg puts before
     /// messages about a file), or a description of how it ended.
     func failureReason(for path: String) -> String {
@@ -139,13 +156,15 @@ private final class OutputTail: @unchecked Sendable {
 
     func waitForEnd() { finished.wait(); finished.signal() }
 
-    var lastLine: String? {
+    /// The non-blank lines read so far, trimmed of spaces and final full stops.
+    var lines: [String] {
         let text = lock.withLock { String(decoding: bytes, as: UTF8.self) }
-        guard let line = text.split(whereSeparator: \.isNewline).last(where: {
-            !$0.allSatisfy(\.isWhitespace)
-        }) else { return nil }
-        var trimmed = line.trimmingCharacters(in: .whitespaces)
-        while trimmed.hasSuffix(".") { trimmed.removeLast() }
-        return trimmed
+        return text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }.map { line in
+            var trimmed = line.trimmingCharacters(in: .whitespaces)
+            while trimmed.hasSuffix(".") { trimmed.removeLast() }
+            return trimmed
+        }
     }
+
+    var lastLine: String? { lines.last }
 }

@@ -112,6 +112,11 @@ public final class VideoWriter {
         self.input = nil
         try? input.close()
         guard child.wait() == 0 else { throw failure() }
+        if let reason = child.errorAbout(temporaryPath) {
+            self.child = nil
+            PartialFiles.shared.remove(temporaryPath)
+            throw ImpastoError.writeFailed(path: url.path, reason: reason)
+        }
         self.child = nil
         guard rename(temporaryPath, url.path) == 0 else {
             let error = ImpastoError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
@@ -137,11 +142,11 @@ public final class VideoWriter {
         input = nil
         let reason = child.map { child in
             child.wait()
-            return child.failureReason(for: temporaryPath)
+            return child.writeError ?? "ffmpeg stopped: " + child.failureReason(for: temporaryPath)
         } ?? "ffmpeg stopped"
         child = nil
         PartialFiles.shared.remove(temporaryPath)
-        return ImpastoError.writeFailed(path: url.path, reason: "ffmpeg stopped: \(reason)")
+        return ImpastoError.writeFailed(path: url.path, reason: reason)
     }
 
     deinit { cancel() }

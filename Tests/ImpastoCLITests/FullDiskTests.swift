@@ -1,0 +1,71 @@
+// A full disk: every writer must say so in one sentence, exit non-zero and leave nothing behind.
+import Foundation
+import ImpastoTestSupport
+import Testing
+
+/// Runs `command` with `arguments` and returns its exit status (or nil when it cannot start).
+@discardableResult
+private func system(_ command: String, _ arguments: [String]) -> Int32? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: command)
+    process.arguments = arguments
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+/// A 64 KiB tmpfs filled to the last byte, as a full disk looks to a writer; nil where this process may not
+/// mount file systems (not root, or a container without the capability).
+private func fullDisk() throws -> URL? {
+    let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-full-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+    guard system("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.path]) == 0 else {
+        try? FileManager.default.removeItem(at: mountPoint)
+        return nil
+    }
+    let filler = FileHandle(forWritingAtPath: mountPoint.path + "/filler") ?? {
+        FileManager.default.createFile(atPath: mountPoint.path + "/filler", contents: nil)
+        return FileHandle(forWritingAtPath: mountPoint.path + "/filler")!
+    }()
+    while (try? filler.write(contentsOf: Data(count: 4096))) != nil {}
+    try filler.close()
+    return mountPoint
+}
+
+private let canMount: Bool = {
+    guard let disk = try? fullDisk() else { return false }
+    system("/bin/umount", [disk.path])
+    try? FileManager.default.removeItem(at: disk)
+    return true
+}()
+
+@Test(.enabled(if: canMount, "needs to mount a tmpfs (root)"))
+func aFullDiskIsOneSentenceAndLeavesNothing() throws {
+    let disk = try #require(try fullDisk())
+    defer {
+        system("/bin/umount", [disk.path])
+        try? FileManager.default.removeItem(at: disk)
+    }
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-full-input-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: work) }
+    let clip = try makeClipWithAudio(in: work, width: 32, height: 24, seconds: 1)
+    let images = repositoryRoot.appendingPathComponent("Examples/images")
+    let model = repositoryRoot.appendingPathComponent("Tests/ImpastoModelsTests/Fixtures/transformer-net-random.pth").path
+
+    let jobs: [(output: String, arguments: [String])] = [
+        ("apply.png", ["apply", images.appendingPathComponent("tubingen.jpg").path, "--model", model, "--size", "64"]),
+        ("stylize.png", ["stylize", images.appendingPathComponent("tubingen.jpg").path,
+                         "--style", images.appendingPathComponent("starry_night.jpg").path,
+                         "--weights", stylizeFixtures.weights, "--size", "32", "--iterations", "1", "--init", "image"]),
+        ("video.mp4", ["video", clip.path, "--model", model]),
+    ]
+    for (name, arguments) in jobs {
+        let output = disk.appendingPathComponent(name).path
+        let result = try runImpasto(arguments + ["-o", output, "--quiet"])
+        #expect(result.status == 1, "\(arguments[0])")
+        #expect(result.error == "error: Cannot write \(output): No space left on device.\n", "\(arguments[0])")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == ["filler"], "\(arguments[0])")
+    }
+}
