@@ -54,18 +54,23 @@ func aFullDiskIsOneSentenceAndLeavesNothing() throws {
     let images = repositoryRoot.appendingPathComponent("Examples/images")
     let model = repositoryRoot.appendingPathComponent("Tests/ImpastoModelsTests/Fixtures/transformer-net-random.pth").path
 
-    let jobs: [(output: String, arguments: [String])] = [
-        ("apply.png", ["apply", images.appendingPathComponent("tubingen.jpg").path, "--model", model, "--size", "64"]),
-        ("stylize.png", ["stylize", images.appendingPathComponent("tubingen.jpg").path,
-                         "--style", images.appendingPathComponent("starry_night.jpg").path,
-                         "--weights", stylizeFixtures.weights, "--size", "32", "--iterations", "1", "--init", "image"]),
-        ("video.mp4", ["video", clip.path, "--model", model]),
+    let (photo, painting) = (images.appendingPathComponent("tubingen.jpg").path, images.appendingPathComponent("starry_night.jpg").path)
+    // The output's name, the file the error names (training opens its loss log first), and the command.
+    let jobs: [(output: String, failing: String, arguments: [String])] = [
+        ("apply.png", "apply.png", ["apply", photo, "--model", model, "--size", "64"]),
+        ("stylize.png", "stylize.png", ["stylize", photo, "--style", painting, "--weights", stylizeFixtures.weights,
+                                        "--size", "32", "--iterations", "1", "--init", "image"]),
+        ("video.mp4", "video.mp4", ["video", clip.path, "--model", model]),
+        ("train.safetensors", "train.loss.csv", ["train", "--style", painting, "--photos", images.path,
+                                                 "--vgg", stylizeFixtures.weights, "--loss-network", "vgg19",
+                                                 "--iterations", "1", "--image-size", "16", "--batch-size", "1"]),
     ]
-    for (name, arguments) in jobs {
+    for (name, failing, arguments) in jobs {
         let output = disk.appendingPathComponent(name).path
         let result = try runImpasto(arguments + ["-o", output, "--quiet"])
         #expect(result.status == 1, "\(arguments[0])")
-        #expect(result.error == "error: Cannot write \(output): No space left on device.\n", "\(arguments[0])")
+        #expect(result.error == "error: Cannot write \(disk.appendingPathComponent(failing).path): No space left on device.\n",
+                "\(arguments[0])")
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == ["filler"], "\(arguments[0])")
     }
 }
