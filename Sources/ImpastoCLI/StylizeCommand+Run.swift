@@ -46,9 +46,9 @@ extension StylizeCommand {
                 detail: (step.stageCount > 1 ? "stage \(step.stage + 1)/\(step.stageCount)  " : "")
                     + String(format: "loss %.4g (content %.4g, style %.4g, tv %.4g)",
                              losses.total, losses.content, losses.style, losses.tv),
-                json: [("iteration", .int(Int64(step.iteration))), ("loss", Self.json(losses.total)),
-                       ("content", Self.json(losses.content)), ("style", Self.json(losses.style)),
-                       ("tv", Self.json(losses.tv))])
+                json: [("iteration", .int(Int64(step.iteration))), ("loss", .float(losses.total)),
+                       ("content", .float(losses.content)), ("style", .float(losses.style)),
+                       ("tv", .float(losses.tv))])
             if step.isCheckpoint {
                 let path = checkpointPath(iteration: step.iteration)
                 try write(step.image(), to: path, settings: settings)
@@ -60,7 +60,7 @@ extension StylizeCommand {
 
         let seconds = String(format: "%.1f s", reporter.elapsed)
         let json: [(String, ProgressValue)] = [("output", .string(output!)), ("iterations", .int(Int64(result.iterations))),
-                                               ("loss", Self.json(result.losses.total))]
+                                               ("loss", .float(result.losses.total))]
         if result.stopped {
             reporter.finish(summary: "Stopped after \(result.iterations) of \(total) iterations (\(seconds)); wrote \(output!)",
                             json: [("event", "stopped")] + json)
@@ -115,7 +115,4 @@ extension StylizeCommand {
         if !text.isEmpty && text.unicodeScalars.allSatisfy(safe.contains) { return text }
         return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
-
-    /// A loss as JSON with the float's shortest decimal (`1234.5`, not `1234.5000610351562`).
-    static func json(_ value: Float) -> ProgressValue { .double(Double("\(value)") ?? Double(value)) }
 }

@@ -31,6 +31,10 @@ public enum ProgressValue: Sendable, Equatable, ExpressibleByIntegerLiteral, Exp
     /// No value (an unknown total, say).
     case null
 
+    /// A float32 as the shortest decimal that reads back as it (`4812.81`, not the `4812.8095703125` its
+    /// exact double value prints as).
+    public static func float(_ value: Float) -> ProgressValue { .double(Double("\(value)") ?? Double(value)) }
+
     /// `.int`, from a literal.
     public init(integerLiteral value: Int64) { self = .int(value) }
     /// `.double`, from a literal.

@@ -52,7 +52,7 @@ extension StyleTrainer {
             try log.append(losses.csvRow(seconds: ProgressReporter.monotonicSeconds() - start))
             progress?.update(completed: Int64(iteration),
                              detail: String(format: "loss %.4g", losses.total),
-                             json: [("iteration", .int(Int64(iteration))), ("loss", .double(Double(losses.total)))])
+                             json: [("iteration", .int(Int64(iteration))), ("loss", .float(losses.total))])
             stopped = iteration < iterations && shouldStop()
             if snapshotEvery > 0, iteration % snapshotEvery == 0, iteration < iterations {
                 try saveModel(to: files.snapshot(iteration))
