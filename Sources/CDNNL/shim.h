@@ -8,4 +8,5 @@
 // being thread 0, and returns when all have finished. Part of libgomp's stable ABI since GCC 4.9.
 void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
 int omp_get_thread_num(void);
+int omp_get_num_threads(void);
 int omp_get_max_threads(void);

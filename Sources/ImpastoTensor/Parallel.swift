@@ -30,9 +30,9 @@ enum Parallelism {
         let count: Int, chunk: Int
     }
 
-    /// Runs `body` over `workers` disjoint chunks of `0..<count`, one per thread of an OpenMP team of
-    /// `workers` threads (the caller is thread 0). Inside another team's region libgomp runs it on one
-    /// thread, so nested loops stay correct.
+    /// Runs `body` over `workers` disjoint chunks of `0..<count` on an OpenMP team of up to `workers`
+    /// threads (the caller is thread 0). The team can be smaller than asked (one thread inside another
+    /// team's region, or a thread limit), so each thread takes every team-size-th chunk from its own.
     static func run(count: Int, workers: Int, _ body: (Range<Int>) -> Void) {
         // The chunks are disjoint, so `body` may safely write through captured buffers from every thread;
         // `GOMP_parallel` returns only when all of them are done, so `body` does not escape.
@@ -41,9 +41,10 @@ enum Parallelism {
             withUnsafeMutablePointer(to: &job) { job in
                 GOMP_parallel({ context in
                     let job = context!.assumingMemoryBound(to: Job.self).pointee
-                    let start = Int(omp_get_thread_num()) * job.chunk
-                    let end = min(job.count, start + job.chunk)
-                    if start < end { job.body(start..<end) }
+                    let chunks = (job.count + job.chunk - 1) / job.chunk
+                    for chunk in stride(from: Int(omp_get_thread_num()), to: chunks, by: Int(omp_get_num_threads())) {
+                        job.body(chunk * job.chunk..<min(job.count, (chunk + 1) * job.chunk))
+                    }
                 }, job, UInt32(workers), 0)
             }
         }

@@ -57,6 +57,23 @@ func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, tran
     #expect(worst < 1e-3, "Gram: \(worst)")
 }
 
+/// A loop inside another's chunk runs in a nested OpenMP region, where libgomp gives it a team of one: that
+/// one thread must still run every chunk.
+@Test func nestedParallelLoopsCoverEveryIndexOnce() {
+    let (rows, columns) = (4, 100_000)
+    var seen = [UInt8](repeating: 0, count: rows * columns)
+    seen.withUnsafeMutableBufferPointer { seen in
+        parallelFor(rows, grain: 1) { rowRange in
+            for row in rowRange {
+                parallelFor(columns, grain: 1000) { columnRange in
+                    for column in columnRange { seen[row * columns + column] += 1 }
+                }
+            }
+        }
+    }
+    #expect(seen.allSatisfy { $0 == 1 })
+}
+
 @Test func elementwiseGradientsMatchFiniteDifferences() {
     var generator = RandomGenerator(seed: 1)
     let a = Tensor.randomUniform([2, 3, 4], in: 0.5...2, generator: &generator)
