@@ -84,6 +84,14 @@ func ratioLine(_ label: String, _ ours: Double, _ theirs: Double?, against: Stri
     print(String(format: "ratio %@: impasto/pytorch%@ %.2f×", label, against, ours / theirs))
 }
 
+/// The ratio lines of a workload run in both precisions: fp32 and bf16 against PyTorch's own, and bf16
+/// against PyTorch's fp32 (what a user switching from PyTorch gains).
+func precisionRatioLines(_ label: String, _ ours: [Precision: Double], _ theirs: [String: Double]) {
+    ratioLine("\(label) fp32", ours[.fp32]!, theirs["\(label) fp32"])
+    ratioLine("\(label) bf16", ours[.bf16]!, theirs["\(label) bf16"])
+    ratioLine("\(label) bf16", ours[.bf16]!, theirs["\(label) fp32"], against: " fp32")
+}
+
 /// A VGG-19 stack with random weights, frozen, and a random image: the Gatys workload.
 func vggWorkload(size: Int, precision: Precision) -> () -> Void {
     Initialization.seed(0)
@@ -118,9 +126,7 @@ struct VGG19Benchmark: ParsableCommand {
         }
         let theirs = reference.run(["vgg19", "--size", "\(size)", "--runs", "\(runs)"])
         let label = "vgg19 \(size)px fwd+input-grad"
-        ratioLine("\(label) fp32", ours[.fp32]!, theirs["\(label) fp32"])
-        ratioLine("\(label) bf16", ours[.bf16]!, theirs["\(label) bf16"])
-        ratioLine("\(label) bf16", ours[.bf16]!, theirs["\(label) fp32"], against: " fp32")
+        precisionRatioLines(label, ours, theirs)
     }
 }
 
@@ -221,9 +227,7 @@ struct TransformerBenchmark: ParsableCommand {
             fflush(nil)
         }
         let theirs = reference.run(["transformer", "--runs", "\(runs)"])
-        ratioLine("transformer 720p fp32", ours[.fp32]!, theirs["transformer 720p fp32"])
-        ratioLine("transformer 720p bf16", ours[.bf16]!, theirs["transformer 720p bf16"])
-        ratioLine("transformer 720p bf16", ours[.bf16]!, theirs["transformer 720p fp32"], against: " fp32")
+        precisionRatioLines("transformer 720p", ours, theirs)
     }
 }
 
@@ -263,8 +267,6 @@ struct StylizeBenchmark: ParsableCommand {
             fflush(nil)
         }
         let theirs = reference.run(["stylize", "--size", "\(size)", "--runs", "\(runs)"])
-        ratioLine("stylize \(size)px fp32", ours[.fp32]!, theirs["stylize \(size)px fp32"])
-        ratioLine("stylize \(size)px bf16", ours[.bf16]!, theirs["stylize \(size)px bf16"])
-        ratioLine("stylize \(size)px bf16", ours[.bf16]!, theirs["stylize \(size)px fp32"], against: " fp32")
+        precisionRatioLines("stylize \(size)px", ours, theirs)
     }
 }
