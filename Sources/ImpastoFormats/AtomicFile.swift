@@ -11,12 +11,13 @@ import Darwin
 /// A file written under a temporary name in its destination's directory and renamed over the
 /// destination by `commit()`: readers never see half a file, and a failed write (full disk, no
 /// permission) leaves whatever was there before. Every failure is `ImpastoError.writeFailed`.
-final class AtomicFile {
+public final class AtomicFile {
     private let path: String
     private let temporaryPath: String
     private var descriptor: Int32
 
-    init(_ url: URL) throws {
+    /// Creates the temporary file beside `url`.
+    public init(_ url: URL) throws {
         path = url.path
         temporaryPath = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
@@ -24,18 +25,13 @@ final class AtomicFile {
         guard descriptor >= 0 else { throw ImpastoError.writeFailed(path: path, reason: systemErrorMessage()) }
     }
 
-    func append(_ bytes: UnsafeRawBufferPointer) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { throw failure() }
-            written += result
-        }
+    /// Writes `bytes` after what was written so far.
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        guard writeFully(bytes, to: descriptor) else { throw failure() }
     }
 
     /// Makes the file durable and puts it in place.
-    func commit() throws {
+    public func commit() throws {
         guard fsync(descriptor) == 0 else { throw failure() }
         let closed = close(descriptor)
         descriptor = -1
@@ -56,4 +52,17 @@ final class AtomicFile {
             unlink(temporaryPath)
         }
     }
+}
+
+/// Writes all of `bytes` to `descriptor`, retrying after signals and short writes; false, with `errno` set,
+/// when a write fails (a full disk, say).
+public func writeFully(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
+    var written = 0
+    while written < bytes.count {
+        let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+        if result < 0 && errno == EINTR { continue }
+        guard result > 0 else { return false }
+        written += result
+    }
+    return true
 }

@@ -78,8 +78,7 @@ final class LossLog {
     private let url: URL
 
     /// Opens `url`, keeping the header and the rows of iterations up to `iteration` (those a resumed run
-    /// continues from) and dropping later ones, which the resumed run will write again. That first content
-    /// is written beside `url` and renamed over it, so a failure (a full disk) leaves the old log or none.
+    /// continues from) and dropping later ones, which the resumed run will write again.
     init(url: URL, keepingThrough iteration: Int) throws {
         self.url = url
         var lines = [TrainingLosses.csvHeader]
@@ -88,37 +87,17 @@ final class LossLog {
                 .filter { line in line.split(separator: ",").first.flatMap { Int($0) }.map { $0 <= iteration } ?? false }
                 .map(String.init)
         }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
-        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw ImpastoError.writeFailed(path: url.path, reason: String(cString: strerror(errno))) }
-        do {
-            try Self.write(lines.joined(separator: "\n") + "\n", to: descriptor, path: url.path)
-            guard rename(temporary, url.path) == 0 else {
-                throw ImpastoError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
-            }
-        } catch {
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
-        close(descriptor)
+        // The first content replaces the old log whole, so a failure (a full disk) leaves the old log or none.
+        let file = try AtomicFile(url)
+        try Array((lines.joined(separator: "\n") + "\n").utf8).withUnsafeBytes { try file.append($0) }
+        try file.commit()
         descriptor = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw ImpastoError.writeFailed(path: url.path, reason: String(cString: strerror(errno))) }
-        self.descriptor = descriptor
     }
 
     func append(_ row: String) throws {
-        try Self.write(row + "\n", to: descriptor, path: url.path)
-    }
-
-    private static func write(_ text: String, to descriptor: Int32, path: String) throws {
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { throw ImpastoError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-            written += result
+        guard Array((row + "\n").utf8).withUnsafeBytes({ writeFully($0, to: descriptor) }) else {
+            throw ImpastoError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
         }
     }
 
