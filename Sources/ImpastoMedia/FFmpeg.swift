@@ -102,13 +102,10 @@ final class ChildProcess {
         wait()
     }
 
-    /// The reason of the last line of standard error that names `path`, if any, e.g. "No space left on
-    /// device" from "Error writing trailer of PATH: No space left on device". ffmpeg 5.1 exits with status 0
-    /// when it cannot write the end of its output (a full disk), so a writer must look for these too.
-    func errorAbout(_ path: String) -> String? {
-        guard let line = errorTail.lines.last(where: { $0.contains(path) }) else { return nil }
-        guard let range = line.range(of: path + ": ") else { return line }
-        return String(line[range.upperBound...])
+    /// Whether the child wrote a line about `path` to standard error; run with `-v error`, ffmpeg writes
+    /// only errors ("Error writing trailer of PATH: No space left on device").
+    func reportedError(about path: String) -> Bool {
+        errorTail.lines.contains { $0.contains(path) }
     }
 
     /// The system's reason when the child could not write (a full disk, a quota, an I/O error): ffmpeg ends

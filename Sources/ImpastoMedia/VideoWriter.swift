@@ -111,12 +111,9 @@ public final class VideoWriter {
         guard let child, let input else { preconditionFailure("a video finished twice or after cancel()") }
         self.input = nil
         try? input.close()
-        guard child.wait() == 0 else { throw failure() }
-        if let reason = child.errorAbout(temporaryPath) {
-            self.child = nil
-            PartialFiles.shared.remove(temporaryPath)
-            throw ImpastoError.writeFailed(path: url.path, reason: reason)
-        }
+        // ffmpeg 5.1 exits with status 0 when it cannot write the end of its output (a full disk), so an
+        // error naming the file fails the video too.
+        guard child.wait() == 0, !child.reportedError(about: temporaryPath) else { throw failure() }
         self.child = nil
         guard rename(temporaryPath, url.path) == 0 else {
             let error = ImpastoError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
