@@ -32,7 +32,7 @@ public struct StylizeProgress {
 public enum StylizeAction: Sendable {
     /// Carry on.
     case proceed
-    /// Stop now and return the latest image (Ctrl-C).
+    /// Stop now and return the best image so far (Ctrl-C).
     case stop
 }
 
@@ -112,10 +112,10 @@ public final class Stylizer {
         let stages = options.stages
         let total = stages.reduce(0) { $0 + $1.iterations }
         var iteration = 0
-        var latest: (input: Tensor, losses: StylizeLosses)?
+        var best: (input: Tensor, losses: StylizeLosses)?
         var render: (Tensor) -> Image = preprocessing.image(from:)
         func result(stopped: Bool) -> StylizeResult {
-            let (input, losses) = latest!
+            let (input, losses) = best!
             return StylizeResult(image: render(input), losses: losses, iterations: iteration, stopped: stopped)
         }
         for (stageIndex, stage) in stages.enumerated() {
@@ -128,21 +128,25 @@ public final class Stylizer {
             }
             let objective = StylizeObjective(network: network, content: contentInput, styles: styleInputs,
                                               blendWeights: blendWeights, options: options)
-            let image = startingImage(previous: latest?.input, content: contentInput, options: options,
+            let image = startingImage(previous: best?.input, content: contentInput, options: options,
                                       generator: &generator).requiringGradient()
             render = { [preprocessing] input in
                 let result = preprocessing.image(from: input)
                 return options.originalColors ? contentImage.withLuminance(of: result) : result
             }
-            latest = nil  // losses of different sizes do not compare: the best is the best of this stage
+            best = nil  // losses of different sizes do not compare: the best is the best of this stage
             // Evaluates the current image, reports it and keeps a copy of the best one of the stage (the
             // optimiser changes `image` in place, and its move after the last evaluation is never evaluated).
             func evaluate() throws -> (loss: Float, gradients: Gradients) {
                 let (losses, gradients) = objective.evaluate(image)
                 iteration += 1
-                if latest == nil || losses.total < latest!.losses.total {
-                    if let best = latest?.input { best.assign(image) } else { latest = (image.copy(), losses) }
-                    latest!.losses = losses
+                if let kept = best?.input {
+                    if losses.total < best!.losses.total {
+                        kept.assign(image)  // reuses the copy's buffer: this happens nearly every iteration
+                        best!.losses = losses
+                    }
+                } else {
+                    best = (image.copy(), losses)
                 }
                 let report = StylizeProgress(
                     iteration: iteration, total: total, stage: stageIndex, stageCount: stages.count, losses: losses,

@@ -57,7 +57,7 @@ enum BLAS {
         for i in 0..<n {
             for j in i..<n {
                 var sum = c[i * n + j]
-                for worker in 1..<max(workers, 1) { sum += partials![(worker - 1) * n * n + i * n + j] }
+                for worker in 1..<workers { sum += partials![(worker - 1) * n * n + i * n + j] }
                 c[i * n + j] = sum
                 c[j * n + i] = sum
             }
