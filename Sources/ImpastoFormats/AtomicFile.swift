@@ -25,6 +25,13 @@ public final class AtomicFile {
         guard descriptor >= 0 else { throw ImpastoError.writeFailed(path: path, reason: systemErrorMessage()) }
     }
 
+    /// Writes `data` to `url` atomically, in one call.
+    public static func write(_ data: Data, to url: URL) throws {
+        let file = try AtomicFile(url)
+        try data.withUnsafeBytes { try file.append($0) }
+        try file.commit()
+    }
+
     /// Writes `bytes` after what was written so far.
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard writeFully(bytes, to: descriptor) else { throw failure() }

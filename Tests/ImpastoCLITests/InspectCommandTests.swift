@@ -4,11 +4,10 @@ import ImpastoTensor
 import Testing
 @testable import ImpastoCLI
 
-let facenetDirectory: URL = {
-    let root = ProcessInfo.processInfo.environment["IMPASTO_TEST_WEIGHTS"]
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/impasto/test-weights").path
-    return URL(fileURLWithPath: root).appendingPathComponent("facenet-pytorch-2.6.0")
-}()
+/// One of facenet-pytorch 2.6.0's MTCNN files (`pnet.pt` …), fetched by scripts/fetch-test-weights.sh.
+func facenetFile(_ name: String) throws -> URL {
+    try testWeightsFile("facenet-pytorch-2.6.0/\(name)")
+}
 
 /// Runs `impasto inspect` in-process and returns the user-facing error it ends with, if any.
 func inspectError(_ arguments: [String]) throws -> ImpastoError? {
@@ -28,12 +27,12 @@ func temporaryFile(_ name: String, _ bytes: Data) throws -> URL {
 }
 
 @Test func realWeightsAndImagesInspectCleanly() throws {
-    #expect(try inspectError([facenetDirectory.appendingPathComponent("onet.pt").path, "--as", "onet"]) == nil)
+    #expect(try inspectError([try facenetFile("onet.pt").path, "--as", "onet"]) == nil)
     #expect(try inspectError([repositoryRoot.appendingPathComponent("Examples/images/tubingen.jpg").path]) == nil)
 }
 
 @Test func truncatedCheckpointIsOneSentence() throws {
-    let whole = try Data(contentsOf: facenetDirectory.appendingPathComponent("rnet.pt"))
+    let whole = try Data(contentsOf: facenetFile("rnet.pt"))
     let truncated = try temporaryFile("rnet.pt", whole.prefix(whole.count / 2))
     defer { try? FileManager.default.removeItem(at: truncated) }
     let error = try #require(try inspectError([truncated.path]))
@@ -43,14 +42,14 @@ func temporaryFile(_ name: String, _ bytes: Data) throws -> URL {
 }
 
 @Test func wrongNetworkNamesKeyAndShapes() throws {
-    let error = try inspectError([facenetDirectory.appendingPathComponent("pnet.pt").path, "--as", "rnet"])
+    let error = try inspectError([try facenetFile("pnet.pt").path, "--as", "rnet"])
     #expect(error == .shapeMismatch(key: "conv1.weight", expected: [28, 3, 3, 3], actual: [10, 3, 3, 3]))
 }
 
 @Test func missingKeyIsNamed() throws {
     // O-Net's file has none of VGG-19's tensors: the first one the network asks for is reported.
-    let error = try inspectError([facenetDirectory.appendingPathComponent("onet.pt").path, "--as", "vgg19"])
-    #expect(error == .missingKey(key: "features.0.weight", source: facenetDirectory.appendingPathComponent("onet.pt").path))
+    let error = try inspectError([try facenetFile("onet.pt").path, "--as", "vgg19"])
+    #expect(error == .missingKey(key: "features.0.weight", source: try facenetFile("onet.pt").path))
 }
 
 @Test func nonImageNonCheckpointIsRefused() throws {

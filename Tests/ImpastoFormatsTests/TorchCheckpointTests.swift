@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoTensor
+import ImpastoTestSupport
 import Testing
 
 @Suite struct TorchCheckpointTests {
@@ -72,10 +73,8 @@ import Testing
         ],
     ]
 
-    static var weightsDirectory: URL {
-        let root = ProcessInfo.processInfo.environment["IMPASTO_TEST_WEIGHTS"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/impasto/test-weights")
-        return root.appendingPathComponent("facenet-pytorch-2.6.0")
+    static func facenetFile(_ name: String) throws -> URL {
+        try testWeightsFile("facenet-pytorch-2.6.0/\(name)")
     }
 
     /// Per tensor: the first values and the float64 sum, from torch.load.
@@ -87,11 +86,7 @@ import Testing
 
     @Test(arguments: ["pnet", "rnet", "onet"])
     func loadsMTCNNWeights(network: String) throws {
-        let url = Self.weightsDirectory.appendingPathComponent("\(network).pt")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            Issue.record("\(url.path) is missing: run scripts/fetch-test-weights.sh first")
-            return
-        }
+        let url = try Self.facenetFile("\(network).pt")
         let tensors = try TorchCheckpoint.load(contentsOf: url)
         let layout = try #require(Self.layouts[network])
         #expect(tensors.keys.sorted() == layout.map(\.key).sorted())
@@ -108,11 +103,7 @@ import Testing
     }
 
     @Test func reportsTruncatedLegacyWeights() throws {
-        let url = Self.weightsDirectory.appendingPathComponent("onet.pt")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            Issue.record("\(url.path) is missing: run scripts/fetch-test-weights.sh first")
-            return
-        }
+        let url = try Self.facenetFile("onet.pt")
         let scratch = try ScratchDirectory()
         let bytes = try Data(contentsOf: url)
         let cut = try scratch.file("onet.pt", bytes.prefix(bytes.count - 1000))

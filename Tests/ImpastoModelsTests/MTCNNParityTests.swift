@@ -7,14 +7,7 @@ import Testing
 
 /// facenet-pytorch 2.6.0's own weight files, fetched from its PyPI wheel by scripts/fetch-test-weights.sh.
 func facenetWeights(_ name: String) throws -> [String: Tensor] {
-    let root = ProcessInfo.processInfo.environment["IMPASTO_TEST_WEIGHTS"]
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/impasto/test-weights").path
-    let url = URL(fileURLWithPath: root).appendingPathComponent("facenet-pytorch-2.6.0/\(name).pt")
-    guard FileManager.default.fileExists(atPath: url.path) else {
-        Issue.record("\(url.path) is missing: run scripts/fetch-test-weights.sh first")
-        throw CancellationError()
-    }
-    return try TorchCheckpoint.load(contentsOf: url)
+    try TorchCheckpoint.load(contentsOf: testWeightsFile("facenet-pytorch-2.6.0/\(name).pt"))
 }
 
 /// Inputs and outputs recorded from facenet-pytorch's modules by scripts/make_mtcnn_reference.py.

