@@ -43,6 +43,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimisation steps in all (a resumed run continues up to this count).")
     var iterations = 2000
 
+    @Flag(help: "Train on random views of the photos (1-2x zoom, random square, mirrored half the time) instead of center crops.")
+    var augment = false
+
     @Option(help: "Photos per step.")
     var batchSize = 4
 
@@ -141,8 +144,9 @@ struct TrainCommand: ParsableCommand {
 
         // The small inputs first, so a wrong path is reported before the loss network loads.
         let styleImage = try Image(contentsOf: URL(fileURLWithPath: style))
-        let trainingPhotos = try TrainingPhotos(folder: URL(fileURLWithPath: photos, isDirectory: true),
+        var trainingPhotos = try TrainingPhotos(folder: URL(fileURLWithPath: photos, isDirectory: true),
                                                 imageSize: imageSize, seed: seed)
+        trainingPhotos.augmentation = augment
         if let resume { _ = try StyleTrainer.checkpointIteration(contentsOf: URL(fileURLWithPath: resume), configuration: settings) }
         let resolution = try ModelStore().resolve(model: lossNetwork, explicitPath: vgg)
         if let note = resolution.note, !progress.quiet { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }

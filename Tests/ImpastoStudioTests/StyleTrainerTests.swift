@@ -154,3 +154,40 @@ private extension StyleTrainingConfiguration {
         return copy
     }
 }
+
+@Suite("training photos") struct TrainingPhotosTests {
+    /// A 6×4 RGB image whose red sample is the pixel's index, so every crop says where it came from.
+    private static let indexed = Image(width: 6, height: 4, channels: 3,
+                                       pixels: (0..<24).map(Float.init) + [Float](repeating: 0.5, count: 48))
+
+    @Test("random views are fixed by seed, iteration and slot, and cover crops, zooms and mirror images")
+    func randomViews() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let photo = try Image(contentsOf: repositoryRoot.appendingPathComponent("Examples/images/chelsea.png"))
+            .resized(longestSide: 64)
+        try photo.write(to: folder.appendingPathComponent("chelsea.png"), format: .png)
+        var photos = try TrainingPhotos(folder: folder, imageSize: 32, seed: 5)
+        let center = try photos.batch([0, 0], iteration: 3).scalars
+        photos.augmentation = true
+        let first = try photos.batch([0, 0], iteration: 3).scalars
+        #expect(try photos.batch([0, 0], iteration: 3).scalars == first, "the same step gives the same views")
+        #expect(first[..<(3 * 32 * 32)] != first[(3 * 32 * 32)...], "the two slots of a step differ")
+        #expect(first != center)
+        let views = try (0..<8).map { try photos.batch([0], iteration: $0).scalars }
+        #expect(Set(views.map { $0.hashValue }).count == 8, "every step draws a new view")
+        // Without augmentation (the validation grid) the center crop is kept.
+        photos.augmentation = false
+        #expect(try photos.batch([0, 0], iteration: 3).scalars == center)
+    }
+
+    @Test("a mirrored view is the unmirrored one read right to left, at the offset drawn")
+    func mirroring() {
+        let plain = TrainingPhotos.crop(Self.indexed, size: 4, zoom: 1) { room in room }
+        let mirrored = TrainingPhotos.crop(Self.indexed, size: 4, zoom: 1, mirrored: true) { room in room }
+        // Zoom 1 keeps the 6×4 image; the offset takes all the room (2 columns): columns 2…5.
+        #expect(Array(plain.plane(0)) == [2, 3, 4, 5, 8, 9, 10, 11, 14, 15, 16, 17, 20, 21, 22, 23])
+        #expect(Array(mirrored.plane(0)) == [5, 4, 3, 2, 11, 10, 9, 8, 17, 16, 15, 14, 23, 22, 21, 20])
+        #expect(Array(mirrored.plane(1)) == [Float](repeating: 0.5, count: 16))
+    }
+}

@@ -175,7 +175,7 @@ public final class StyleTrainer {
     /// Takes one optimisation step on the next batch and returns its losses.
     public func step() throws -> TrainingLosses {
         let settings = configuration
-        let x = try photos.batch(photos.indices(iteration: iteration, batchSize: settings.batchSize))
+        let x = try photos.batch(photos.indices(iteration: iteration, batchSize: settings.batchSize), iteration: iteration)
         let batch = x.shape[0]
         let y = model(x)
         let content = LossNetwork.contentLayer

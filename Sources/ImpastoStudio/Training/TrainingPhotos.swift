@@ -12,6 +12,11 @@ public struct TrainingPhotos: Sendable {
     public let files: [URL]
     /// The side of the square crops.
     public let imageSize: Int
+    /// Whether training batches are random views rather than center crops: each photo scaled so its shorter
+    /// side is 1–2× `imageSize`, a random square of it, flipped left to right half the time. Drawn from the
+    /// seed, the iteration and the slot in the batch, so a resumed run sees the same views. A handful of
+    /// photos then gives a new view at every step.
+    public var augmentation = false
     let seed: UInt64
 
     /// The JPEG and PNG files directly inside `folder`.
@@ -52,26 +57,47 @@ public struct TrainingPhotos: Sendable {
         }
     }
 
-    /// `[N, 3, S, S]` RGB 0…255: the photos at `indices`, cropped.
-    func batch(_ indices: [Int]) throws -> Tensor {
-        let crops = try indices.map { try Self.squareCrop(Image(contentsOf: files[$0]), size: imageSize) }
+    /// `[N, 3, S, S]` RGB 0…255: the photos at `indices`, center-cropped, or as the random views of
+    /// training step `iteration` when `augmentation` is on.
+    func batch(_ indices: [Int], iteration: Int? = nil) throws -> Tensor {
+        let crops = try indices.enumerated().map { slot, index in
+            let image = try Image(contentsOf: files[index])
+            guard augmentation, let iteration else { return Self.squareCrop(image, size: imageSize) }
+            var generator = RandomGenerator(seed: seed ^ 0xA076_1D64_78BD_642F &* UInt64(iteration &* indices.count &+ slot &+ 1))
+            return Self.randomView(image, size: imageSize, using: &generator)
+        }
         return ImageBatch.tensor(crops) * 255
     }
 
     /// `image` scaled so that its shorter side is `size`, then its central `size`×`size` square.
     static func squareCrop(_ image: Image, size: Int) -> Image {
-        let scale = Double(size) / Double(min(image.width, image.height))
+        crop(image, size: size, zoom: 1) { room in room / 2 }
+    }
+
+    /// `image` scaled so that its shorter side is 1–2× `size`, a random `size`×`size` square of it, mirrored
+    /// half the time.
+    static func randomView(_ image: Image, size: Int, using generator: inout RandomGenerator) -> Image {
+        let zoom = Double.random(in: 1...2, using: &generator)
+        let mirrored = Bool.random(using: &generator)
+        return crop(image, size: size, zoom: zoom, mirrored: mirrored) { room in Int.random(in: 0...room, using: &generator) }
+    }
+
+    /// The `size`×`size` square at the offsets `offset` picks (given the room left and right, or above and
+    /// below) of `image` scaled so that its shorter side is `zoom · size`.
+    static func crop(_ image: Image, size: Int, zoom: Double, mirrored: Bool = false,
+                             offset: (Int) -> Int) -> Image {
+        let scale = zoom * Double(size) / Double(min(image.width, image.height))
         let width = max(size, Int((Double(image.width) * scale).rounded()))
         let height = max(size, Int((Double(image.height) * scale).rounded()))
         let scaled = image.rgb().resized(width: width, height: height)
-        let (left, top) = ((width - size) / 2, (height - size) / 2)
+        let left = offset(width - size), top = offset(height - size)
         var pixels: [Float] = []
         pixels.reserveCapacity(3 * size * size)
         for channel in 0..<3 {
             let plane = scaled.plane(channel)
             for y in top..<top + size {
-                let row = plane.startIndex + y * width + left
-                pixels += plane[row..<row + size]
+                let row = plane[(plane.startIndex + y * width + left)..<(plane.startIndex + y * width + left + size)]
+                pixels += mirrored ? Array(row.reversed()) : Array(row)
             }
         }
         return Image(width: size, height: size, channels: 3, pixels: pixels)
