@@ -2,12 +2,6 @@
 // Impasto: neural image and video work on a Swift tensor engine over oneDNN.
 import PackageDescription
 
-/// Release builds of the engine are where the time goes; these flags keep bounds checks out of the
-/// inner loops that the optimiser cannot prove safe on its own.
-let engineSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-]
-
 let package = Package(
     name: "impasto",
     platforms: [.macOS(.v14)],
@@ -29,16 +23,15 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
-        .target(name: "ImpastoTensor", dependencies: ["CDNNL"], swiftSettings: engineSettings),
-        .target(name: "ImpastoNN", dependencies: ["ImpastoTensor"], swiftSettings: engineSettings),
-        .target(name: "ImpastoOptimizers", dependencies: ["ImpastoTensor", "ImpastoNN"], swiftSettings: engineSettings),
-        .target(name: "ImpastoFormats", dependencies: ["ImpastoTensor", "CZlib"], swiftSettings: engineSettings),
-        .target(name: "ImpastoMedia", dependencies: ["ImpastoTensor", "CImageCodecs"], swiftSettings: engineSettings),
-        .target(name: "ImpastoModels", dependencies: ["ImpastoTensor", "ImpastoNN", "ImpastoFormats"],
-                swiftSettings: engineSettings),
+        .target(name: "ImpastoTensor", dependencies: ["CDNNL"]),
+        .target(name: "ImpastoNN", dependencies: ["ImpastoTensor"]),
+        .target(name: "ImpastoOptimizers", dependencies: ["ImpastoTensor", "ImpastoNN"]),
+        .target(name: "ImpastoFormats", dependencies: ["ImpastoTensor", "CZlib"]),
+        .target(name: "ImpastoMedia", dependencies: ["ImpastoTensor", "CImageCodecs"]),
+        .target(name: "ImpastoModels", dependencies: ["ImpastoTensor", "ImpastoNN", "ImpastoFormats"]),
         .target(name: "ImpastoStudio", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
-        ], swiftSettings: engineSettings),
+        ]),
         .target(name: "ImpastoCLI", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
             "ImpastoStudio",
@@ -48,7 +41,7 @@ let package = Package(
         .executableTarget(name: "impasto-bench", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoModels", "ImpastoMedia", "ImpastoStudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Benchmarks/impasto-bench", swiftSettings: engineSettings),
+        ], path: "Benchmarks/impasto-bench"),
         .target(name: "ImpastoTestSupport", dependencies: ["ImpastoTensor"], path: "Tests/ImpastoTestSupport"),
         .testTarget(name: "ImpastoTensorTests", dependencies: ["ImpastoTensor"]),
         .testTarget(name: "ImpastoNNTests", dependencies: ["ImpastoNN"]),
