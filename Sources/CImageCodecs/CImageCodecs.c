@@ -87,20 +87,49 @@ static void jpeg_configure(j_decompress_ptr cinfo, ic_info *info) {
     info->inverted_cmyk = cinfo->out_color_space == JCS_CMYK && cinfo->saw_Adobe_marker;
 }
 
+// A progress monitor that stops a decode once it reaches scan `max_scans + 1`. libjpeg calls it
+// between every row of every scan while it buffers a progressive image, so the check comes early.
+typedef struct {
+    struct jpeg_progress_mgr pub;
+    int max_scans;
+} jpeg_scan_limit;
+
+static void jpeg_check_scans(j_common_ptr cinfo) {
+    j_decompress_ptr dinfo = (j_decompress_ptr)cinfo;
+    jpeg_scan_limit *limit = (jpeg_scan_limit *)cinfo->progress;
+    if (dinfo->input_scan_number <= limit->max_scans) return;
+    jpeg_guard *guard = (jpeg_guard *)cinfo->err;
+    snprintf(guard->error, IC_ERROR_SIZE,
+             "it has more than %d progressive scans, the most Impasto decodes for an image of %u×%u pixels",
+             limit->max_scans, dinfo->image_width, dinfo->image_height);
+    longjmp(guard->jump, 1);
+}
+
+// The scans allowed for the image `cinfo` describes: `max_scans`, fewer when together they would cover
+// more than `max_scan_pixels`, and at least one.
+static int jpeg_scans_allowed(j_decompress_ptr cinfo, int max_scans, int64_t max_scan_pixels) {
+    int64_t pixels = (int64_t)cinfo->image_width * (int64_t)cinfo->image_height;
+    int64_t by_pixels = pixels > 0 ? max_scan_pixels / pixels : max_scans;
+    return by_pixels < 1 ? 1 : by_pixels < max_scans ? (int)by_pixels : max_scans;
+}
+
 // Decodes into `pixels` when it is non-null, else only fills `info`.
 static int jpeg_read_into(const uint8_t *data, size_t size, ic_info *info, uint8_t *pixels, size_t pixels_size,
-                          char *error) {
+                          int max_scans, int64_t max_scan_pixels, char *error) {
     struct jpeg_decompress_struct cinfo;
     jpeg_guard guard;
+    jpeg_scan_limit limit = {.pub = {.progress_monitor = jpeg_check_scans}, .max_scans = max_scans};
     cinfo.err = jpeg_guard_init(&guard, error);
     if (setjmp(guard.jump)) {
         jpeg_destroy_decompress(&cinfo);
         return 1;
     }
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &limit.pub;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     jpeg_configure(&cinfo, info);
+    limit.max_scans = jpeg_scans_allowed(&cinfo, max_scans, max_scan_pixels);
     if (pixels) {
         size_t stride = (size_t)info->width * (size_t)info->channels;
         if (stride * (size_t)info->height != pixels_size) ERREXIT(&cinfo, JERR_BUFFER_SIZE);
@@ -116,12 +145,13 @@ static int jpeg_read_into(const uint8_t *data, size_t size, ic_info *info, uint8
 }
 
 int ic_jpeg_info(const uint8_t *data, size_t size, ic_info *info, char *error) {
-    return jpeg_read_into(data, size, info, NULL, 0, error);
+    return jpeg_read_into(data, size, info, NULL, 0, 1, 1, error);
 }
 
-int ic_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t pixels_size, char *error) {
+int ic_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t pixels_size, int max_scans,
+                   int64_t max_scan_pixels, char *error) {
     ic_info info;
-    return jpeg_read_into(data, size, &info, pixels, pixels_size, error);
+    return jpeg_read_into(data, size, &info, pixels, pixels_size, max_scans, max_scan_pixels, error);
 }
 
 typedef struct {

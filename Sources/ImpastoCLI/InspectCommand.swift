@@ -33,7 +33,9 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: file)
-        if try isImage(url) {
+        // Only regular files are read: a directory, device or FIFO is refused here with one sentence.
+        if try Image.hasImageSignature(at: url) {
+            // Decodes every pixel, so that a file broken past its header is reported, not passed.
             let image = try Image(contentsOf: url)
             print("\(file): image \(image.width)×\(image.height), \(image.channels) channel(s)")
             return
@@ -49,15 +51,5 @@ struct InspectCommand: ParsableCommand {
             try network.make().load(weights, ignoring: { $0.hasPrefix("classifier.") }, source: file)
             print("loads into \(network.rawValue): every tensor present with the expected shape")
         }
-    }
-
-    /// JPEG and PNG by their signatures; anything else is treated as a weight file.
-    private func isImage(_ url: URL) throws -> Bool {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw ImpastoError.unreadableFile(path: url.path, reason: "it does not exist or cannot be opened")
-        }
-        defer { try? handle.close() }
-        let head = [UInt8](try handle.read(upToCount: 8) ?? Data())
-        return head.starts(with: [0xFF, 0xD8, 0xFF]) || head.starts(with: [0x89, 0x50, 0x4E, 0x47])
     }
 }

@@ -16,7 +16,8 @@ struct ByteReader {
 
     /// The next `count` bytes, without copying.
     mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
-        guard count >= 0, position <= bytes.count, count <= bytes.count - position else {
+        guard count >= 0 else { throw FormatError.malformed("\(part) declares a negative length, \(count)") }
+        guard position <= bytes.count, count <= bytes.count - position else {
             throw FormatError.truncated(part: part)
         }
         defer { position += count }

@@ -18,17 +18,8 @@ final class MappedFile {
 
     init(_ url: URL) throws {
         let path = url.path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ImpastoError.unreadableFile(path: path, reason: systemErrorMessage()) }
+        let (descriptor, size) = try openRegularFile(path)
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw ImpastoError.unreadableFile(path: path, reason: systemErrorMessage())
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            throw ImpastoError.unreadableFile(path: path, reason: "it is not a regular file")
-        }
-        let size = Int(status.st_size)
         guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
@@ -43,6 +34,29 @@ final class MappedFile {
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
+}
+
+/// Opens `path` for reading, if it is a regular file, and returns the descriptor and the file's size.
+///
+/// Anything else is refused before a byte is read: a directory, a device such as /dev/zero (which
+/// never ends), a FIFO or socket (which may never deliver). `O_NONBLOCK` keeps `open` itself from
+/// waiting for a FIFO's writer; it changes nothing for regular files.
+func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int) {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard descriptor >= 0 else { throw ImpastoError.unreadableFile(path: path, reason: systemErrorMessage()) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else {
+        let error = ImpastoError.unreadableFile(path: path, reason: systemErrorMessage())
+        close(descriptor)
+        throw error
+    }
+    let kind = status.st_mode & S_IFMT
+    guard kind == S_IFREG else {
+        close(descriptor)
+        throw ImpastoError.unreadableFile(path: path, reason: kind == S_IFDIR
+            ? String(cString: strerror(EISDIR)) : "it is not a regular file (a device, FIFO or socket)")
+    }
+    return (descriptor, Int(status.st_size))
 }
 
 /// `errno` as the C library words it, for error reasons.

@@ -7,7 +7,8 @@ public enum SafeTensors {
     /// The tensors in the safetensors file at `url`, converted to float32.
     ///
     /// Reads F32, F16, BF16, F64, I64, I32, I16, I8, U8 and BOOL. The header is checked strictly: byte
-    /// ranges must tile the data exactly, and each must be as long as its shape and dtype need.
+    /// ranges must tile the data exactly, each must be as long as its shape and dtype need, and no tensor
+    /// may exceed `WeightFile.maximumTensorBytes` as float32 or `WeightFile.maximumDimensions`.
     public static func load(contentsOf url: URL) throws -> [String: Tensor] {
         try decodingFile(at: url) { bytes in
             let (header, data) = try parse(bytes)
@@ -145,8 +146,8 @@ public enum SafeTensors {
                 throw FormatError.malformed("tensor '\(name)' has data_offsets \(field.dataOffsets), which are not a byte range")
             }
             let range = field.dataOffsets[0]..<field.dataOffsets[1]
-            guard field.shape.allSatisfy({ $0 >= 0 }), let count = checkedProduct(field.shape),
-                  count.multipliedReportingOverflow(by: type.byteSize) == (range.count, false) else {
+            // No overflow: the count is at most WeightFile.maximumTensorBytes / 4 elements.
+            guard try checkedElementCount(field.shape, name: name) * type.byteSize == range.count else {
                 throw FormatError.malformed("tensor '\(name)' has shape \(field.shape) of \(field.dtype) but \(range.count) bytes of data")
             }
             entries.append(Entry(name: name, type: type, shape: field.shape, range: range))

@@ -11,9 +11,12 @@ public enum TorchCheckpoint {
     /// `num_batches_tracked` become float32 like the rest.
     ///
     /// The pickle inside is read by a restricted unpickler that only builds values and knows only the
-    /// globals a state dict needs; any other global throws `ImpastoError.forbiddenPickleGlobal`.
+    /// globals a state dict needs (and numpy scalars, which training scripts save beside it); any other
+    /// global throws `ImpastoError.forbiddenPickleGlobal`. The limits below bound what a small hostile
+    /// file can make the loader do; each is far beyond any real checkpoint.
     public static func load(contentsOf url: URL) throws -> [String: Tensor] {
         try decodingFile(at: url) { bytes in
+            guard !bytes.isEmpty else { throw FormatError.malformed("the file is empty") }
             if ZipArchive.looksLikeZip(bytes) { return try loadZip(bytes) }
             // Legacy checkpoints are a sequence of protocol-2 pickles, each opening with PROTO.
             if bytes.first == 0x80 { return try loadLegacy(bytes) }
@@ -35,7 +38,7 @@ public enum TorchCheckpoint {
         }
         var reader = ByteReader(pickle, part: "its pickled state dict")
         let root = try Unpickler.load(&reader) { id in .storage(try storageID(id, fieldCount: 5).storage) }
-        return try tensors(in: root) { storage in
+        return try tensors(in: root, fileSize: bytes.count) { storage in
             guard let data = try archive.contents(of: prefix + "data/" + storage.key) else {
                 throw FormatError.malformed("its storage \(storage.key) is missing from the archive")
             }
@@ -69,7 +72,7 @@ public enum TorchCheckpoint {
             }
             roots[key] = (type, count)
             // Pre-1.0 files may name a view (view key, element offset, element count) into a root storage.
-            guard case let .tuple(view) = view else { return .storage(storage) }
+            guard let view = view?.tupleItems else { return .storage(storage) }
             guard view.count == 3, case let .int(offset) = view[1], case let .int(viewCount) = view[2],
                   offset >= 0, viewCount >= 0, offset <= count, viewCount <= count - offset else {
                 throw FormatError.malformed("its pickle refers to a storage view outside its storage")
@@ -91,7 +94,7 @@ public enum TorchCheckpoint {
             }
             storages[key] = try reader.take(count * type.byteSize)
         }
-        return try tensors(in: root) { storage in
+        return try tensors(in: root, fileSize: bytes.count) { storage in
             guard let data = storages[storage.key] else {
                 throw FormatError.malformed("the data of storage \(storage.key) is missing")
             }
@@ -103,7 +106,7 @@ public enum TorchCheckpoint {
     /// Reads a storage's persistent id: ('storage', storage type, key, location, element count), followed
     /// in legacy files by view metadata or None.
     private static func storageID(_ id: PickleValue, fieldCount: Int) throws -> (storage: StorageReference, view: PickleValue?) {
-        guard case let .tuple(fields) = id, fields.count == fieldCount, case .string("storage") = fields[0],
+        guard let fields = id.tupleItems, fields.count == fieldCount, case .string("storage") = fields[0],
               case let .global(.storageType(type)) = fields[1], case let .string(key) = fields[2],
               case let .int(count) = fields[4], count >= 0, count <= Int.max / 8 else {
             throw FormatError.malformed("its pickle refers to a storage in a form torch.save does not write")
@@ -112,30 +115,74 @@ public enum TorchCheckpoint {
     }
 
     /// Walks the unpickled object and copies every tensor out of its storage, whose bytes `storageData`
-    /// finds.
+    /// finds. Nothing is copied before the whole walk is within the limits (`fileSize` is the checkpoint's).
     private static func tensors(
-        in root: PickleValue, storageData: (StorageReference) throws -> UnsafeRawBufferPointer
+        in root: PickleValue, fileSize: Int, storageData: (StorageReference) throws -> UnsafeRawBufferPointer
     ) throws -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for (name, tensor) in try tensorReferences(in: root, fileSize: fileSize) {
+            result[name] = try tensor.materialize(name: name, from: try storageData(tensor.storage))
+        }
+        return result
+    }
+
+    /// The tensors of the unpickled object under their flattened names, after checking every shape and
+    /// the limits on entries and expansion.
+    private static func tensorReferences(in root: PickleValue, fileSize: Int) throws -> [(String, TensorReference)] {
         guard case let .dict(top) = root else {
             throw FormatError.malformed("it holds no dictionary of tensors")
         }
-        var result: [String: Tensor] = [:]
+        var found: [(String, TensorReference)] = []
+        var entries = 0
+        var floatBytes = 0
+        let byteBudget = maximumExpansion * fileSize + expansionAllowance
         // Depth-limited: memo references can make a pickled dict contain itself.
         func collect(_ dict: PickleDict, prefix: String, depth: Int) throws {
             guard depth < 64 else { throw FormatError.malformed("its dictionaries nest more than 64 deep") }
+            entries += dict.items.count
+            guard entries <= maximumEntries else {
+                throw FormatError.malformed("its dictionaries hold more than \(maximumEntries) entries, counting shared ones each time they are reached")
+            }
             for (key, value) in dict.items {
                 guard let name = key.string ?? key.integerString.map({ $0 }) else { continue }
                 switch value {
-                case let .tensor(tensor): result[prefix + name] = try tensor.materialize(
-                    name: prefix + name, from: try storageData(tensor.storage))
+                case let .tensor(tensor):
+                    // Each count is at most maximumTensorBytes / 4, so the sum cannot overflow before it is caught.
+                    floatBytes += 4 * (try checkedElementCount(tensor.shape, name: prefix + name))
+                    guard floatBytes <= byteBudget else {
+                        throw FormatError.malformed("with tensor '\(prefix + name)' its tensors take \(floatBytes) bytes as float32, more than \(maximumExpansion) times the file's size and \(expansionAllowance >> 20) MiB besides: views that repeat or share storage that much are refused")
+                    }
+                    found.append((prefix + name, tensor))
                 case let .dict(nested): try collect(nested, prefix: prefix + name + ".", depth: depth + 1)
                 default: continue
                 }
             }
         }
         try collect(top, prefix: "", depth: 0)
-        return result
+        return found
     }
+}
+
+// MARK: - Limits
+
+extension TorchCheckpoint {
+    /// How deep tuples, lists and dicts may nest in a checkpoint's pickle (state dicts nest fewer than ten
+    /// levels). Deeper is refused as it is built; 10⁵ levels take only 100 KB of pickle.
+    public static let maximumNesting = 1000
+
+    /// How many dictionary entries loading may visit, counting a dict that is reached along several paths
+    /// each time. A state dict has thousands; a pickle whose every level holds the level below twice (a
+    /// few bytes a level, through the memo) would otherwise make 64 levels take 2⁶⁴ visits.
+    public static let maximumEntries = 1_000_000
+
+    /// The float32 copies of a checkpoint's tensors may take at most this many times the file's size,
+    /// plus `expansionAllowance`. Every stored element becomes at most 4 bytes (from 1-byte types), and
+    /// tied weights count once per name; a stride-0 view or a tensor reached along many paths could
+    /// otherwise turn a 600-byte file into gigabytes.
+    public static let maximumExpansion = 16
+
+    /// Expansion every checkpoint may use, however small: 64 MiB, for broadcast buffers and the like.
+    public static let expansionAllowance = 64 << 20
 }
 
 /// A run of elements a pickle refers to through a persistent id: the storage `key` (a ZIP entry
@@ -160,11 +207,15 @@ struct TensorReference {
         guard data.count == storage.count * type.byteSize else {
             throw FormatError.malformed("the storage of tensor '\(name)' has \(data.count) bytes, not the \(storage.count * type.byteSize) its pickle declares")
         }
-        guard shape.count == strides.count, offset >= 0, shape.allSatisfy({ $0 >= 0 }),
-              strides.allSatisfy({ $0 >= 0 }), let count = checkedProduct(shape) else {
-            throw FormatError.malformed("tensor '\(name)' has an impossible shape \(shape) or strides \(strides)")
+        guard shape.count == strides.count else {
+            throw FormatError.malformed("tensor '\(name)' has \(shape.count) sizes but \(strides.count) strides")
+        }
+        let count = try checkedElementCount(shape, name: name)
+        guard offset >= 0, strides.allSatisfy({ $0 >= 0 }) else {
+            throw FormatError.malformed("tensor '\(name)' has an impossible offset \(offset) or strides \(strides)")
         }
         guard count > 0 else { return Tensor(zeros: shape) }
+        // The offset of the last element, overflow-checked: a stride of 2⁶² must not wrap back inside.
         var last = offset
         for (size, stride) in zip(shape, strides) {
             let (step, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
@@ -179,17 +230,6 @@ struct TensorReference {
                         to: destination.baseAddress!)
         }
     }
-}
-
-/// The product of `values`, or nil on overflow.
-func checkedProduct(_ values: [Int]) -> Int? {
-    var product = 1
-    for value in values {
-        let (result, overflow) = product.multipliedReportingOverflow(by: value)
-        if overflow { return nil }
-        product = result
-    }
-    return product
 }
 
 /// Copies a strided tensor into row-major order, one innermost row at a time (all at once when the

@@ -1,69 +1,5 @@
 import Foundation
 
-/// A Python value as the restricted unpickler builds it: plain data, containers, and the few torch
-/// objects a state dict is made of. Nothing here can run code.
-enum PickleValue {
-    case none
-    case bool(Bool)
-    case int(Int)
-    /// An integer too wide for `Int`, as little-endian two's-complement bytes (the legacy magic number).
-    case bigInt([UInt8])
-    case float(Double)
-    case string(String)
-    case bytes([UInt8])
-    case tuple([PickleValue])
-    case list(PickleList)
-    case dict(PickleDict)
-    case global(PickleGlobal)
-    case storage(StorageReference)
-    case tensor(TensorReference)
-
-    /// The elements of a tuple of integers (how torch pickles `torch.Size` and strides).
-    var integers: [Int]? {
-        guard case let .tuple(items) = self else { return nil }
-        var values: [Int] = []
-        for item in items {
-            guard case let .int(value) = item else { return nil }
-            values.append(value)
-        }
-        return values
-    }
-}
-
-/// A pickled list; a class because pickles fill lists after memoizing them.
-final class PickleList {
-    var items: [PickleValue] = []
-}
-
-/// A pickled dict (or OrderedDict), in insertion order; a class for the same reason as `PickleList`.
-final class PickleDict {
-    var items: [(key: PickleValue, value: PickleValue)] = []
-}
-
-/// The only globals a pickle may name: what `torch.save` needs for a state dict.
-enum PickleGlobal {
-    case orderedDict
-    /// `torch._utils._rebuild_tensor_v2`, or `_rebuild_tensor` before it: same leading arguments.
-    case rebuildTensor
-    /// `torch._utils._rebuild_parameter(_with_state)`: a parameter is its tensor to us.
-    case rebuildParameter
-    /// A typed storage class such as `torch.FloatStorage`, which torch ≥ 2 still writes.
-    case storageType(ElementType)
-
-    init?(module: String, name: String) {
-        switch (module, name) {
-        case ("collections", "OrderedDict"): self = .orderedDict
-        case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"): self = .rebuildTensor
-        case ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"):
-            self = .rebuildParameter
-        case ("torch", _):
-            guard let type = ElementType(torchStorage: name) else { return nil }
-            self = .storageType(type)
-        default: return nil
-        }
-    }
-}
-
 /// The pickle opcodes of protocols 2–5 that state dicts use (plus a few neighbours that cost nothing).
 private enum Opcode: UInt8 {
     case proto = 0x80, frame = 0x95, stop = 0x2E
@@ -75,6 +11,7 @@ private enum Opcode: UInt8 {
     case emptyTuple = 0x29, tuple1 = 0x85, tuple2 = 0x86, tuple3 = 0x87, tuple = 0x74
     case emptyList = 0x5D, append = 0x61, appends = 0x65
     case emptyDict = 0x7D, setItem = 0x73, setItems = 0x75
+    case emptySet = 0x8F, addItems = 0x90, frozenSet = 0x91
     case binPut = 0x71, longBinPut = 0x72, memoize = 0x94, binGet = 0x68, longBinGet = 0x6A
     case global = 0x63, stackGlobal = 0x93, reduce = 0x52, newObj = 0x81, build = 0x62, binPersId = 0x51
 }
@@ -82,6 +19,11 @@ private enum Opcode: UInt8 {
 /// Reads one pickle, building values only: globals resolve against `PickleGlobal`'s allow-list (any
 /// other throws `FormatError.forbiddenGlobal` as soon as it is named), and "calling" one of them builds
 /// the value it stands for. Persistent ids (torch's storages) go to `persistentLoad`.
+///
+/// Every value costs at least one opcode byte and memo references share values rather than copy them,
+/// so memory stays proportional to the pickle, however its values refer to one another. Containers may
+/// nest at most `TorchCheckpoint.maximumNesting` deep as they are built, and free iteratively however
+/// deep they end up (see `releaseIteratively`).
 struct Unpickler {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
@@ -154,34 +96,23 @@ struct Unpickler {
         case .binBytes: stack.append(.bytes(Array(try reader.take(Int(try reader.integer(UInt32.self))))))
         case .binBytes8: stack.append(.bytes(Array(try reader.take(try reader.offset()))))
 
-        case .emptyTuple: stack.append(.tuple([]))
+        case .emptyTuple: stack.append(try Self.tuple([]))
         case .tuple1, .tuple2, .tuple3:
             let count = Int(opcode.rawValue - Opcode.tuple1.rawValue) + 1
             guard stack.count - count >= (marks.last ?? 0) else { throw Corruption("a tuple of missing items") }
             let items = Array(stack.suffix(count))
             stack.removeLast(count)
-            stack.append(.tuple(items))
-        case .tuple: stack.append(.tuple(try popMark()))
-        case .emptyList: stack.append(.list(PickleList()))
-        case .append:
-            let item = try pop()
-            guard case let .list(list) = try top() else { throw Corruption("an APPEND to a non-list") }
-            list.items.append(item)
-        case .appends:
-            let items = try popMark()
-            guard case let .list(list) = try top() else { throw Corruption("an APPENDS to a non-list") }
-            list.items += items
+            stack.append(try Self.tuple(items))
+        case .tuple, .frozenSet: stack.append(try Self.tuple(try popMark()))
+        // Sets are kept as lists: nothing in them is read, and their order does not matter.
+        case .emptyList, .emptySet: stack.append(.list(PickleList()))
+        case .append: try appendToList([try pop()], opcode: "APPEND")
+        case .appends, .addItems: try appendToList(try popMark(), opcode: opcode == .appends ? "APPENDS" : "ADDITEMS")
         case .emptyDict: stack.append(.dict(PickleDict()))
         case .setItem:
             let value = try pop(), key = try pop()
-            guard case let .dict(dict) = try top() else { throw Corruption("a SETITEM on a non-dict") }
-            dict.items.append((key, value))
-        case .setItems:
-            let items = try popMark()
-            guard case let .dict(dict) = try top(), items.count.isMultiple(of: 2) else {
-                throw Corruption("a SETITEMS that does not fit a dict")
-            }
-            for index in stride(from: 0, to: items.count, by: 2) { dict.items.append((items[index], items[index + 1])) }
+            try setItems([key, value], opcode: "SETITEM")
+        case .setItems: try setItems(try popMark(), opcode: "SETITEMS")
 
         case .binPut: memo[Int(try reader.integer(UInt8.self))] = try top()
         case .longBinPut: memo[Int(try reader.integer(UInt32.self))] = try top()
@@ -201,14 +132,44 @@ struct Unpickler {
             let arguments = try pop(), callable = try pop()
             stack.append(try call(callable, arguments))
         case .build:
-            _ = try pop() // an OrderedDict's `_metadata` or a parameter's state: not weights
+            _ = try pop() // an OrderedDict's `_metadata`, a parameter's state, a dtype's byte order: not weights
             switch try top() {
-            case .dict, .tensor: break
+            case .dict, .tensor, .object: break
             default: throw Corruption("a BUILD of an object that is neither dict nor tensor")
             }
         case .binPersId: stack.append(try persistentLoad(try pop()))
         }
         return nil
+    }
+
+    /// A tuple of `items`, if it does not nest too deep.
+    private static func tuple(_ items: [PickleValue]) throws -> PickleValue {
+        let tuple = PickleTuple(items)
+        try checkNesting(tuple.depth)
+        return .tuple(tuple)
+    }
+
+    private mutating func appendToList(_ items: [PickleValue], opcode: String) throws {
+        guard case let .list(list) = try top() else { throw Corruption("an \(opcode) to a non-list") }
+        list.append(contentsOf: items)
+        try Self.checkNesting(list.depth)
+    }
+
+    /// Adds key, value, key, value, … to the dict on top of the stack.
+    private mutating func setItems(_ items: [PickleValue], opcode: String) throws {
+        guard case let .dict(dict) = try top(), items.count.isMultiple(of: 2) else {
+            throw Corruption("a \(opcode) that does not fit a dict")
+        }
+        for index in stride(from: 0, to: items.count, by: 2) { dict.append(key: items[index], value: items[index + 1]) }
+        try Self.checkNesting(dict.depth)
+    }
+
+    /// Refuses containers nested deeper than any state dict: they are how a pickle of a few hundred
+    /// kilobytes exhausts the stack of code that walks it.
+    private static func checkNesting(_ depth: Int) throws {
+        guard depth <= TorchCheckpoint.maximumNesting else {
+            throw FormatError.malformed("its pickle nests containers more than \(TorchCheckpoint.maximumNesting) deep")
+        }
     }
 
     private mutating func pop() throws -> PickleValue {
@@ -263,7 +224,7 @@ struct Unpickler {
 
     /// What REDUCE or NEWOBJ of an allowed global builds.
     private func call(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
-        guard case let .global(function) = callable, case let .tuple(arguments) = arguments else {
+        guard case let .global(function) = callable, let arguments = arguments.tupleItems else {
             throw Corruption("a call without a global and an argument tuple")
         }
         switch function {
@@ -271,12 +232,13 @@ struct Unpickler {
             let dict = PickleDict()
             if case let .list(pairs)? = arguments.first {
                 for pair in pairs.items {
-                    guard case let .tuple(keyValue) = pair, keyValue.count == 2 else {
+                    guard let keyValue = pair.tupleItems, keyValue.count == 2 else {
                         throw FormatError.malformed("its pickle builds an OrderedDict from something other than pairs")
                     }
-                    dict.items.append((keyValue[0], keyValue[1]))
+                    dict.append(key: keyValue[0], value: keyValue[1])
                 }
             }
+            try Self.checkNesting(dict.depth)
             return .dict(dict)
         case .rebuildTensor:
             guard arguments.count >= 4, case let .storage(storage) = arguments[0], case let .int(offset) = arguments[1],
@@ -291,6 +253,32 @@ struct Unpickler {
             return arguments[0]
         case .storageType:
             throw FormatError.malformed("its pickle calls a storage type, which torch.save never does")
+        case .numpyDType:
+            guard case .string? = arguments.first else {
+                throw FormatError.malformed("its pickle builds a numpy dtype from something other than a type code")
+            }
+            return .object("numpy.dtype")
+        case .numpyScalar:
+            guard arguments.count == 2, case .object("numpy.dtype") = arguments[0], case .bytes = arguments[1] else {
+                throw FormatError.malformed("its pickle builds a numpy scalar from something other than a dtype and bytes")
+            }
+            return .object("numpy scalar")
+        case .encode: return .bytes(try Self.latin1(arguments))
+        }
+    }
+
+    /// The bytes `_codecs.encode(text, "latin1")` makes: each character below 256 is one byte. Other
+    /// encodings are refused; protocol 2 only ever asks for this one.
+    private static func latin1(_ arguments: [PickleValue]) throws -> [UInt8] {
+        guard arguments.count == 2, case let .string(text) = arguments[0], case let .string(encoding) = arguments[1],
+              ["latin1", "latin-1"].contains(encoding.lowercased()) else {
+            throw FormatError.malformed("its pickle calls _codecs.encode for something other than latin-1 bytes")
+        }
+        return try text.unicodeScalars.map { scalar in
+            guard scalar.value < 256 else {
+                throw FormatError.malformed("its pickle encodes a character beyond latin-1 as bytes")
+            }
+            return UInt8(scalar.value)
         }
     }
 }

@@ -15,16 +15,30 @@
 /// - PNG: gray, gray + alpha, RGB, RGBA, palettes (tRNS becomes an alpha channel), 1- to 16-bit.
 ///   Colour-management chunks (gAMA, iCCP) are ignored, as Pillow ignores them.
 /// - Sizes beyond `Image.maximumSide` per side or `Image.maximumPixelCount` are refused from the header,
-///   before anything is allocated.
+///   before anything is allocated; progressive JPEGs of more than `Image.maximumJPEGScans` scans (or
+///   `Image.maximumJPEGScanPixels` pixels in all their scans) are refused when the first scan too many
+///   starts. Only regular files of at most `Image.maximumFileSize` bytes are read.
 import CImageCodecs
 import Foundation
 import ImpastoTensor
 
 extension Image {
-    /// The largest width or height accepted from a file.
-    public static let maximumSide = 30_000
-    /// The largest pixel count accepted from a file (500 megapixels: 6 GB as float RGB).
-    public static let maximumPixelCount = 500_000_000
+    /// The largest width or height accepted from a file: 32768, room for any panorama a camera stitches
+    /// (the pixel count is what bounds memory).
+    public static let maximumSide = 32_768
+    /// The largest pixel count accepted from a file: 100 megapixels, the largest photos cameras take.
+    /// Decoding one takes about 1.5 GB (8-bit samples, then float planes); a 2 KB file whose header
+    /// claims 30000×16666 pixels would otherwise ask for 8 GB.
+    public static let maximumPixelCount = 100_000_000
+    /// The most scans a progressive JPEG may have. Encoders write about ten; every scan walks the whole
+    /// image again, so a file of 25,000 empty scans keeps a decoder busy for hours.
+    public static let maximumJPEGScans = 1000
+    /// The most pixels a progressive JPEG's scans may cover together (scans × width × height): a hundred
+    /// scans of a 100-megapixel image, about a second of decoding per colour component. Below 10
+    /// megapixels `maximumJPEGScans` is the tighter limit.
+    public static let maximumJPEGScanPixels: Int64 = 10_000_000_000
+    /// The largest image file read: 1 GiB, more than a 100-megapixel 16-bit PNG stored uncompressed.
+    public static let maximumFileSize = 1 << 30
 
     /// Decodes the PNG or JPEG file at `url`.
     ///
@@ -58,7 +72,8 @@ extension Image {
             let size = width * height * Int(info.channels) * Int(info.bytes_per_sample)
             let raw = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
                 let status = format == .jpeg
-                    ? ic_jpeg_decode(file.baseAddress, file.count, buffer.baseAddress, size, &message)
+                    ? ic_jpeg_decode(file.baseAddress, file.count, buffer.baseAddress, size,
+                                     Int32(Image.maximumJPEGScans), Image.maximumJPEGScanPixels, &message)
                     : ic_png_decode(file.baseAddress, file.count, buffer.baseAddress, size, &message)
                 guard status == 0 else { throw invalid(String(cString: message)) }
                 count = size
@@ -144,22 +159,70 @@ enum Codec {
     }
 }
 
-/// The whole file at `path`, read with POSIX calls so that errors carry the system's reason.
-func readFile(at path: String) throws -> [UInt8] {
-    let failure = { ImpastoError.unreadableFile(path: path, reason: String(cString: strerror(errno))) }
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw failure() }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw failure() }
-    var bytes = [UInt8]()
-    bytes.reserveCapacity(Int(status.st_size))
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        guard count >= 0 else { throw failure() }
-        if count == 0 { return bytes }
-        bytes.append(contentsOf: chunk[0..<count])
+extension Image {
+    /// Whether the file at `url` starts like a PNG or JPEG image (how `inspect` tells images from weights).
+    ///
+    /// - Throws: `ImpastoError.unreadableFile` when it is not a regular file or cannot be read.
+    public static func hasImageSignature(at url: URL) throws -> Bool {
+        let path = url.path
+        let (descriptor, _) = try openRegularFile(path)
+        defer { close(descriptor) }
+        var head = [UInt8](repeating: 0, count: 8)
+        let count = try readFully(descriptor, into: &head, path: path)
+        return Codec(signature: Array(head.prefix(count))) != nil
     }
+}
+
+/// The whole file at `path`, read with POSIX calls so that errors carry the system's reason. Only a
+/// regular file of at most `Image.maximumFileSize` bytes is read; the limit holds while reading too,
+/// since a file can grow after its size was taken.
+func readFile(at path: String) throws -> [UInt8] {
+    let (descriptor, size) = try openRegularFile(path)
+    defer { close(descriptor) }
+    let limit = Image.maximumFileSize
+    let tooLarge = ImpastoError.invalidFormat(path: path, reason: "it is larger than the \(limit >> 30) GiB Impasto reads as an image")
+    guard size <= limit else { throw tooLarge }
+    // One byte more than expected, so that the end of the file is seen without growing the buffer.
+    var bytes = [UInt8](repeating: 0, count: min(size, limit) + 1)
+    var filled = 0
+    while true {
+        filled += try readFully(descriptor, into: &bytes, from: filled, path: path)
+        guard filled <= limit else { throw tooLarge }
+        if filled < bytes.count { return Array(bytes.prefix(filled)) }
+        bytes += repeatElement(0, count: min(bytes.count, limit + 1 - bytes.count))
+    }
+}
+
+/// Reads into `buffer` from `start` until it is full or the file ends; returns the bytes read.
+private func readFully(_ descriptor: Int32, into buffer: inout [UInt8], from start: Int = 0, path: String) throws -> Int {
+    var filled = start
+    while filled < buffer.count {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+        if count < 0 && errno == EINTR { continue }
+        guard count >= 0 else { throw ImpastoError.unreadableFile(path: path, reason: String(cString: strerror(errno))) }
+        if count == 0 { break }
+        filled += count
+    }
+    return filled - start
+}
+
+/// Opens `path` for reading if it is a regular file; returns the descriptor and the file's size.
+/// Anything else is refused before a byte is read: a directory, a device such as /dev/zero (which
+/// never ends), a FIFO or socket (which may never deliver); `O_NONBLOCK` keeps `open` itself from
+/// waiting for a FIFO's writer, and changes nothing for regular files.
+private func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int) {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard descriptor >= 0 else {
+        throw ImpastoError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+    }
+    var status = stat()
+    let statusRead = fstat(descriptor, &status) == 0
+    let reason = String(cString: strerror(errno))
+    let kind = status.st_mode & S_IFMT
+    guard statusRead, kind == S_IFREG else {
+        close(descriptor)
+        throw ImpastoError.unreadableFile(path: path, reason: !statusRead ? reason : kind == S_IFDIR
+            ? String(cString: strerror(EISDIR)) : "it is not a regular file (a device, FIFO or socket)")
+    }
+    return (descriptor, Int(status.st_size))
 }

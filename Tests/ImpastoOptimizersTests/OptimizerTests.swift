@@ -186,7 +186,9 @@ func expectMatches(_ actual: Trajectory, _ expected: Trajectory, tight: Int, cou
 @Test func lbfgsWithoutLineSearchMatchesTorch() {
     // Three steps of 20 iterations: the second and third start from the state the first left.
     let (trajectory, _) = runLBFGS(.logistic(), steps: 3) { LBFGS(parameters: $0) }
-    expectMatches(trajectory, Reference.lbfgsDefault, tight: 20)
+    // The last step ends by toleranceChange, on whichever float32-equal loss repeats first: on a Zen 4 the count
+    // matched torch's exactly, on a Sapphire Rapids Xeon (other OpenBLAS and oneDNN kernels) it is one more.
+    expectMatches(trajectory, Reference.lbfgsDefault, tight: 20, countTolerance: 1)
 }
 
 @Test func lbfgsWithStrongWolfeMatchesTorch() {

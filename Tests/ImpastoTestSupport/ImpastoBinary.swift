@@ -39,3 +39,36 @@ public func runImpasto(_ arguments: [String], environment: [String: String] = [:
     process.waitUntilExit()
     return (process.terminationStatus, outputText, errorText)
 }
+
+/// The release build of `impasto` (`.build/release/impasto` in the checkout), which the hostile corpus
+/// runs through: it is the binary users run, built as they build it.
+///
+/// Fails the calling test, never skips it, when the binary is missing, or when a source file or
+/// Package.swift changed after the last release build: a stale binary would prove nothing about the
+/// code under test.
+public func impastoReleaseBinary() throws -> URL {
+    let release = repositoryRoot.appendingPathComponent(".build/release")
+    let binary = release.appendingPathComponent("impasto")
+    let rebuild = "run `swift build -c release --product impasto` first"
+    let linked = try #require(modificationDate(binary), "there is no release binary at \(binary.path); \(rebuild)")
+    // SwiftPM does not relink when a touched file compiles to the same objects, but it always rewrites
+    // the compiled modules' dependency files (.d): the last build is the newer of the two.
+    let built = max(linked, newestModificationDate(under: release.resolvingSymlinksInPath()) { $0.pathExtension == "d" })
+    let sources = repositoryRoot.appendingPathComponent("Sources")
+    let newest = newestModificationDate(under: sources) { _ in true }
+    let manifest = modificationDate(repositoryRoot.appendingPathComponent("Package.swift")) ?? .distantPast
+    if max(newest, manifest) > built {
+        Issue.record("the release binary \(binary.path) is older than the sources; \(rebuild)")
+    }
+    return binary
+}
+
+private func modificationDate(_ url: URL) -> Date? {
+    try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate
+}
+
+/// The latest modification date of the files under `directory` that `include` accepts.
+private func newestModificationDate(under directory: URL, where include: (URL) -> Bool) -> Date {
+    let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.contentModificationDateKey])
+    return (files?.compactMap { $0 as? URL } ?? []).filter(include).compactMap(modificationDate).max() ?? .distantPast
+}

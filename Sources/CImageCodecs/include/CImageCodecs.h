@@ -26,8 +26,11 @@ typedef struct {
 /// Reads a JPEG header. Grayscale decodes to 1 channel, YCbCr/RGB to 3 (RGB), CMYK/YCCK to 4 (CMYK).
 int ic_jpeg_info(const uint8_t *data, size_t size, ic_info *info, char *error);
 /// Decodes a JPEG into `pixels`, which must hold exactly the bytes `ic_jpeg_info` describes.
-/// A file that ends early is an error, not a gray-filled image.
-int ic_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t pixels_size, char *error);
+/// A file that ends early is an error, not a gray-filled image, and so is a progressive JPEG of more
+/// than `max_scans` scans, or of scans that cover more than `max_scan_pixels` together (each scan walks
+/// the whole image, so thousands of them take hours).
+int ic_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t pixels_size, int max_scans,
+                   int64_t max_scan_pixels, char *error);
 
 /// Reads a PNG header. Palettes expand to RGB, tRNS to an alpha channel, bit depths below 8 to 8;
 /// 16-bit samples stay 16-bit. Channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA.
