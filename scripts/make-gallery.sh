@@ -9,7 +9,8 @@
 #
 # Overrides (environment): IMPASTO (binary; default: build and use .build/release/impasto), WEIGHTS (passed as
 # --weights), SIZE and ITERATIONS of the grid (default 384 px and 300), SEED (default 1), GALLERY (output
-# directory, default docs/gallery), ONLY (a name pattern: run only the jobs whose name matches).
+# directory, default docs/gallery), ONLY (a name pattern: run only the jobs whose name matches), SKIP (a name
+# pattern: leave those jobs out, pictures and rows).
 # A quick check of the script itself:
 #   SIZE=32 ITERATIONS=3 GALLERY=/tmp/gallery ONLY=tubingen scripts/make-gallery.sh
 set -euo pipefail
@@ -44,9 +45,9 @@ jobs+=(
     "tubingen-starry_night-8_colors|tubingen.jpg|starry_night.jpg|${grid[*]} --style-colors 8"
     "tubingen-starry_night+the_scream|tubingen.jpg|starry_night.jpg,the_scream.jpg|${grid[*]} --style-blend 1,1"
     "tubingen-free|tubingen.jpg|starry_night.jpg|--preset free --seed $SEED"
-    "tubingen-premium|tubingen.jpg|starry_night.jpg|--preset premium --seed $SEED"
     "tubingen-hd|tubingen.jpg|starry_night.jpg|--preset hd --iterations 100 --init image --seed $SEED"
     "tubingen-1024-coarse_to_fine|tubingen.jpg|starry_night.jpg|--scales 256,512,1024 --iterations-per-scale 300,100,50 --seed $SEED"
+    "tubingen-premium|tubingen.jpg|starry_night.jpg|--preset premium --seed $SEED"
 )
 
 index="$GALLERY/README.md"
@@ -65,6 +66,7 @@ count=0
 for job in "${jobs[@]}"; do
     IFS='|' read -r name content styles options <<< "$job"
     if [ -n "${ONLY:-}" ] && [[ "$name" != *$ONLY* ]]; then continue; fi
+    if [ -n "${SKIP:-}" ] && [[ "$name" == *$SKIP* ]]; then continue; fi
     output="$GALLERY/$name.jpg"
     style_paths=$(echo "$styles" | sed "s|\([^,]*\)|$images/\1|g")
     # shellcheck disable=SC2086 # $options holds whole options
