@@ -30,7 +30,7 @@ extension StylizeCommand {
         if let note = resolution.note, !progress.quiet { streams.error("note: \(note)\n") }
         let weightsURL = resolution.url
         // A file of unrecognised name gets neural-style's Caffe preprocessing.
-        let preprocessing = (variant ?? resolution.file?.variant).flatMap(VGGPreprocessing.init(variant:))
+        let preprocessing = variant.flatMap(VGGPreprocessing.init(variant:)) ?? resolution.preprocessing
             ?? VGGPreprocessing(fileName: weightsURL.lastPathComponent) ?? .caffe
         let content = try Image(contentsOf: URL(fileURLWithPath: contentPath!))
         let styles = try stylePaths.map { try Image(contentsOf: URL(fileURLWithPath: $0)) }

@@ -151,7 +151,7 @@ struct TrainCommand: ParsableCommand {
         let resolution = try ModelStore().resolve(model: lossNetwork, explicitPath: vgg)
         if let note = resolution.note, !progress.quiet { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         let network = try LossNetwork.load(model: lossNetwork, contentsOf: resolution.url,
-                                           preprocessing: resolution.file.flatMap { VGGPreprocessing(variant: $0.variant) })
+                                           preprocessing: resolution.preprocessing)
         let trainer = try StyleTrainer(style: styleImage, photos: trainingPhotos, lossNetwork: network, configuration: settings)
         if let resume { try trainer.resume(from: URL(fileURLWithPath: resume)) }
         let reporter = ProgressReporter(mode: progress.mode, title: "train", unit: .steps(name: "iteration", rateSymbol: "it/s"),

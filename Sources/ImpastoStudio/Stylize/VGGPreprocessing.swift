@@ -77,3 +77,8 @@ public enum VGGPreprocessing: String, Sendable, CaseIterable {
         return Image(tensor: Tensor(shape: [1, 3, height, width], scalars: rgb))
     }
 }
+
+extension ModelStore.Resolution {
+    /// The input the resolved registry file expects; nil for a path given with `--weights`.
+    public var preprocessing: VGGPreprocessing? { file.flatMap { VGGPreprocessing(variant: $0.variant) } }
+}

@@ -11,8 +11,7 @@ guard (4...6).contains(arguments.count) else {
 }
 do {
     let weights = try ModelStore().resolve(model: "vgg19")
-    let stylizer = try Stylizer(contentsOf: weights.url,
-                                preprocessing: weights.file.flatMap { VGGPreprocessing(variant: $0.variant) } ?? .caffe)
+    let stylizer = try Stylizer(contentsOf: weights.url, preprocessing: weights.preprocessing ?? .caffe)
     var options = StylizeOptions()
     options.size = arguments.count > 4 ? Int(arguments[4]) ?? 256 : 256
     options.iterations = arguments.count > 5 ? Int(arguments[5]) ?? 50 : 50
