@@ -9,6 +9,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 git clone -q --bare . "$work/impasto.git"
 git -C "$work/impasto.git" tag 0.1.0 HEAD
+# A Package.resolved left by an earlier run pins that run's clone, which is gone.
+rm -f Examples/StylizeApp/Package.resolved
 IMPASTO_PACKAGE_URL="file://$work/impasto.git" swift build -c release --package-path Examples/StylizeApp \
     --scratch-path "$work/build"
 "$work/build/release/StylizeApp" Examples/images/tubingen.jpg Examples/images/starry_night.jpg "$work/out.png" 64 5
