@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "ImpastoNN", dependencies: ["ImpastoTensor"]),
         .target(name: "ImpastoOptimizers", dependencies: ["ImpastoTensor", "ImpastoNN"]),
         .target(name: "ImpastoFormats", dependencies: ["ImpastoTensor", "CZlib"]),
-        .target(name: "ImpastoMedia", dependencies: ["ImpastoTensor", "CImageCodecs"]),
+        .target(name: "ImpastoMedia", dependencies: ["ImpastoTensor", "ImpastoFormats", "CImageCodecs"]),
         .target(name: "ImpastoModels", dependencies: ["ImpastoTensor", "ImpastoNN", "ImpastoFormats"]),
         .target(name: "ImpastoStudio", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",

@@ -148,17 +148,10 @@ struct ApplyCommand: ParsableCommand {
                 return (image, folder.appendingPathComponent(name))
             }
         }
-        let protected = Set((images + source.inputFiles.map { URL(fileURLWithPath: $0) })
-            .map(canonicalPath))
+        try Overwriting.refuse(outputs: jobs.map(\.output), inputs: images + source.inputFiles.map { URL(fileURLWithPath: $0) })
         var seen = Set<String>()
-        for job in jobs {
-            let path = canonicalPath(job.output)
-            guard !protected.contains(path) else {
-                throw ImpastoError.invalidArgument("Refusing to overwrite the input \(job.output.path); choose another output.")
-            }
-            guard seen.insert(path).inserted else {
-                throw ImpastoError.invalidArgument("Two inputs would both be written to \(job.output.path); rename one of them.")
-            }
+        for job in jobs where !seen.insert(Overwriting.canonicalPath(job.output)).inserted {
+            throw ImpastoError.invalidArgument("Two inputs would both be written to \(job.output.path); rename one of them.")
         }
         if let outputDir {
             do {
@@ -181,9 +174,4 @@ struct ApplyCommand: ParsableCommand {
         default: throw ValidationError("The output \(url.path) must end in .png, .jpg or .jpeg.")
         }
     }
-}
-
-/// `url`'s absolute path with `.`/`..` and symbolic links resolved, so two spellings of one file compare equal.
-private func canonicalPath(_ url: URL) -> String {
-    url.standardizedFileURL.resolvingSymlinksInPath().path
 }

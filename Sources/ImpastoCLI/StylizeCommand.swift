@@ -256,10 +256,12 @@ struct StylizeCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("The output directory \(directory) does not exist.")
         }
-        let inputs = Set(([content] + stylePaths + [initImagePath].compactMap { $0 }).map(Self.canonicalPath))
-        for path in [output] + checkpointIterations(options).map({ checkpointPath(iteration: $0) })
-        where inputs.contains(Self.canonicalPath(path)) {
-            throw ValidationError("The output \(path) is one of the input images; choose another name.")
+        let outputs = [output] + checkpointIterations(options).map { checkpointPath(iteration: $0) }
+        let inputs = [content] + stylePaths + [initImagePath, weights].compactMap { $0 }
+        do {
+            try Overwriting.refuse(outputs: outputs.map { URL(fileURLWithPath: $0) }, inputs: inputs.map { URL(fileURLWithPath: $0) })
+        } catch let error as ImpastoError {
+            throw ValidationError(error.description)
         }
     }
 
@@ -325,11 +327,6 @@ struct StylizeCommand: ParsableCommand {
         let url = URL(fileURLWithPath: output!)
         let name = url.deletingPathExtension().lastPathComponent + "_\(iteration)." + url.pathExtension
         return ((output! as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
-    }
-
-    /// An absolute path with symbolic links resolved, so two spellings of one file compare equal.
-    static func canonicalPath(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 }
 

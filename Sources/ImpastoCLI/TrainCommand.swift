@@ -111,19 +111,21 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("The output folder \(folder) does not exist or is not writable.")
         }
         // A grid written among the photos would be trained on by the next run, and could replace a photo.
-        if snapshotEvery > 0 && StylizeCommand.canonicalPath(folder) == StylizeCommand.canonicalPath(photos) {
+        if snapshotEvery > 0 && Overwriting.same(URL(fileURLWithPath: folder), URL(fileURLWithPath: photos)) {
             throw ValidationError("--snapshot-every would write validation grids into the photos folder \(photos); put -o elsewhere.")
         }
         let files = TrainingFiles(model: URL(fileURLWithPath: output))
         let snapshots = snapshotEvery > 0 ? Array(stride(from: snapshotEvery, to: iterations, by: snapshotEvery)) : []
         let written = [files.model, files.lossLog, files.checkpoint] + snapshots.flatMap { [files.snapshot($0), files.grid($0)] }
-        var inputs = Set(([style] + [vgg].compactMap { $0 }).map(StylizeCommand.canonicalPath))
+        var inputs = ([style] + [vgg].compactMap { $0 }).map { URL(fileURLWithPath: $0) }
         // The checkpoint resumed from may be this run's own: it is read first, then kept up to date.
-        if let resume, StylizeCommand.canonicalPath(resume) != StylizeCommand.canonicalPath(files.checkpoint.path) {
-            inputs.insert(StylizeCommand.canonicalPath(resume))
+        if let resume, !Overwriting.same(URL(fileURLWithPath: resume), files.checkpoint) {
+            inputs.append(URL(fileURLWithPath: resume))
         }
-        for url in written where inputs.contains(StylizeCommand.canonicalPath(url.path)) {
-            throw ValidationError("Training would overwrite the input \(url.path); choose another -o.")
+        do {
+            try Overwriting.refuse(outputs: written, inputs: inputs)
+        } catch let error as ImpastoError {
+            throw ValidationError(error.description)
         }
     }
 

@@ -77,10 +77,7 @@ struct VideoCommand: ParsableCommand {
     /// The job with ffmpeg at the given paths (tests point them nowhere, as `IMPASTO_FFMPEG` would).
     func run(ffmpeg: FFmpeg) throws {
         let inputURL = URL(fileURLWithPath: input), outputURL = URL(fileURLWithPath: output)
-        let protected = ([input] + source.inputFiles).map { canonicalPath(URL(fileURLWithPath: $0)) }
-        guard !protected.contains(canonicalPath(outputURL)) else {
-            throw ImpastoError.invalidArgument("Refusing to overwrite the input \(output); choose another output.")
-        }
+        try Overwriting.refuse(outputs: [outputURL], inputs: ([input] + source.inputFiles).map { URL(fileURLWithPath: $0) })
         var options = VideoStyle.Options()
         options.size = size
         options.batchSize = batchSize
@@ -107,9 +104,4 @@ struct VideoCommand: ParsableCommand {
                    ("width", .int(Int64(summary.width))), ("height", .int(Int64(summary.height))),
                    ("fps", .double(summary.framesPerSecond))])
     }
-}
-
-/// `url`'s absolute path with `.`/`..` and symbolic links resolved, so two spellings of one file compare equal.
-private func canonicalPath(_ url: URL) -> String {
-    url.standardizedFileURL.resolvingSymlinksInPath().path
 }

@@ -19,16 +19,36 @@ public final class AtomicFile {
     /// Creates the temporary file beside `url`.
     public init(_ url: URL) throws {
         path = url.path
-        temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
+        temporaryPath = Self.temporaryPath(beside: url)
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw ImpastoError.writeFailed(path: path, reason: systemErrorMessage()) }
     }
 
+    /// A fresh hidden name in `url`'s directory: `.<name>.<random>.partial`, or with `keepingExtension`
+    /// `.<name>.<random>.<extension>` (for writers such as ffmpeg that pick the format from the name). The
+    /// name part is shortened as needed so the whole stays within the 255 bytes most file systems allow in
+    /// one name: a legal output name must never fail because of the temporary one beside it.
+    public static func temporaryPath(beside url: URL, keepingExtension: Bool = false) -> String {
+        let name = url.lastPathComponent
+        let tail = "." + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            + (keepingExtension && !url.pathExtension.isEmpty ? "." + url.pathExtension : ".partial")
+        var stem = Substring(name)
+        while 1 + stem.utf8.count + tail.utf8.count > maximumNameBytes { stem = stem.dropLast() }
+        return url.deletingLastPathComponent().appendingPathComponent("." + stem + tail).path
+    }
+
+    /// NAME_MAX of Linux's and macOS's file systems.
+    static let maximumNameBytes = 255
+
     /// Writes `data` to `url` atomically, in one call.
     public static func write(_ data: Data, to url: URL) throws {
+        try data.withUnsafeBytes { try write($0, to: url) }
+    }
+
+    /// Writes `bytes` to `url` atomically, in one call.
+    public static func write(_ bytes: UnsafeRawBufferPointer, to url: URL) throws {
         let file = try AtomicFile(url)
-        try data.withUnsafeBytes { try file.append($0) }
+        try file.append(bytes)
         try file.commit()
     }
 

@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import ImpastoFormats
 import ImpastoTensor
 
 /// How `Image.write` encodes a file.
@@ -55,7 +56,7 @@ extension Image {
             throw ImpastoError.writeFailed(path: path, reason: String(cString: message))
         }
         defer { ic_free(encoded) }
-        try writeAtomically(UnsafeRawBufferPointer(start: encoded, count: size), to: path)
+        try AtomicFile.write(UnsafeRawBufferPointer(start: encoded, count: size), to: URL(fileURLWithPath: path))
     }
 
     /// The samples as interleaved 8-bit values, truncated like torchvision's `mul(255).byte()`.
@@ -163,37 +164,3 @@ extension String {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, which is atomic
-/// within one file system. The new file gets mode 0644, the usual mode of a picture.
-func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
-    let failure = { ImpastoError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-    let directory = (path as NSString).deletingLastPathComponent
-    let name = (path as NSString).lastPathComponent
-    var template = Array("\(directory.isEmpty ? "." : directory)/.\(name).XXXXXX".utf8CString)
-    let descriptor = mkstemp(&template)
-    guard descriptor >= 0 else { throw failure() }
-    let temporary = String(cString: template)
-    var renamed = false
-    defer { if !renamed { unlink(temporary) } }
-    var written = 0
-    while written < bytes.count {
-        let count = Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-        if count < 0 && errno == EINTR { continue }
-        guard count > 0 else {
-            let error = failure()
-            close(descriptor)
-            throw error
-        }
-        written += count
-    }
-    // fsync before rename, or a crash could leave the new name pointing at an empty file; close can
-    // report deferred write errors (NFS, quotas).
-    guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else {
-        let error = failure()
-        close(descriptor)
-        throw error
-    }
-    guard close(descriptor) == 0 else { throw failure() }
-    guard rename(temporary, path) == 0 else { throw failure() }
-    renamed = true
-}

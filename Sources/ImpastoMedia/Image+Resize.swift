@@ -66,10 +66,16 @@ extension Image {
     /// The image scaled so that its longer side is `longestSide`, keeping the aspect ratio; the shorter
     /// side is truncated (at least 1), as neural-style-pt computes `int(image_size / max(w, h) * side)`.
     public func resized(longestSide: Int, filter: ResizeFilter = .bicubic) -> Image {
+        let size = size(longestSide: longestSide)
+        return resized(width: size.width, height: size.height, filter: filter)
+    }
+
+    /// The size `resized(longestSide:)` gives, without resizing.
+    public func size(longestSide: Int) -> (width: Int, height: Int) {
         precondition(longestSide > 0, "cannot resize to a longest side of \(longestSide)")
         let longest = max(width, height)
         let scaled = { (side: Int) in side == longest ? longestSide : max(1, side * longestSide / longest) }
-        return resized(width: scaled(width), height: scaled(height), filter: filter)
+        return (scaled(width), scaled(height))
     }
 
     /// Colour channels multiplied by alpha (`true`) or divided by it again (`false`, 0 where alpha is 0).

@@ -1,4 +1,5 @@
 import Foundation
+import ImpastoFormats
 import ImpastoTensor
 
 /// Encodes RGB frames to H.264 through ffmpeg, optionally with the audio of another file copied untouched.
@@ -44,9 +45,8 @@ public final class VideoWriter {
         self.width = width
         self.height = height
         let path = url.path
-        let directory = url.deletingLastPathComponent().path
         // Keeping the extension last lets ffmpeg pick the container from the temporary name.
-        temporaryPath = "\(directory)/.\(UUID().uuidString)-\(url.lastPathComponent)"
+        temporaryPath = AtomicFile.temporaryPath(beside: url, keepingExtension: true)
         // Creating the file ourselves turns an unwritable destination into the system's reason, before
         // ffmpeg starts and buries it in its own log.
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

@@ -48,8 +48,9 @@ open class Module {
     ///   - keyMap: maps this module's name for a tensor to the file's; identity by default.
     ///   - ignoring: file keys that are expected to be unused (old checkpoints' extra statistics).
     ///   - source: the file the weights came from, for error messages.
-    /// - Throws: `ImpastoError.missingKey`, `.shapeMismatch`, or `.unexpectedKeys` when `weights` holds
-    ///   tensors nothing maps to. Nothing is modified unless every tensor is present and fits.
+    /// - Throws: `ImpastoError.missingKey`, `.shapeMismatch`, `.nonFiniteWeights` (refused rather than warned
+    ///   about: such a network only makes noise or black), or `.unexpectedKeys` when `weights` holds tensors
+    ///   nothing maps to. Nothing is modified unless every tensor is present, fits and is finite.
     public func load(_ weights: [String: Tensor], keyMap: (String) -> String = { $0 },
                      ignoring: (String) -> Bool = { _ in false }, source: String) throws {
         var assignments: [(Tensor, Tensor)] = []
@@ -59,6 +60,9 @@ open class Module {
             guard let loaded = weights[key] else { throw ImpastoError.missingKey(key: key, source: source) }
             guard loaded.shape == tensor.shape else {
                 throw ImpastoError.shapeMismatch(key: key, expected: tensor.shape, actual: loaded.shape)
+            }
+            guard loaded.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) else {
+                throw ImpastoError.nonFiniteWeights(key: key, source: source)
             }
             assignments.append((tensor, loaded))
             used.insert(key)

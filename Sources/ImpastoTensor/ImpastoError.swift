@@ -13,6 +13,8 @@ public enum ImpastoError: Error, CustomStringConvertible, Equatable, Sendable {
     case unexpectedKeys(keys: [String], source: String)
     /// A weight file holds a tensor whose shape differs from what the model declares.
     case shapeMismatch(key: String, expected: [Int], actual: [Int])
+    /// A weight file holds NaN or infinite values, which can only make images of noise or black.
+    case nonFiniteWeights(key: String, source: String)
     /// An argument is out of range or inconsistent with another one.
     case invalidArgument(String)
     /// Writing an output failed (disk full, permissions, missing directory).
@@ -31,6 +33,8 @@ public enum ImpastoError: Error, CustomStringConvertible, Equatable, Sendable {
             "The weights in \(source) hold \(keys.count) tensor(s) this model does not have (\(keys.prefix(3).joined(separator: ", "))\(keys.count > 3 ? ", …" : "")); is it a file for a different network?"
         case let .shapeMismatch(key, expected, actual):
             "Tensor '\(key)' has shape \(actual) in the weight file, but the model expects \(expected)."
+        case let .nonFiniteWeights(key, source):
+            "The weights in \(source) hold NaN or infinite values in '\(key)'; the file is damaged or comes from a run that diverged."
         case let .invalidArgument(message): message
         case let .writeFailed(path, reason): "Cannot write \(path): \(reason)."
         case let .backendUnavailable(what): "\(what) is not available in this build."

@@ -2,6 +2,7 @@
 // every malformed file ends in one sentence and exit status 1, never a signal or a hang, and the
 // hostile-looking legal ones load.
 import Foundation
+import ImpastoMedia
 import ImpastoTestSupport
 import Testing
 
@@ -58,6 +59,36 @@ import Testing
             let run = try inspect(URL(fileURLWithPath: path), with: binary)
             expectRefusal(run, of: path)
             #expect(run.error.contains(reason), "\(path): \(run.summary)")
+        }
+    }
+
+    /// Legal images too thin for the networks once reached a `fatalError` in pooling; each command says so.
+    @Test func imagesTooSmallForTheNetworksAreRefused() throws {
+        let binary = try impastoReleaseBinary()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-thin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let model = repositoryRoot.appendingPathComponent("Tests/ImpastoModelsTests/Fixtures/transformer-net-random.pth").path
+        let output = scratch.appendingPathComponent("out.png").path
+        for (width, height) in [(300, 1), (300, 15), (1, 300)] {
+            let thin = scratch.appendingPathComponent("thin-\(width)x\(height).png")
+            try Image(width: width, height: height, channels: 3, pixels: Array(repeating: 0.5, count: 3 * width * height))
+                .write(to: thin, format: .png)
+            let runs = [
+                (["stylize", thin.path, "--style", stylizeFixtures.style, "--weights", stylizeFixtures.weights,
+                  "--size", "300", "--iterations", "1", "-o", output],
+                 "The content image becomes \(width)×\(height) pixels at 300 px, too small to stylize"),
+                (["stylize", stylizeFixtures.content, "--style", thin.path, "--weights", stylizeFixtures.weights,
+                  "--size", "300", "--iterations", "1", "-o", output],
+                 "The style image becomes \(width)×\(height) pixels at 300 px, too small to stylize"),
+                (["apply", thin.path, "--model", model, "-o", output], "A \(width)×\(height) image is too small to stylize"),
+            ]
+            for (arguments, sentence) in runs {
+                let run = try Run(binary, arguments, timeout: 60, memoryLimitKiB: Self.memoryLimitKiB)
+                #expect(run.ending == .exit(1) && run.error.hasPrefix("error: " + sentence)
+                        && run.error.split(separator: "\n").count == 1, "\(arguments): \(run.summary)")
+                #expect(!FileManager.default.fileExists(atPath: output))
+            }
         }
     }
 

@@ -165,16 +165,33 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
         let content = exampleImages.appendingPathComponent("tubingen.jpg").path
         let style = exampleImages.appendingPathComponent("starry_night.jpg").path
         #expect(stylizeError([content, "--style", style, "-o", content])
-            == "The output \(content) is one of the input images; choose another name.")
+            == "Refusing to overwrite the input \(content); choose another output.")
         // Another spelling of the same file is the same file.
         let other = exampleImages.appendingPathComponent("../images/./starry_night.jpg").path
         #expect(stylizeError([content, "--style", style, "-o", other])
-            == "The output \(other) is one of the input images; choose another name.")
+            == "Refusing to overwrite the input \(other); choose another output.")
         // So is an intermediate image that --save-every would number onto an input (validation reads no files).
         let numbered = exampleImages.appendingPathComponent("photo_2.png").path
         #expect(stylizeError([numbered, "--style", style, "-o", exampleImages.appendingPathComponent("photo.png").path,
                               "--iterations", "4", "--save-every", "2"])
-            == "The output \(numbered) is one of the input images; choose another name.")
+            == "Refusing to overwrite the input \(numbered); choose another output.")
+    }
+
+    /// `stylize --weights X -o X` once replaced the weight file with the output image; a hard link to it is the
+    /// same file under another name.
+    @Test func theWeightFileIsAnInputToo() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let weights = directory.appendingPathComponent("weights.png"), link = directory.appendingPathComponent("link.png")
+        try Data("not weights".utf8).write(to: weights)
+        try FileManager.default.linkItem(at: weights, to: link)
+        let content = exampleImages.appendingPathComponent("tubingen.jpg").path
+        let style = exampleImages.appendingPathComponent("starry_night.jpg").path
+        for output in [weights, link] {
+            #expect(stylizeError([content, "--style", style, "--weights", weights.path, "-o", output.path])
+                == "Refusing to overwrite the input \(output.path); choose another output.")
+        }
+        #expect(try Data(contentsOf: weights) == Data("not weights".utf8))
     }
 
     @Test func unreadableImagesAreOneSentenceAndWriteNothing() throws {

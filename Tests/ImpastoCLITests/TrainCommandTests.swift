@@ -131,7 +131,7 @@ private func checkpointIteration(_ url: URL) throws -> Int? {
             (["--snapshot-every", "1", "-o", job.photos.appendingPathComponent("model.safetensors").path], 64,
              "--snapshot-every would write validation grids into the photos folder \(job.photos.path); put -o elsewhere."),
             (["--vgg", job.files.lossLog.path], 64,
-             "Training would overwrite the input \(job.files.lossLog.path); choose another -o."),
+             "Refusing to overwrite the input \(job.files.lossLog.path); choose another output."),
         ]
         for (extra, status, sentence) in cases {
             let result = try runImpasto(job.arguments(extra))
@@ -193,6 +193,20 @@ private func checkpointIteration(_ url: URL) throws -> Int? {
                                         + "the file ends before the image data does."], "\(lines)")
         #expect(try checkpointIteration(job.files.checkpoint) == 1)
         #expect(!FileManager.default.fileExists(atPath: job.files.model.path))
+    }
+
+    /// A photo that fails in the first step: no weights changed, so nothing is written, not even the loss log.
+    @Test func aPhotoThatFailsAtTheFirstStepLeavesNothing() throws {
+        let job = try TrainingJob()
+        defer { job.remove() }
+        let good = try Data(contentsOf: URL(fileURLWithPath: stylizeFixtures.content))
+        for index in 0..<2 { try good.prefix(good.count / 2).write(to: job.photos.appendingPathComponent("photo\(index).png")) }
+        let before = try job.contents()
+        let result = try runImpasto(job.arguments())
+        #expect(result.status == 1)
+        #expect(result.error.hasPrefix("error: \(job.photos.path)/photo") && result.error.hasSuffix(
+            " is not a valid file of the expected kind: the file ends before the image data does.\n"), "\(result.error)")
+        #expect(try job.contents() == before)
     }
 
     @Test func ctrlCWritesTheLatestWeightsAndExits130AndAQuietResumeContinues() throws {

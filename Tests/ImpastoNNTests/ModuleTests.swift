@@ -50,6 +50,22 @@ final class TinyNet: Module {
     try net.load(weights, ignoring: { $0.hasPrefix("classifier.") }, source: "x.pth")
 }
 
+/// NaN or infinity anywhere is refused with the tensor's name, before any weight changes.
+@Test func loadRefusesNonFiniteWeights() throws {
+    for bad in [Float.nan, .infinity, -.infinity] {
+        let net = TinyNet()
+        let original = net.features.layers[0].parameters().map(\.tensor.scalars)
+        var weights = Dictionary(uniqueKeysWithValues: TinyNet().stateDict().map { ($0.name, $0.tensor.copy()) })
+        var scalars = weights["head.bias"]!.scalars
+        scalars[1] = bad
+        weights["head.bias"] = Tensor(shape: [2], scalars: scalars)
+        #expect(throws: ImpastoError.nonFiniteWeights(key: "head.bias", source: "bad.pth")) {
+            try net.load(weights, source: "bad.pth")
+        }
+        #expect(net.features.layers[0].parameters().map(\.tensor.scalars) == original)
+    }
+}
+
 @Test func keyMapsRenameTensors() throws {
     let net = TinyNet()
     let weights = Dictionary(uniqueKeysWithValues: TinyNet().stateDict().map { ("model." + $0.name, $0.tensor) })

@@ -90,6 +90,23 @@ public final class Stylizer {
         return network
     }
 
+    /// VGG-19 pools four times before relu5_1: an image narrower than 16 pixels at any stage would reach a
+    /// pooling window larger than itself.
+    static let minimumSide = 16
+
+    /// Refuses a content or style image that some stage would scale below `minimumSide` on either side.
+    static func checkSizes(content: Image, styles: [Image], stages: [(size: Int, iterations: Int)], styleScale: Double) throws {
+        for stage in stages {
+            let styleSide = max(1, Int(Double(stage.size) * styleScale))
+            let scaled = [("content image", content.size(longestSide: stage.size))]
+                + styles.map { ("style image", $0.size(longestSide: styleSide)) }
+            for (name, size) in scaled where min(size.width, size.height) < minimumSide {
+                throw ImpastoError.invalidArgument("The \(name) becomes \(size.width)×\(size.height) pixels at \(stage.size) px, "
+                    + "too small to stylize: VGG-19 needs at least \(minimumSide) pixels on each side.")
+            }
+        }
+    }
+
     /// Stylises `content` after `styles`.
     ///
     /// - Parameters:
@@ -110,6 +127,7 @@ public final class Stylizer {
         }
 
         let stages = options.stages
+        try Self.checkSizes(content: content, styles: styles, stages: stages, styleScale: options.styleScale)
         let total = stages.reduce(0) { $0 + $1.iterations }
         var iteration = 0
         var best: (input: Tensor, losses: StylizeLosses)?

@@ -46,6 +46,8 @@ extension StyleTrainer {
                 // since the last checkpoint, not the run: remove it and resume.
                 if iteration > 0, (try? saveCheckpoint(to: files.checkpoint)) != nil {
                     progress?.note("Saved \(files.checkpoint.path) for --resume")
+                } else if iteration == 0 {
+                    log.remove()  // a run that never took a step leaves nothing behind
                 }
                 throw error
             }
@@ -74,7 +76,7 @@ extension StyleTrainer {
 
 /// The loss log: a CSV file whose rows are appended as training goes, so a crash keeps the rows so far.
 final class LossLog {
-    private let descriptor: Int32
+    private var descriptor: Int32
     private let url: URL
 
     /// Opens `url`, keeping the header and the rows of iterations up to `iteration` (those a resumed run
@@ -101,5 +103,12 @@ final class LossLog {
         }
     }
 
-    deinit { close(descriptor) }
+    /// Deletes the log.
+    func remove() {
+        close(descriptor)
+        descriptor = -1
+        unlink(url.path)
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
 }
