@@ -94,8 +94,7 @@ func precisionRatioLines(_ label: String, _ ours: [Precision: Double], _ theirs:
 
 /// A VGG-19 stack with random weights, frozen, and a random image: the Gatys workload.
 func vggWorkload(size: Int, precision: Precision) -> () -> Void {
-    Initialization.seed(0)
-    let vgg = VGG19()
+    let vgg = Initialization.withSeed(0) { VGG19() }
     vgg.requireGradients(false)
     vgg.precision = precision
     var generator = RandomGenerator(seed: 1)
@@ -215,8 +214,7 @@ struct TransformerBenchmark: ParsableCommand {
     @OptionGroup var reference: ReferenceOptions
 
     func run() {
-        Initialization.seed(0)
-        let net = TransformerNet()
+        let net = Initialization.withSeed(0) { TransformerNet() }
         var generator = RandomGenerator(seed: 1)
         let frame = Tensor.randomUniform([1, 3, 720, 1280], generator: &generator) * 255
         var ours: [Precision: Double] = [:]
@@ -245,8 +243,8 @@ struct StylizeBenchmark: ParsableCommand {
             .appendingPathComponent("../../Examples/images").standardized
         let content = try Image(contentsOf: examples.appendingPathComponent("tubingen.jpg"))
         let style = try Image(contentsOf: examples.appendingPathComponent("starry_night.jpg"))
-        Initialization.seed(0)
-        let weights = Dictionary(uniqueKeysWithValues: VGG19().stateDict().map { ($0.name, $0.tensor) })
+        let network = Initialization.withSeed(0) { VGG19() }
+        let weights = Dictionary(uniqueKeysWithValues: network.stateDict().map { ($0.name, $0.tensor) })
         let stylizer = try Stylizer(weights: weights, preprocessing: .caffe, source: "random VGG-19")
         var ours: [Precision: Double] = [:]
         for precision in Precision.allCases {

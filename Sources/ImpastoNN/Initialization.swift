@@ -2,20 +2,32 @@ import Foundation
 
 /// Where freshly created layers draw their initial weights from.
 ///
-/// PyTorch's defaults (Kaiming-uniform with a = √5, i.e. U(−1/√fan_in, 1/√fan_in) for weights and biases)
-/// from one process-wide seeded generator, so that `seedInitialization(_:)` followed by building a model
-/// gives the same weights every run.
+/// PyTorch's defaults (Kaiming-uniform with a = √5, i.e. U(−1/√fan_in, 1/√fan_in) for weights and biases).
+/// Inside `Initialization.withSeed(_:_:)` layers draw from a generator of that seed alone, so building a model
+/// there gives the same weights every run whatever else runs beside it (a task-local); elsewhere from one
+/// process-wide generator.
 public enum Initialization {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var generator = RandomGenerator(seed: 0)
+    /// A generator shared by the layers built in one `withSeed` scope.
+    final class Source: @unchecked Sendable {
+        private let lock = NSLock()
+        private var generator: RandomGenerator
 
-    /// Restarts the initialisation sequence from `seed`.
-    public static func seed(_ seed: UInt64) {
-        lock.withLock { generator = RandomGenerator(seed: seed) }
+        init(seed: UInt64) { generator = RandomGenerator(seed: seed) }
+
+        func uniform(_ shape: [Int], bound: Float) -> Tensor {
+            lock.withLock { Tensor.randomUniform(shape, in: -bound...bound, generator: &generator) }
+        }
+    }
+
+    @TaskLocal static var source = Source(seed: 0)
+
+    /// Runs `body` with layers drawing their initial weights from a fresh generator seeded with `seed`.
+    public static func withSeed<R>(_ seed: UInt64, _ body: () throws -> R) rethrows -> R {
+        try $source.withValue(Source(seed: seed), operation: body)
     }
 
     /// U(−bound, bound) of the given shape, as PyTorch initialises conv and linear layers.
     public static func uniform(_ shape: [Int], bound: Float) -> Tensor {
-        lock.withLock { Tensor.randomUniform(shape, in: -bound...bound, generator: &generator) }
+        source.uniform(shape, bound: bound)
     }
 }

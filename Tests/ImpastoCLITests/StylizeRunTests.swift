@@ -19,8 +19,8 @@ let stylizeFixtures: (weights: String, content: String, style: String) = {
     try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let weights = directory.appendingPathComponent("vgg19-random-seed1.safetensors")
     if !FileManager.default.fileExists(atPath: weights.path) {
-        Initialization.seed(1)
-        let tensors = Dictionary(uniqueKeysWithValues: VGG19().stateDict().map { ($0.name, $0.tensor) })
+        let network = Initialization.withSeed(1) { VGG19() }
+        let tensors = Dictionary(uniqueKeysWithValues: network.stateDict().map { ($0.name, $0.tensor) })
         let partial = directory.appendingPathComponent(".\(UUID().uuidString).partial")
         try! SafeTensors.write(tensors, to: partial)
         precondition(rename(partial.path, weights.path) == 0, "cannot rename \(partial.path): errno \(errno)")

@@ -73,8 +73,7 @@ private let portrait = try! Image(contentsOf: root.appendingPathComponent("Examp
 }
 
 @Test func adainKeepsSizeBatchesAndValidates() throws {
-    Initialization.seed(3)
-    let net = AdaIN()
+    let net = Initialization.withSeed(3) { AdaIN() }
     let content = photo.resized(longestSide: 45)  // 45×33: neither side a multiple of 8
     let styles = [portrait.resized(longestSide: 40), photo.resized(longestSide: 24)]
     let result = try AdaINStyle.apply(content: content, styles: styles, weights: [1, 3], alpha: 0.7, model: net,

@@ -41,7 +41,9 @@ func median(_ values: [Float]) -> Float {
 /// `impasto stylize` ships), the same 192 px inputs, the same options (`-init image`, L-BFGS, 100 iterations,
 /// neural-style's default weights and layers).
 @Suite(.serialized) struct NeuralStyleParityTests {
-    /// Total losses of every iteration, Impasto's against neural-style-pt's printed ones.
+    /// Losses of every iteration, Impasto's against neural-style-pt's printed ones: the total and each term.
+    /// Per term, measured the same way: final gaps content 0.00 %, style 0.25 %, TV 0.06 %; medians over
+    /// 20–100 0.20 %, 0.49 % and 0.17 % (the style term is the one that wanders most: 5.7 % at worst).
     ///
     /// Where the two part ways, and why (measured when this was written). The network inputs are the same bits
     /// (checked first), and iterations 1–6 agree to float32 rounding (gap ≤ 1.3e-6; at iteration 1 the totals
@@ -67,8 +69,6 @@ func median(_ values: [Float]) -> Float {
         // Same pixels, same preprocessing: whatever differs below comes from the arithmetic, not the inputs.
         #expect(networkInputDigest(content) == reference.networkInputSha256["content"])
         #expect(networkInputDigest(style) == reference.networkInputSha256["style"])
-        ConvolutionAlgorithm.allowsWinograd = false
-        defer { ConvolutionAlgorithm.allowsWinograd = true }
         let stylizer = try Stylizer(contentsOf: weights, preprocessing: .caffe)
         var options = StylizeOptions()
         options.size = 192
@@ -77,18 +77,28 @@ func median(_ values: [Float]) -> Float {
         options.seed = 0
         var losses: [StylizeLosses] = []
         var last: Image?
-        _ = try stylizer.run(content: content, styles: [style], options: options) { progress in
-            losses.append(progress.losses)
-            if progress.iteration == progress.total { last = progress.image() }
-            return .proceed
+        _ = try ConvolutionAlgorithm.$allowsWinograd.withValue(false) {
+            try stylizer.run(content: content, styles: [style], options: options) { progress in
+                losses.append(progress.losses)
+                if progress.iteration == progress.total { last = progress.image() }
+                return .proceed
+            }
         }
-        let expected = reference.losses.total
-        try #require(losses.count == expected.count, "\(losses.count) iterations against \(expected.count)")
-        let gaps = zip(losses, expected).map { abs($0.total - $1) / $1 }
-        #expect(gaps.last! <= 0.01,
-                "final total loss \(losses.last!.total) against neural-style-pt's \(expected.last!) (\(reference.command))")
-        let typical = median(Array(gaps[19...]))
-        #expect(typical <= 0.015, "median relative gap over iterations 20–100: \(typical)")
+        try #require(losses.count == reference.losses.total.count,
+                     "\(losses.count) iterations against \(reference.losses.total.count)")
+        // The same bounds for the total and for each term: a term that drifted while another made up for it
+        // would pass on the total alone.
+        let terms: [(String, KeyPath<StylizeLosses, Float>, [Float])] = [
+            ("total", \.total, reference.losses.total), ("content", \.content, reference.losses.content),
+            ("style", \.style, reference.losses.style), ("tv", \.tv, reference.losses.tv),
+        ]
+        for (name, term, expected) in terms {
+            let gaps = zip(losses, expected).map { abs($0[keyPath: term] - $1) / $1 }
+            #expect(gaps.last! <= 0.01,
+                    "final \(name) loss \(losses.last![keyPath: term]) against neural-style-pt's \(expected.last!) (\(reference.command))")
+            let typical = median(Array(gaps[19...]))
+            #expect(typical <= 0.015, "median relative gap of the \(name) loss over iterations 20–100: \(typical)")
+        }
         if let directory = ProcessInfo.processInfo.environment["IMPASTO_PARITY_OUTPUT"] {
             try writeOutputs(image: try #require(last), losses: losses, to: URL(fileURLWithPath: directory))
         }

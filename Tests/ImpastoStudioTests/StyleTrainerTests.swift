@@ -39,8 +39,7 @@ private func cropped(_ image: Image, left: Int, top: Int) -> Image {
 
 /// A random-weight VGG-16 loss network, fixed by a seed.
 private func randomLossNetwork() -> LossNetwork {
-    Initialization.seed(7)
-    return LossNetwork(VGG16())
+    LossNetwork(Initialization.withSeed(7) { VGG16() })
 }
 
 private func smallConfiguration() -> StyleTrainingConfiguration {

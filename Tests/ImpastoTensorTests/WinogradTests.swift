@@ -11,15 +11,15 @@ import Testing
     let seed = Tensor.randomNormal([1, 64, 24, 20], generator: &generator)
 
     func run(winograd: Bool) -> (output: [Float], inputGradient: [Float], weightGradient: [Float], algorithm: String) {
-        ConvolutionAlgorithm.allowsWinograd = winograd
-        defer { ConvolutionAlgorithm.allowsWinograd = true }
         let x = input.requiringGradient(), w = weight.requiringGradient()
-        let output = conv2d(x, weight: w, bias: bias, padding: (1, 1))
-        let gradients = output.backward(seed: seed)
-        let plan = ConvolutionPlan(kind: .convolution, source: input.shape, weights: weight.shape, weightOrder: dnnl_abcd,
-                                   destination: output.shape, stride: (1, 1), padding: (1, 1), dilation: (1, 1),
-                                   hasBias: true, dtype: .f32)
-        return (output.scalars, gradients[x]!.scalars, gradients[w]!.scalars, plan.forward(training: true).implementation)
+        return ConvolutionAlgorithm.$allowsWinograd.withValue(winograd) {
+            let output = conv2d(x, weight: w, bias: bias, padding: (1, 1))
+            let gradients = output.backward(seed: seed)
+            let plan = ConvolutionPlan(kind: .convolution, source: input.shape, weights: weight.shape, weightOrder: dnnl_abcd,
+                                       destination: output.shape, stride: (1, 1), padding: (1, 1), dilation: (1, 1),
+                                       hasBias: true, dtype: .f32)
+            return (output.scalars, gradients[x]!.scalars, gradients[w]!.scalars, plan.forward(training: true).implementation)
+        }
     }
     let winograd = run(winograd: true), direct = run(winograd: false)
     #expect(winograd.algorithm.contains("wino"))

@@ -152,10 +152,7 @@ public final class StyleTrainer {
         guard configuration.batchSize >= 1 else {
             throw ImpastoError.invalidArgument("The batch size must be at least 1, not \(configuration.batchSize).")
         }
-        self.model = model ?? {
-            Initialization.seed(configuration.seed)
-            return TransformerNet()
-        }()
+        self.model = model ?? Initialization.withSeed(configuration.seed) { TransformerNet() }
         self.model.requireGradients(true)
         self.configuration = configuration
         self.photos = photos

@@ -75,9 +75,10 @@ extension Precision {
 /// Which convolution algorithms the engine may use.
 public enum ConvolutionAlgorithm {
     /// Whether float32 3×3 stride-1 convolutions may run as Winograd (faster; rounding differs from direct
-    /// convolution's in the last digits). On by default; `IMPASTO_CONV_ALGORITHM=direct` turns it off.
-    nonisolated(unsafe) public static var allowsWinograd =
-        ProcessInfo.processInfo.environment["IMPASTO_CONV_ALGORITHM"] != "direct"
+    /// convolution's in the last digits). On by default; `IMPASTO_CONV_ALGORITHM=direct` turns it off for the
+    /// process, `ConvolutionAlgorithm.$allowsWinograd.withValue(false) { … }` for one job (a task-local: jobs
+    /// and tests running side by side each keep their own).
+    @TaskLocal public static var allowsWinograd = ProcessInfo.processInfo.environment["IMPASTO_CONV_ALGORITHM"] != "direct"
 }
 
 /// Everything oneDNN needs to know about one convolution or deconvolution: the primitives for its
