@@ -39,9 +39,32 @@ func commandError<Command: ParsableCommand>(_: Command.Type, _ arguments: [Strin
     #expect(fields["warping_error"] as? Double == 0.5 && fields["pairs"] as? Int == 9)
     #expect(fields["original"] as? String == "a.mp4" && fields["stylized"] as? String == "b.mp4")
 
-    let clip = try makeZoomClip("clip.mp4", width: 64, height: 48, frames: 4)
-    defer { try? FileManager.default.removeItem(at: clip) }
-    #expect(try commandError(FlickerCommand.self, [clip.path, clip.path]) == nil)
+}
+
+/// The number itself, from the built binary: a clip scored against itself keeps only the residue of warping
+/// it by its own flow, a copy whose every other frame is brighter scores far worse.
+@Test func flickerScoresAFlickeringCopyWorseThanTheClipItself() throws {
+    let clip = try makeZoomClip("clip.mp4", width: 64, height: 48, frames: 6)
+    let flickering = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-\(UUID().uuidString)-flicker.mp4")
+    defer { for url in [clip, flickering] { try? FileManager.default.removeItem(at: url) } }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ffmpeg", "-v", "error", "-i", clip.path, "-vf", "eq=brightness='0.25*mod(n,2)':eval=frame",
+                         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", flickering.path]
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0)
+    func score(_ stylized: URL) throws -> Double {
+        let run = try runImpasto(["flicker", clip.path, stylized.path, "--json"])
+        try #require(run.status == 0, "\(run.error)")
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        #expect(fields["pairs"] as? Int == 5)
+        return try #require(fields["warping_error"] as? Double)
+    }
+    let itself = try score(clip), flickered = try score(flickering)
+    #expect(itself > 0 && itself < 0.01, "\(itself)")
+    #expect(flickered > 10 * itself && flickered > 0.01, "\(flickered) against \(itself)")
 }
 
 @Test func flickerRefusesVideosThatDoNotMatch() throws {

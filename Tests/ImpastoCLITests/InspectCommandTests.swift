@@ -26,9 +26,21 @@ func temporaryFile(_ name: String, _ bytes: Data) throws -> URL {
     return url
 }
 
+/// What the built binary prints for facenet-pytorch's ONet and the bundled photo: the tensor count, every
+/// name with its shape, the verdict of --as, and an image's size.
 @Test func realWeightsAndImagesInspectCleanly() throws {
-    #expect(try inspectError([try facenetFile("onet.pt").path, "--as", "onet"]) == nil)
-    #expect(try inspectError([repositoryRoot.appendingPathComponent("Examples/images/tubingen.jpg").path]) == nil)
+    let onet = try facenetFile("onet.pt").path
+    let weights = try runImpasto(["inspect", onet, "--as", "onet"])
+    #expect(weights.status == 0 && weights.error.isEmpty, "\(weights.error)")
+    let lines = weights.output.split(separator: "\n").map(String.init)
+    #expect(lines.first == "\(onet): 21 tensors, 389040 values")
+    #expect(lines.count == 23)
+    #expect(lines.contains("  conv4.weight [128, 64, 2, 2]") && lines.contains("  dense5.weight [256, 1152]"))
+    #expect(lines.last == "loads into onet: every tensor present with the expected shape")
+
+    let photo = repositoryRoot.appendingPathComponent("Examples/images/tubingen.jpg").path
+    let image = try runImpasto(["inspect", photo])
+    #expect(image.status == 0 && image.output == "\(photo): image 1024×768, 3 channel(s)\n", "\(image.error)")
 }
 
 @Test func truncatedCheckpointIsOneSentence() throws {

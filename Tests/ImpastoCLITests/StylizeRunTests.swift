@@ -11,11 +11,13 @@ import Testing
 @testable import ImpastoCLI
 
 /// Inputs shared by every run: a random-weight VGG-19 in torchvision's key layout and 48×36 / 40×40 crops of
-/// the bundled photo and painting. They live in one directory of the temporary folder that later test runs
-/// reuse, so the 80 MB of weights are left behind once rather than once per run; each file is written under a
-/// temporary name and renamed, so a run never sees half a file, and the same seed makes the same weights.
+/// the bundled photo and painting. They live in this checkout's `.build/test-fixtures`, which later test runs
+/// reuse (the 80 MB of weights are written once, not once per run), rather than under a fixed name in the
+/// shared temporary folder, which another user's run or a planted symbolic link could own. Each file is
+/// written under a temporary name and renamed, so a run never sees half a file; the same seed makes the same
+/// weights.
 let stylizeFixtures: (weights: String, content: String, style: String) = {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-cli-tests-stylize")
+    let directory = repositoryRoot.appendingPathComponent(".build/test-fixtures")
     try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let weights = directory.appendingPathComponent("vgg19-random-seed1.safetensors")
     if !FileManager.default.fileExists(atPath: weights.path) {

@@ -68,8 +68,16 @@ final class TinyNet: Module {
 
 @Test func keyMapsRenameTensors() throws {
     let net = TinyNet()
-    let weights = Dictionary(uniqueKeysWithValues: TinyNet().stateDict().map { ("model." + $0.name, $0.tensor) })
+    let source = TinyNet()
+    let weights = Dictionary(uniqueKeysWithValues: source.stateDict().map { ("model." + $0.name, $0.tensor) })
     try net.load(weights, keyMap: { "model." + $0 }, source: "prefixed")
+    for ((name, loaded), (_, original)) in zip(net.stateDict(), source.stateDict()) {
+        #expect(loaded.scalars == original.scalars, "\(name)")
+    }
+    #expect(throws: ImpastoError.missingKey(key: "model.features.0.weight", source: "bare")) {
+        try net.load(Dictionary(uniqueKeysWithValues: source.stateDict().map { ($0.name, $0.tensor) }),
+                     keyMap: { "model." + $0 }, source: "bare")
+    }
 }
 
 @Test func freezingRemovesWeightGradients() {
