@@ -70,6 +70,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The standard deviation of that noise, in pixel values 0-255.")
     var noiseSigma: Float = 10
 
+    @Option(help: "Scale the style image to this longest side first (default: as it is). Brush strokes are learnt at this scale: about 1.5x --image-size suits most paintings.")
+    var styleSize: Int?
+
     @Option(help: "Adam's learning rate.")
     var learningRate = 1e-3
 
@@ -90,6 +93,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1, not \(iterations).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
+        if let styleSize, !(16...8192).contains(styleSize) {
+            throw ValidationError("--style-size must be from 16 to 8192, not \(styleSize).")
+        }
         let sizes = StyleTrainingConfiguration.imageSizeRange
         guard imageSize % 4 == 0, sizes.contains(imageSize) else {
             throw ValidationError("--image-size must be a multiple of 4 from \(sizes.lowerBound) to \(sizes.upperBound), not \(imageSize).")
@@ -142,6 +148,7 @@ struct TrainCommand: ParsableCommand {
         settings.noiseWeight = noiseWeight
         settings.noiseSigma = noiseSigma
         settings.learningRate = learningRate
+        settings.styleSize = styleSize
         settings.seed = seed
 
         // The small inputs first, so a wrong path is reported before the loss network loads.

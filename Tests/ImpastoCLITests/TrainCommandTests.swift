@@ -124,6 +124,7 @@ private func checkpointIteration(_ url: URL) throws -> Int? {
             (["--image-size", "0"], 64, "--image-size must be a multiple of 4 from 16 to 2048, not 0."),
             (["--image-size", "100000"], 64, "--image-size must be a multiple of 4 from 16 to 2048, not 100000."),
             (["--batch-size", "0"], 64, "--batch-size must be at least 1, not 0."),
+            (["--style-size", "8"], 64, "--style-size must be from 16 to 8192, not 8."),
             (["--iterations", "0"], 64, "--iterations must be at least 1, not 0."),
             (["--iterations=-5"], 64, "--iterations must be at least 1, not -5."),
             // A bare negative number reads as an option.
