@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "ImpastoModels", dependencies: ["ImpastoTensor", "ImpastoNN", "ImpastoFormats"]),
         .target(name: "ImpastoStudio", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
-        ]),
+        ], resources: [.copy("Styles")]),
         .target(name: "ImpastoCLI", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
             "ImpastoStudio",

@@ -14,6 +14,7 @@ struct ApplyCommand: ParsableCommand {
             <image>-<style>.<ext>, in the input's format.
 
             Examples:
+              impasto apply photo.jpg --model starry -o starry.jpg      (a bundled style: starry, scream)
               impasto apply photo.jpg --model candy.pth -o candy.jpg
               impasto apply photos/ --model udnie.pth --output-dir out --precision bf16
               impasto apply photo.jpg --style starry.jpg --alpha 0.8 \\
@@ -90,7 +91,7 @@ struct ApplyCommand: ParsableCommand {
     /// The stylization this invocation asks for, with its weights loaded once.
     private func stylizer() throws -> ([Image]) throws -> [Image] {
         if let model = source.model {
-            let net = try TransformerNet(contentsOf: URL(fileURLWithPath: model))
+            let net = try BundledStyles.model(model)
             return { [self] images in
                 try FastStyle.apply(images: images, model: net, size: size, precision: precision,
                                     preserveColors: preserveColors, batchSize: batchSize)

@@ -8,7 +8,7 @@ import ImpastoStudio
 
 /// `--model M` or `--style S… [--weights] [--alpha] --vgg P --decoder P [--style-size]`.
 struct StyleSourceOptions: ParsableArguments {
-    @Option(help: "A TransformerNet weight file: a .pth from pytorch/examples fast_neural_style, or safetensors.")
+    @Option(help: "A bundled style (starry, scream) or a TransformerNet weight file: a .pth from pytorch/examples fast_neural_style, or safetensors.")
     var model: String?
 
     @Option(help: "A style image for AdaIN; repeat it to mix several styles.")
@@ -49,12 +49,12 @@ struct StyleSourceOptions: ParsableArguments {
     }
 
     /// Every file these options read, which no output may overwrite.
-    var inputFiles: [String] { [model, vgg, decoder].compactMap { $0 } + style }
+    var inputFiles: [String] { [model.map { (try? BundledStyles.modelFile($0).path) ?? $0 }, vgg, decoder].compactMap { $0 } + style }
 
     /// A frame stylizer with the weights (and, for AdaIN, the style statistics) loaded once.
     func videoStylizer(precision: Precision) throws -> VideoStyle.Stylizer {
         if let model {
-            return VideoStyle.stylizer(model: try TransformerNet(contentsOf: URL(fileURLWithPath: model)),
+            return VideoStyle.stylizer(model: try BundledStyles.model(model),
                                        precision: precision)
         }
         let net = try AdaIN(encoderContentsOf: URL(fileURLWithPath: vgg!), decoderContentsOf: URL(fileURLWithPath: decoder!))

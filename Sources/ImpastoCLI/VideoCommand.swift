@@ -17,7 +17,7 @@ struct VideoCommand: ParsableCommand {
             error or Ctrl-C leaves nothing behind.
 
             Examples:
-              impasto video clip.mp4 --model candy.pth -o candy.mp4 --stabilize
+              impasto video clip.mp4 --model starry -o starry.mp4 --stabilize
               impasto video clip.mp4 --style starry.jpg --alpha 0.8 \\
                 --vgg vgg_normalised.pth --decoder decoder.pth -o out.mp4 --size 720
             """)
