@@ -5,7 +5,8 @@ The premium tier is 700 px and 600 iterations. neural-style's plan (random init,
 sets the target: its final loss. Every candidate below runs `impasto stylize --json` on the same images with the
 installed VGG-19 (fp32), and the script reports when each first reaches the target at full size (only iterations
 of the last, 700 px stage count: losses at other sizes are not comparable), in wall seconds from the start of the
-process, plus its own final loss. Candidates run one after another, so the machine must be otherwise idle.
+process; a candidate stops once it gets there. Candidates run one after another, so the machine must be otherwise
+idle.
 
     python3 scripts/measure_premium.py [--impasto .build/release/impasto] [--only NAME] [--target LOSS]
 
@@ -23,23 +24,36 @@ CONTENT, STYLE = "Examples/images/tubingen.jpg", "Examples/images/starry_night.j
 CANDIDATES = {
     "reference: random init, 600 at 700 px": ["--size", "700", "--iterations", "600", "--init", "random"],
     "photo init, 600 at 700 px": ["--size", "700", "--iterations", "600", "--init", "image"],
+    "photo init, 350 -> 700 px (100 + 500)": ["--scales", "350,700", "--iterations-per-scale", "100,500", "--init", "image"],
     "photo init, 350 -> 700 px (200 + 400)": ["--scales", "350,700", "--iterations-per-scale", "200,400", "--init", "image"],
-    "photo init, 350 -> 700 px (100 + 400)": ["--scales", "350,700", "--iterations-per-scale", "100,400", "--init", "image"],
     "random init, 350 -> 700 px (300 + 300)": ["--scales", "350,700", "--iterations-per-scale", "300,300", "--init", "random"],
 }
 
 
-def run(impasto, options):
-    """(seconds since start, loss) of every iteration of the last stage, and the wall time of the whole run."""
+def run(impasto, options, target):
+    """Runs one candidate, streaming its --json progress. Returns (seconds from the start of the process to
+    the first full-size iteration at or below `target`, or None; the last full-size loss seen; wall seconds).
+    A candidate is stopped as soon as it reaches the target: what it would do afterwards is not measured."""
     command = [impasto, "stylize", CONTENT, "--style", STYLE, "--seed", "1", "--json", "-o", "/tmp/premium-candidate.png"]
+    stages = [int(n) for n in options[options.index("--iterations-per-scale") + 1].split(",")] \
+        if "--scales" in options else [int(options[options.index("--iterations") + 1])]
+    first_full_size = sum(stages[:-1]) + 1
     start = time.monotonic()
-    output = subprocess.run(command + options, check=True, capture_output=True, text=True).stdout
-    wall = time.monotonic() - start
-    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    steps = [e for e in events if "iteration" in e]
-    last_stage = int(options[options.index("--iterations-per-scale") + 1].split(",")[-1]) if "--scales" in options \
-        else len(steps)
-    return [(e["seconds"], e["loss"]) for e in steps[-last_stage:]], wall
+    process = subprocess.Popen(command + options, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    reached, last = None, None
+    for line in process.stdout:
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event.get("iteration", 0) < first_full_size:
+            continue
+        last = event["loss"]
+        if target is not None and last <= target:
+            reached = time.monotonic() - start
+            process.kill()
+            break
+    process.wait()
+    return reached, last, time.monotonic() - start
 
 
 def main():
@@ -51,21 +65,21 @@ def main():
     target = arguments.target
     rows = []
     for name, options in CANDIDATES.items():
-        if name.startswith("reference") and target is not None:
+        is_reference = name.startswith("reference")
+        if is_reference and target is not None:
             continue
-        if arguments.only and arguments.only not in name and not name.startswith("reference"):
+        if arguments.only and arguments.only not in name and not is_reference:
             continue
-        steps, wall = run(arguments.impasto, options)
-        if name.startswith("reference"):
-            target = steps[-1][1]
-        reached = next((seconds for seconds, loss in steps if loss <= target), None)
-        rows.append((name, wall, steps[-1][1], reached))
-        print(f"{name}: {wall:.0f} s, final loss {steps[-1][1]:.4g}, target {target:.4g} reached at "
-              + (f"{reached:.0f} s" if reached is not None else "never"), file=sys.stderr)
-    print("| schedule | wall time | final loss | time to reach the reference's final loss |")
-    print("| --- | --- | --- | --- |")
-    for name, wall, final, reached in rows:
-        print(f"| {name} | {wall:.0f} s | {final:.4g} | " + (f"{reached:.0f} s" if reached is not None else "not reached") + " |")
+        reached, last, wall = run(arguments.impasto, options, None if is_reference else target)
+        if is_reference:
+            target, reached = last, wall
+        rows.append((name, reached, last))
+        print(f"{name}: {wall:.0f} s, loss {last:.4g}, target {target:.4g} "
+              + (f"reached at {reached:.0f} s" if reached is not None else "not reached"), file=sys.stderr, flush=True)
+    print("| schedule | time to the reference's final loss | loss then |")
+    print("| --- | --- | --- |")
+    for name, reached, last in rows:
+        print(f"| {name} | " + (f"{reached:.0f} s" if reached is not None else "not reached") + f" | {last:.4g} |")
 
 
 if __name__ == "__main__":
