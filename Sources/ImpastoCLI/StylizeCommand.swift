@@ -31,32 +31,6 @@ struct StylizeCommand: ParsableCommand {
             second Ctrl-C quits at once.
             """)
 
-    /// Ostagram's service tiers: a size and an iteration count, which explicit `--size`/`--iterations` override.
-    enum Preset: String, CaseIterable, ExpressibleByArgument {
-        case free, premium, hd
-
-        /// The longest side of the result.
-        var size: Int {
-            switch self {
-            case .free: 600
-            case .premium: 700
-            case .hd: 1200
-            }
-        }
-
-        /// Iterations when `--iterations` is not given.
-        var iterations: Int {
-            switch self {
-            case .free: 100
-            case .premium: 600
-            case .hd: 500
-            }
-        }
-
-        /// The iterations the tier sells, over all stages; nil where it sets no limit.
-        var iterationRange: ClosedRange<Int>? { self == .hd ? 100...1000 : nil }
-    }
-
     private static let defaults = StylizeOptions()
 
     private static func alias(_ name: String) -> NameSpecification.Element {
@@ -140,7 +114,7 @@ struct StylizeCommand: ParsableCommand {
     var iterationsPerScale: CommaSeparated<Int>?
 
     @Option(help: "A service tier: free is 600 px and 100 iterations, premium 700 px and 600, hd 1200 px and 100–1000 (default 500).")
-    var preset: Preset?
+    var preset: StylizePreset?
 
     // MARK: Optimisation
 
@@ -271,11 +245,7 @@ struct StylizeCommand: ParsableCommand {
     ///   pixels; `.content` stands in for it then).
     /// - Throws: `ImpastoError` when the `--init` image cannot be read.
     func stylizeOptions(readingInitialImage: Bool = true) throws -> StylizeOptions {
-        var options = StylizeOptions()
-        if let preset {
-            options.size = preset.size
-            options.iterations = preset.iterations
-        }
+        var options = preset?.applied(to: StylizeOptions()) ?? StylizeOptions()
         if let contentWeight { options.contentWeight = contentWeight }
         if let styleWeight { options.styleWeight = styleWeight }
         if let tvWeight { options.tvWeight = tvWeight }
@@ -331,6 +301,7 @@ struct StylizeCommand: ParsableCommand {
 }
 
 extension StylizeOptions.Optimizer: ExpressibleByArgument {}
+extension StylizePreset: ExpressibleByArgument {}
 extension VGG19.Pooling: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 extension VGGPreprocessing: ExpressibleByArgument {}
