@@ -82,6 +82,13 @@ final class PickleList {
         depth = max(depth, 1 + (values.lazy.map(\.depth).max() ?? 0))
     }
 
+    /// Drops the items (see `PickleArena`).
+    func removeAll() {
+        var dropped: [PickleValue] = []
+        swap(&dropped, &items)
+        releaseIteratively(&dropped)
+    }
+
     deinit { releaseIteratively(&items) }
 }
 
@@ -96,10 +103,44 @@ final class PickleDict {
         depth = max(depth, 1 + key.depth, 1 + value.depth)
     }
 
-    deinit {
+    /// Drops the items (see `PickleArena`).
+    func removeAll() {
         var values = items.flatMap { [$0.key, $0.value] }
         items = []
         releaseIteratively(&values)
+    }
+
+    deinit { removeAll() }
+}
+
+/// The lists and dicts the unpickler builds for one file. A pickle can make a container hold itself (an empty
+/// dict memoized, fetched back and stored into itself): reference counting never frees such a cycle, so each
+/// such file would leak, and a service parsing uploads would grow without bound (libFuzzer's leak checker
+/// found it). A file's reader keeps its containers here and calls `release()` when it is done with their
+/// values, which empties them all and so breaks every cycle. Tuples need no entry: their items exist before
+/// them and never change, so a cycle always runs through a list or a dict.
+final class PickleArena {
+    private var lists: [PickleList] = []
+    private var dicts: [PickleDict] = []
+
+    func list() -> PickleList {
+        let list = PickleList()
+        lists.append(list)
+        return list
+    }
+
+    func dict() -> PickleDict {
+        let dict = PickleDict()
+        dicts.append(dict)
+        return dict
+    }
+
+    /// Empties every container; values read from them before stay valid, the containers become empty.
+    func release() {
+        for list in lists { list.removeAll() }
+        for dict in dicts { dict.removeAll() }
+        lists = []
+        dicts = []
     }
 }
 

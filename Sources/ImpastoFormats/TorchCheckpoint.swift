@@ -37,7 +37,9 @@ public enum TorchCheckpoint {
             throw FormatError.malformed("it stores big-endian tensors")
         }
         var reader = ByteReader(pickle, part: "its pickled state dict")
-        let root = try Unpickler.load(&reader) { id in .storage(try storageID(id, fieldCount: 5).storage) }
+        let arena = PickleArena()
+        defer { arena.release() }
+        let root = try Unpickler.load(&reader, arena: arena) { id in .storage(try storageID(id, fieldCount: 5).storage) }
         return try tensors(in: root, fileSize: bytes.count) { storage in
             guard let data = try archive.contents(of: prefix + "data/" + storage.key) else {
                 throw FormatError.malformed("its storage \(storage.key) is missing from the archive")
@@ -53,18 +55,20 @@ public enum TorchCheckpoint {
     /// persistent ids) and the storage keys, then each storage as an int64 element count and raw data.
     private static func loadLegacy(_ bytes: UnsafeRawBufferPointer) throws -> [String: Tensor] {
         var reader = ByteReader(bytes, part: "its pickled header")
-        guard case let .bigInt(magic) = try Unpickler.load(&reader), magic == legacyMagic else {
+        let arena = PickleArena()
+        defer { arena.release() }
+        guard case let .bigInt(magic) = try Unpickler.load(&reader, arena: arena), magic == legacyMagic else {
             throw FormatError.malformed("it does not start with PyTorch's magic number")
         }
-        _ = try Unpickler.load(&reader) // protocol version, 1001 since 2017
-        if case let .dict(systemInfo) = try Unpickler.load(&reader),
+        _ = try Unpickler.load(&reader, arena: arena) // protocol version, 1001 since 2017
+        if case let .dict(systemInfo) = try Unpickler.load(&reader, arena: arena),
            systemInfo.items.contains(where: { $0.key.string == "little_endian" && $0.value.isFalse }) {
             throw FormatError.malformed("it stores big-endian tensors")
         }
 
         reader.part = "its pickled state dict"
         var roots: [String: (type: ElementType, count: Int)] = [:]
-        let root = try Unpickler.load(&reader) { id in
+        let root = try Unpickler.load(&reader, arena: arena) { id in
             let (storage, view) = try storageID(id, fieldCount: 6)
             let (key, type, count) = (storage.key, storage.type, storage.count)
             if let known = roots[key], known != (type, count) {
@@ -80,7 +84,7 @@ public enum TorchCheckpoint {
             return .storage(StorageReference(key: key, type: type, offset: offset, count: viewCount))
         }
 
-        guard case let .list(keys) = try Unpickler.load(&reader) else {
+        guard case let .list(keys) = try Unpickler.load(&reader, arena: arena) else {
             throw FormatError.malformed("its list of storage keys is missing")
         }
         reader.part = "its tensor data"

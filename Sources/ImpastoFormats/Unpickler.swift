@@ -29,19 +29,23 @@ struct Unpickler {
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
     private let persistentLoad: (PickleValue) throws -> PickleValue
+    private let arena: PickleArena
 
-    private init(persistentLoad: @escaping (PickleValue) throws -> PickleValue) {
+    private init(arena: PickleArena, persistentLoad: @escaping (PickleValue) throws -> PickleValue) {
+        self.arena = arena
         self.persistentLoad = persistentLoad
     }
 
-    /// The value of the pickle at `reader`'s position; leaves `reader` just past its STOP.
+    /// The value of the pickle at `reader`'s position; leaves `reader` just past its STOP. Its lists and dicts
+    /// are kept in `arena`, which the caller releases once it has read what it needs.
     static func load(
         _ reader: inout ByteReader,
+        arena: PickleArena,
         persistentLoad: @escaping (PickleValue) throws -> PickleValue = { _ in
             throw FormatError.malformed("its pickle refers to outside data where none is expected")
         }
     ) throws -> PickleValue {
-        var unpickler = Unpickler(persistentLoad: persistentLoad)
+        var unpickler = Unpickler(arena: arena, persistentLoad: persistentLoad)
         return try unpickler.run(&reader)
     }
 
@@ -105,10 +109,10 @@ struct Unpickler {
             stack.append(try Self.tuple(items))
         case .tuple, .frozenSet: stack.append(try Self.tuple(try popMark()))
         // Sets are kept as lists: nothing in them is read, and their order does not matter.
-        case .emptyList, .emptySet: stack.append(.list(PickleList()))
+        case .emptyList, .emptySet: stack.append(.list(arena.list()))
         case .append: try appendToList([try pop()], opcode: "APPEND")
         case .appends, .addItems: try appendToList(try popMark(), opcode: opcode == .appends ? "APPENDS" : "ADDITEMS")
-        case .emptyDict: stack.append(.dict(PickleDict()))
+        case .emptyDict: stack.append(.dict(arena.dict()))
         case .setItem:
             let value = try pop(), key = try pop()
             try setItems([key, value], opcode: "SETITEM")
@@ -229,7 +233,7 @@ struct Unpickler {
         }
         switch function {
         case .orderedDict:
-            let dict = PickleDict()
+            let dict = arena.dict()
             if case let .list(pairs)? = arguments.first {
                 for pair in pairs.items {
                     guard let keyValue = pair.tupleItems, keyValue.count == 2 else {
