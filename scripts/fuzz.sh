@@ -34,6 +34,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus" "$findings"
   seeds "$target" | while read -r seed; do cp "$seed" "$corpus/seed-$(basename "$seed")"; done
   log="$findings/log.txt"
+  started=$(date +%s)
   # 4 GB of resident memory, 2 GB per allocation, 20 s per input: a lying header that gets past the limits
   # shows up as a finding instead of taking the machine down.
   if "$root/Fuzz/.build/release/$target" "$corpus" -artifact_prefix="$findings/" -max_total_time="$seconds" \
@@ -43,6 +44,6 @@ for target in "${targets[@]}"; do
     result="FOUND (see $findings)"; status=1
   fi
   runs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo "?")
-  echo "$target: ${seconds} s, $runs executions, corpus $(ls "$corpus" | wc -l) files, $result"
+  echo "$target: $(( $(date +%s) - started )) s, $runs executions, corpus $(ls "$corpus" | wc -l) files, $result"
 done
 exit $status

@@ -6,6 +6,7 @@ import ImpastoMedia
 import ImpastoModels
 import ImpastoTensor
 import Testing
+import ImpastoStudio
 @testable import ImpastoCLI
 
 private let transformerFixture = repositoryRoot
@@ -135,4 +136,43 @@ private func temporaryFolder() throws -> URL {
             #expect(text.contains(message), "\(arguments): \(text)")
         }
     }
+}
+
+/// The bundled styles work by name from the built binary, on a photo their training never saw; bf16 and
+/// --preserve-colors are checked on their values, which a random model's black output cannot show.
+@Test(arguments: ["starry", "scream"])
+func bundledStylesApplyByNameAndTheirOptionsChangeWhatTheyShould(style: String) throws {
+    #expect(BundledStyles.names.contains(style))
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    func run(_ name: String, _ extra: [String] = []) throws -> Image {
+        let output = folder.appendingPathComponent(name)
+        let result = try runImpasto(["apply", astronaut, "--model", style, "--size", "96", "-o", output.path, "--quiet"] + extra)
+        #expect(result.status == 0 && result.error.isEmpty, "\(result.error)")
+        return try Image(contentsOf: output)
+    }
+    let photo = try Image(contentsOf: URL(fileURLWithPath: astronaut)).resized(longestSide: 96)
+    let full = try run("fp32.png"), half = try run("bf16.png", ["--precision", "bf16"])
+    let kept = try run("colors.png", ["--preserve-colors"])
+    func meanAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.reduce(0, +) / Float(a.count) }
+    // A trained style moves the photo far; bf16 arithmetic moves the stylization a little.
+    #expect(meanAbsoluteDifference(full.pixels, photo.pixels) > 0.1)
+    let precisionGap = meanAbsoluteDifference(half.pixels, full.pixels)
+    #expect(precisionGap > 0 && precisionGap < 0.02, "bf16 against fp32: \(precisionGap)")
+    // --preserve-colors: the photo's chroma (Cb, Cr), the stylization's luminance.
+    func ycbcr(_ image: Image) -> (y: [Float], cb: [Float], cr: [Float]) {
+        let n = image.width * image.height, p = image.pixels
+        let y = (0..<n).map { 0.299 * p[$0] + 0.587 * p[n + $0] + 0.114 * p[2 * n + $0] }
+        return (y, (0..<n).map { (p[2 * n + $0] - y[$0]) * 0.564 }, (0..<n).map { (p[$0] - y[$0]) * 0.713 })
+    }
+    let (keptY, keptCb, keptCr) = ycbcr(kept), (photoY, photoCb, photoCr) = ycbcr(photo), (fullY, _, _) = ycbcr(full)
+    #expect(meanAbsoluteDifference(keptCb, photoCb) < 0.02 && meanAbsoluteDifference(keptCr, photoCr) < 0.02)
+    #expect(meanAbsoluteDifference(keptY, fullY) < 0.02 && meanAbsoluteDifference(keptY, photoY) > 0.05)
+}
+
+@Test func anUnknownStyleNameIsOneSentence() throws {
+    let result = try runImpasto(["apply", tubingen, "--model", "sunflowers", "-o", "/tmp/never-written.png"])
+    #expect(result.status == 1)
+    #expect(result.error == "error: Cannot read sunflowers: no such file, and no bundled style has that name "
+        + "(bundled: \(BundledStyles.names.joined(separator: ", "))).\n")
 }
