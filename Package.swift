@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         .target(name: "ImpastoTensor", dependencies: ["CDNNL"]),
         .target(name: "ImpastoNN", dependencies: ["ImpastoTensor"]),
-        .target(name: "ImpastoOptimizers", dependencies: ["ImpastoTensor", "ImpastoNN"]),
+        .target(name: "ImpastoOptimizers", dependencies: ["ImpastoTensor"]),
         .target(name: "ImpastoFormats", dependencies: ["ImpastoTensor", "CZlib"]),
         .target(name: "ImpastoMedia", dependencies: ["ImpastoTensor", "ImpastoFormats", "CImageCodecs"]),
         .target(name: "ImpastoModels", dependencies: ["ImpastoTensor", "ImpastoNN", "ImpastoFormats"]),

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-import ImpastoModels
 import ImpastoMedia
+import ImpastoModels
 import ImpastoNN
 import ImpastoStudio
+import ImpastoTensor
 
 /// Side-by-side benchmarks: Impasto's time, PyTorch's time on the same machine in the same run, and the ratio.
 /// PyTorch runs through `bench/torch_reference.py` in the dev virtual environment (`scripts/dev-python.sh`).

@@ -3,6 +3,7 @@ import Foundation
 import ImpastoMedia
 import ImpastoModels
 import ImpastoStudio
+import ImpastoTensor
 
 /// `impasto apply IMAGE… (--model M | --style S…) (-o OUT | --output-dir D)`: feed-forward stylization.
 struct ApplyCommand: ParsableCommand {

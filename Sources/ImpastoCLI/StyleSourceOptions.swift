@@ -5,6 +5,7 @@ import Foundation
 import ImpastoMedia
 import ImpastoModels
 import ImpastoStudio
+import ImpastoTensor
 
 /// `--model M` or `--style S… [--weights] [--alpha] --vgg P --decoder P [--style-size]`.
 struct StyleSourceOptions: ParsableArguments {

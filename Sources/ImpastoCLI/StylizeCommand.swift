@@ -4,6 +4,7 @@ import Foundation
 import ImpastoMedia
 import ImpastoModels
 import ImpastoStudio
+import ImpastoTensor
 
 /// `impasto stylize CONTENT --style S1[,S2…] -o OUT`: repaints a photo in the style of one or more paintings.
 ///

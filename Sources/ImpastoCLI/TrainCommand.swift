@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImpastoMedia
 import ImpastoStudio
+import ImpastoTensor
 
 /// `impasto train --style S --photos DIR -o model.safetensors`: teaches a TransformerNet one style.
 struct TrainCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import ImpastoMedia
 import ImpastoModels
 import ImpastoStudio
+import ImpastoTensor
 
 /// `impasto video IN -o OUT (--model M | --style S …)`: stylize every frame of a video.
 struct VideoCommand: ParsableCommand {

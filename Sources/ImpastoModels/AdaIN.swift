@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoNN
+import ImpastoTensor
 
 /// Arbitrary style transfer with adaptive instance normalisation: Huang & Belongie, "Arbitrary Style Transfer in
 /// Real-time with Adaptive Instance Normalization", ICCV 2017 (arXiv:1703.06868), as naoto0804/pytorch-AdaIN

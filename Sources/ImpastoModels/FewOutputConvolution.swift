@@ -1,4 +1,5 @@
 import ImpastoNN
+import ImpastoTensor
 
 /// A stride-1, unpadded convolution with few output channels (the RGB layers that end image networks), at
 /// inference: one matrix product and a shifted sum instead of oneDNN's direct kernel.

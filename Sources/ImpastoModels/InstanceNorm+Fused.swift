@@ -1,4 +1,5 @@
 import ImpastoNN
+import ImpastoTensor
 
 // Instance norm fused with what follows it in image-to-image networks, for inference.
 //

@@ -1,4 +1,5 @@
 import ImpastoNN
+import ImpastoTensor
 
 // MTCNN: Zhang, Zhang, Li & Qiao, "Joint Face Detection and Alignment using Multi-task Cascaded
 // Convolutional Networks", IEEE SPL 2016 (arXiv:1604.02878).

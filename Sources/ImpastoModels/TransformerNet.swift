@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoNN
+import ImpastoTensor
 
 /// TransformerNet: the feed-forward style network of Johnson, Alahi & Fei-Fei, "Perceptual Losses for Real-Time
 /// Style Transfer and Super-Resolution", ECCV 2016 (arXiv:1603.08155), in the variant of pytorch/examples

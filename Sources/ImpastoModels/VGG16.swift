@@ -1,4 +1,5 @@
 import ImpastoNN
+import ImpastoTensor
 
 // VGG-16: Simonyan & Zisserman, "Very Deep Convolutional Networks for Large-Scale Image Recognition",
 // ICLR 2015 (arXiv:1409.1556), configuration D. Only `features` is built, as for VGG-19: the perceptual

@@ -1,4 +1,5 @@
 import ImpastoNN
+import ImpastoTensor
 
 // VGG-19: Simonyan & Zisserman, "Very Deep Convolutional Networks for Large-Scale Image Recognition",
 // ICLR 2015 (arXiv:1409.1556). Only the convolutional part (`features`) is built: style transfer and

@@ -1,4 +1,5 @@
 import Foundation
+import ImpastoTensor
 
 /// Where freshly created layers draw their initial weights from.
 ///

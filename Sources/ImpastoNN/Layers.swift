@@ -1,3 +1,5 @@
+import ImpastoTensor
+
 /// A 2-D convolution, as `torch.nn.Conv2d` (weights OIHW, optional bias).
 public final class Conv2d: Module, UnaryLayer {
     /// [outputChannels, inputChannels / groups, kernelHeight, kernelWidth].

@@ -1,4 +1,4 @@
-@_exported import ImpastoTensor
+import ImpastoTensor
 
 /// A network or a piece of one: owns named tensors and named sub-modules, named as PyTorch's
 /// `state_dict()` names them (`features.0.weight`), so weight files map onto it directly.

@@ -1,2 +1,2 @@
 // The jobs people run: stylize (Gatys), fast style (apply / train), video; later cutout, faces, explain.
-@_exported import ImpastoTensor
+import ImpastoTensor

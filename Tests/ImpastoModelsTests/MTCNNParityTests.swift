@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoNN
+import ImpastoTensor
 import ImpastoTestSupport
 import Testing
 @testable import ImpastoModels

@@ -1,3 +1,4 @@
+import ImpastoTensor
 import Testing
 @testable import ImpastoNN
 

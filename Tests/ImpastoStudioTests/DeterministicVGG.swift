@@ -1,4 +1,5 @@
 import ImpastoStudio
+import ImpastoTensor
 import ImpastoTestSupport
 
 /// VGG `features` weights that scripts/make_stylize_reference.py (`deterministic_weights`) computes bit for bit

@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoMedia
 import ImpastoNN
+import ImpastoTensor
 import Testing
 @testable import ImpastoModels
 @testable import ImpastoStudio

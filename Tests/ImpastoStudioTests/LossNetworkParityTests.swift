@@ -2,6 +2,7 @@ import Foundation
 import ImpastoFormats
 import ImpastoModels
 import ImpastoStudio
+import ImpastoTensor
 import ImpastoTestSupport
 import Testing
 

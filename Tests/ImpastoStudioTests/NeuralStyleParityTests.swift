@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoMedia
 import ImpastoStudio
+import ImpastoTensor
 import ImpastoTestSupport
 import Testing
 

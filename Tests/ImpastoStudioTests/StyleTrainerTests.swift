@@ -1,9 +1,10 @@
 import Foundation
-import ImpastoTestSupport
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels
 import ImpastoNN
+import ImpastoTensor
+import ImpastoTestSupport
 import Testing
 @testable import ImpastoStudio
 

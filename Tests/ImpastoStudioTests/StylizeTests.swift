@@ -3,6 +3,7 @@ import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels
 import ImpastoStudio
+import ImpastoTensor
 import Testing
 
 /// The images and loss trajectories scripts/make_stylize_reference.py recorded with PyTorch.

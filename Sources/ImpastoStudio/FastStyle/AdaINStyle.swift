@@ -1,5 +1,6 @@
 import ImpastoMedia
 import ImpastoModels
+import ImpastoTensor
 
 /// Arbitrary style transfer: any style image, one pass of AdaIN's encoder and decoder (Huang & Belongie 2017),
 /// with pytorch-AdaIN's options: the strength `alpha`, a weighted mix of several styles, and colour preservation.

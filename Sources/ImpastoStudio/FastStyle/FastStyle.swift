@@ -1,5 +1,6 @@
 import ImpastoMedia
 import ImpastoModels
+import ImpastoTensor
 
 /// Feed-forward stylization: one pass of a trained TransformerNet per image (Johnson et al. 2016).
 public enum FastStyle {

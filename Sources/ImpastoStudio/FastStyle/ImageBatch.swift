@@ -1,4 +1,5 @@
 import ImpastoMedia
+import ImpastoTensor
 
 /// Same-sized images stacked for one forward pass, and the way back.
 enum ImageBatch {

@@ -1,5 +1,6 @@
 import Foundation
 import ImpastoMedia
+import ImpastoTensor
 
 /// A style image's palette cut to a few colours by k-means in CIELAB, where distances follow perceived
 /// colour differences, so the clusters are the colours a viewer would pick out (`--style-colors`).

@@ -1,4 +1,5 @@
 import ImpastoModels
+import ImpastoTensor
 
 /// The losses of one evaluation, each already multiplied by its weight.
 public struct StylizeLosses: Sendable, Equatable {

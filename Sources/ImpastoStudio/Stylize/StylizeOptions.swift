@@ -1,5 +1,6 @@
 import ImpastoMedia
 import ImpastoModels
+import ImpastoTensor
 
 /// The settings of a Gatys style transfer, with the defaults of jcjohnson/neural-style (and of its PyTorch
 /// port neural-style-pt, which keeps them), so a run with defaults is the run their users know.

@@ -2,6 +2,7 @@ import Foundation
 import ImpastoMedia
 import ImpastoModels
 import ImpastoOptimizers
+import ImpastoTensor
 
 // Neural style transfer by optimisation: Gatys, Ecker & Bethge, "A Neural Algorithm of Artistic Style"
 // (arXiv:1508.06576), with the losses, defaults and options of jcjohnson/neural-style and its PyTorch port

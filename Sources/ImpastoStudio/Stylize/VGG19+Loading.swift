@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoModels
+import ImpastoTensor
 
 extension VGG19 {
     /// The tensors of a VGG-19 weight file: safetensors, or a PyTorch checkpoint (`.pth`, zip or legacy),

@@ -1,4 +1,5 @@
 import ImpastoMedia
+import ImpastoTensor
 
 /// What a VGG-19 weight file expects as input. Preprocessing belongs to the weights, not to the network:
 /// the same architecture trained in Caffe and in torchvision wants different pixels.

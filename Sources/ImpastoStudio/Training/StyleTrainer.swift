@@ -4,6 +4,7 @@ import ImpastoMedia
 import ImpastoModels
 import ImpastoNN
 import ImpastoOptimizers
+import ImpastoTensor
 
 /// The knobs of `StyleTrainer`, with the defaults of pytorch/examples `fast_neural_style/train.py`.
 public struct StyleTrainingConfiguration: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import ImpastoMedia
+import ImpastoTensor
 
 /// The photos a style network learns from, read from disk batch by batch (a COCO-sized folder does not fit
 /// in memory), each scaled so its shorter side is `imageSize` and center-cropped to a square, as

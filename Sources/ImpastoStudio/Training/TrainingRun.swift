@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoFormats
 import ImpastoMedia
+import ImpastoTensor
 
 /// The files a training run writes, named after its output model `<dir>/<name>.safetensors`:
 /// `<name>.checkpoint.safetensors` (the latest checkpoint), `<name>.loss.csv` (the loss log), and per snapshot

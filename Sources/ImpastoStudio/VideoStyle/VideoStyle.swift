@@ -1,6 +1,7 @@
 import Foundation
 import ImpastoMedia
 import ImpastoModels
+import ImpastoTensor
 
 /// Stylizes a video frame by frame: ffmpeg decodes to raw frames through a pipe, a network stylizes them in
 /// batches, an optional `TemporalStabilizer` steadies them, and ffmpeg encodes H.264 with the audio copied.
