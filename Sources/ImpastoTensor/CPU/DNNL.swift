@@ -158,6 +158,13 @@ final class CachedPrimitive: @unchecked Sendable {
         dnnl_primitive_desc_query_md(descriptor, query, index)!.pointee
     }
 
+    /// The scratchpad the primitive asks for, in bytes (`dnnl_query_memory_consumption_s64`).
+    var scratchpadBytes: Int {
+        var bytes: Int64 = 0
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_memory_consumption_s64, 0, &bytes) == dnnl_success else { return 0 }
+        return Int(max(bytes, 0))
+    }
+
     /// The implementation oneDNN picked, for example "brgconv:avx512_core".
     var implementation: String {
         var info: UnsafePointer<CChar>?
@@ -172,17 +179,48 @@ final class CachedPrimitive: @unchecked Sendable {
 }
 
 /// Primitives built once per shape and reused: creating one costs far more than running a small one.
+///
+/// Bounded, least recently used first out: a service stylizing images of every size would otherwise keep a
+/// primitive (JIT code and its descriptors) for each size it ever saw. An entry counts its scratchpad as
+/// oneDNN reports it plus `overheadBytes` for the code and descriptors; the budget (`IMPASTO_PRIMITIVE_CACHE_MB`,
+/// default 512 MiB) holds the ~100 primitives of VGG-19 forward and backward at several sizes many times over.
 final class PrimitiveCache: @unchecked Sendable {
-    static let shared = PrimitiveCache()
-    private var entries: [PrimitiveKey: CachedPrimitive] = [:]
+    static let shared = PrimitiveCache(budgetBytes: (ProcessInfo.processInfo.environment["IMPASTO_PRIMITIVE_CACHE_MB"]
+        .flatMap(Int.init) ?? 512) << 20)
+    /// What one primitive's code and descriptors take besides its scratchpad (a JIT kernel is tens of KiB).
+    static let overheadBytes = 64 << 10
+
+    private struct Entry {
+        let primitive: CachedPrimitive
+        let bytes: Int
+        var lastUse: UInt64
+    }
+
+    private var entries: [PrimitiveKey: Entry] = [:]
+    private var clock: UInt64 = 0
+    private var bytes = 0
+    private let budgetBytes: Int
     private let lock = NSLock()
+
+    init(budgetBytes: Int) { self.budgetBytes = budgetBytes }
 
     func primitive(for key: PrimitiveKey, make: () -> dnnl_primitive_desc_t) -> CachedPrimitive {
         lock.lock()
         defer { lock.unlock() }
-        if let cached = entries[key] { return cached }
+        clock += 1
+        if let cached = entries[key]?.primitive {
+            entries[key]!.lastUse = clock
+            return cached
+        }
         let made = CachedPrimitive(descriptor: make())
-        entries[key] = made
+        let size = made.scratchpadBytes + Self.overheadBytes
+        // Users of an evicted primitive keep it alive until they finish; it is only no longer shared.
+        while bytes + size > budgetBytes, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            bytes -= oldest.value.bytes
+            entries[oldest.key] = nil
+        }
+        entries[key] = Entry(primitive: made, bytes: size, lastUse: clock)
+        bytes += size
         return made
     }
 
@@ -190,5 +228,12 @@ final class PrimitiveCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return entries.count
+    }
+
+    /// The bytes the cached primitives are counted as.
+    var totalBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return bytes
     }
 }
