@@ -6,6 +6,7 @@ import ImpastoFormats
 import ImpastoMedia
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import ImpastoTensor
 #endif
 
 extension ModelStore {

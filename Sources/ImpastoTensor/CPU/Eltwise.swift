@@ -5,9 +5,15 @@ internal import CDNNL
 // between its layers. Where the derivative can be read off the output, the backward pass keeps the
 // output rather than the input (`*_use_dst_for_bwd`): it is the next layer's input, alive anyway.
 
-/// max(x, 0), element-wise.
+/// max(x, 0), element-wise. Its backward rule is the one `BackwardRules.relu` names when `backward()` runs.
 public func relu(_ x: Tensor) -> Tensor {
-    eltwise(x, dnnl_eltwise_relu_use_dst_for_bwd, keepsOutput: true)
+    eltwise(x, dnnl_eltwise_relu_use_dst_for_bwd, keepsOutput: true) { gradient, standard in
+        switch BackwardRules.relu {
+        case .standard: standard()
+        case .guided: relu(standard())  // where the input was positive, and only positive gradients
+        case .deconvnet: relu(gradient)  // only positive gradients, wherever the input was
+        }
+    }
 }
 
 /// x for x > 0, `negativeSlope` · x otherwise.
@@ -33,8 +39,10 @@ public func hardSwish(_ x: Tensor) -> Tensor {
     eltwise(x, dnnl_eltwise_hardswish, keepsOutput: false)
 }
 
+/// One activation through oneDNN. `rule`, when given, decides the input gradient from the output gradient
+/// and the standard rule (a closure, so a replacement that ignores it costs nothing).
 private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0,
-                     keepsOutput: Bool) -> Tensor {
+                     keepsOutput: Bool, rule: ((_ gradient: Tensor, _ standard: () -> Tensor) -> Tensor)? = nil) -> Tensor {
     let training = DNNL.recordsGradient([x])
     let data = DNNL.descriptor(of: x)
     let parameters = [Int(algorithm.rawValue), Int(alpha.bitPattern), Int(beta.bitPattern)]
@@ -52,17 +60,20 @@ private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0
     // Detached: the output keeping itself alive through its own backward rule would be a cycle.
     let saved = keepsOutput ? output.detached() : x.detached()
     return Tensor.record(output, inputs: [x]) { grad in
-        let backward = PrimitiveCache.shared.primitive(
-            for: PrimitiveKey("eltwise.backward", integers: parameters, descriptors: [data])) {
-            var data = data, diffData = data
-            return DNNL.plan("eltwise backward on \(saved.shape)", dnnl_eltwise_desc_t(), hint: forward) { op in
-                dnnl_eltwise_backward_desc_init(op, algorithm, &diffData, &data, alpha, beta)
+        let standard = {
+            let backward = PrimitiveCache.shared.primitive(
+                for: PrimitiveKey("eltwise.backward", integers: parameters, descriptors: [data])) {
+                var data = data, diffData = data
+                return DNNL.plan("eltwise backward on \(saved.shape)", dnnl_eltwise_desc_t(), hint: forward) { op in
+                    dnnl_eltwise_backward_desc_init(op, algorithm, &diffData, &data, alpha, beta)
+                }
             }
+            let diffDst = DNNL.reorder(grad, to: data)
+            let diffSrc = DNNL.allocate(saved.shape, data)
+            DNNL.execute(backward, [(keepsOutput ? DNNL_ARG_DST : DNNL_ARG_SRC, saved),
+                                    (DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_DIFF_SRC, diffSrc)])
+            return diffSrc
         }
-        let diffDst = DNNL.reorder(grad, to: data)
-        let diffSrc = DNNL.allocate(saved.shape, data)
-        DNNL.execute(backward, [(keepsOutput ? DNNL_ARG_DST : DNNL_ARG_SRC, saved),
-                                (DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_DIFF_SRC, diffSrc)])
-        return [diffSrc]
+        return [rule.map { $0(grad, standard) } ?? standard()]
     }
 }
