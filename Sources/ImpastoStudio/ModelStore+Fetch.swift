@@ -4,9 +4,9 @@
 import Foundation
 import ImpastoFormats
 import ImpastoMedia
+import ImpastoTensor
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import ImpastoTensor
 #endif
 
 extension ModelStore {
