@@ -61,7 +61,7 @@ func normalizedPadded(_ x: Tensor, norm: InstanceNorm2d?, relu applyReLU: Bool, 
 
 /// `residual + norm(x)`: the end of a residual block.
 func residualNormalized(_ x: Tensor, norm: InstanceNorm2d, residual: Tensor) -> Tensor {
-    guard !needsGradient(x, norm), !residual.requiresGrad else { return residual + norm(x) }
+    guard !needsGradient(x, norm), !recordsGradient([residual]) else { return residual + norm(x) }
     precondition(residual.shape == x.shape, "residual \(residual.shape) and \(x.shape) differ")
     let channels = x.shape[1], size = x.shape[2] * x.shape[3]
     let scales = norm.weight?.scalars, shifts = norm.bias?.scalars
@@ -82,8 +82,10 @@ func residualNormalized(_ x: Tensor, norm: InstanceNorm2d, residual: Tensor) -> 
     }
 }
 
+/// Whether the layer's result must record a graph; the fused kernels record none, so they run only when it
+/// need not (inside `withoutGradients` too, where a trainable network's validation pass belongs).
 private func needsGradient(_ x: Tensor, _ norm: InstanceNorm2d?) -> Bool {
-    x.requiresGrad || norm?.weight?.requiresGrad == true || norm?.bias?.requiresGrad == true
+    recordsGradient([x, norm?.weight, norm?.bias])
 }
 
 @inline(__always)

@@ -123,7 +123,7 @@ extension TransformerNet {
         private func convolve(_ padded: Tensor) -> Tensor {
             // The RGB output layer at inference: oneDNN would pad its 3 output channels to 16.
             if conv2d.weight.shape[0] <= 4 && conv2d.stride == (1, 1)
-                && ![padded, conv2d.weight, conv2d.bias].contains(where: { $0?.requiresGrad == true }) {
+                && !recordsGradient([padded, conv2d.weight, conv2d.bias]) {
                 return fewOutputConvolution(padded, weight: conv2d.weight, bias: conv2d.bias)
             }
             return conv2d(padded)

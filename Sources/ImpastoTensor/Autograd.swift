@@ -19,6 +19,13 @@ public enum GradMode {
     public static var enabled: Bool { isEnabled }
 }
 
+/// Whether an op on `inputs` records its backward rule now: gradients are on and some input asks for one.
+/// A kernel with a faster path that records nothing (a fused or inference-only kernel) may take that path
+/// exactly when this is false.
+public func recordsGradient(_ inputs: [Tensor?]) -> Bool {
+    GradMode.enabled && inputs.contains { $0?.requiresGrad == true }
+}
+
 /// Runs `body` without recording any graph: for inference, and for work inside optimizers.
 public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
     try GradMode.$isEnabled.withValue(false) { try body() }

@@ -24,7 +24,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
     if weight != nil { flags |= dnnl_use_scale.rawValue }
     if bias != nil { flags |= dnnl_use_shift.rawValue }
     let parameters = [Int(flags), Int(epsilon.bitPattern)]
-    let recording = DNNL.recordsGradient([input, weight, bias])
+    let recording = recordsGradient([input, weight, bias])
 
     // Batch statistics come out of forward_training only.
     func forward(training: Bool) -> CachedPrimitive {

@@ -236,7 +236,7 @@ struct ConvolutionPlan {
 
     /// Runs the forward pass and records the backward passes the inputs ask for.
     func apply(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
-        let training = DNNL.recordsGradient([input, weight, bias])
+        let training = recordsGradient([input, weight, bias])
         let primitive = forward(training: training)
         let src = DNNL.reorder(input, to: primitive.descriptor(dnnl_query_src_md))
         let wei = WeightCache.shared.weights(weight, viewedAs: weightSource,

@@ -73,10 +73,6 @@ extension DNNL {
 
     /// True when a backward pass may follow, so the forward pass must keep what it needs
     /// (`forward_training`); otherwise `forward_inference` is cheaper.
-    static func recordsGradient(_ inputs: [Tensor?]) -> Bool {
-        GradMode.enabled && inputs.contains { $0?.requiresGrad == true }
-    }
-
     static func propagation(training: Bool) -> dnnl_prop_kind_t {
         training ? dnnl_forward_training : dnnl_forward_inference
     }

@@ -43,7 +43,7 @@ public func hardSwish(_ x: Tensor) -> Tensor {
 /// and the standard rule (a closure, so a replacement that ignores it costs nothing).
 private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0,
                      keepsOutput: Bool, rule: ((_ gradient: Tensor, _ standard: () -> Tensor) -> Tensor)? = nil) -> Tensor {
-    let training = DNNL.recordsGradient([x])
+    let training = recordsGradient([x])
     let data = DNNL.descriptor(of: x)
     let parameters = [Int(algorithm.rawValue), Int(alpha.bitPattern), Int(beta.bitPattern)]
     let forward = PrimitiveCache.shared.primitive(

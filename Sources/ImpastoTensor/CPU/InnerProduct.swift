@@ -13,7 +13,7 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
     let src = DNNL.plainDescriptor(sourceShape), wei = DNNL.plainDescriptor(weightShape)
     let dst = DNNL.plainDescriptor(destinationShape), biasDescriptor = DNNL.plainDescriptor([weightShape[0]])
     let integers = sourceShape + weightShape + [bias == nil ? 0 : 1]
-    let training = DNNL.recordsGradient([input, weight, bias])
+    let training = recordsGradient([input, weight, bias])
 
     func forward(training: Bool) -> CachedPrimitive {
         PrimitiveCache.shared.primitive(

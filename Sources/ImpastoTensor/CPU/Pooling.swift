@@ -94,7 +94,7 @@ struct PoolingPlan {
 
     /// Pools `input` in its own layout and records the backward pass.
     func apply(_ input: Tensor, _ algorithm: dnnl_alg_kind_t) -> Tensor {
-        let training = DNNL.recordsGradient([input])
+        let training = recordsGradient([input])
         let sourceDescriptor = DNNL.descriptor(of: input)
         let primitive = forward(algorithm, training: training, source: sourceDescriptor)
         let output = DNNL.allocate(destination, for: primitive, dnnl_query_dst_md)
