@@ -32,9 +32,9 @@ let package = Package(
         .target(name: "ImpastoStudio", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
         ], resources: [.copy("Styles")]),
+        // The command line parses, calls Studio and reports: it never reaches networks or optimizers directly.
         .target(name: "ImpastoCLI", dependencies: [
-            "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
-            "ImpastoStudio",
+            "ImpastoTensor", "ImpastoFormats", "ImpastoMedia", "ImpastoStudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "impasto", dependencies: ["ImpastoCLI"]),

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ImpastoMedia
-import ImpastoModels
 import ImpastoStudio
 import ImpastoTensor
 
@@ -72,7 +71,8 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let images = try expandedInputs()
         let jobs = try outputs(for: images)
-        let stylize = try stylizer()
+        let stylize = try source.source().imageStylizer(size: size, precision: precision, preserveColors: preserveColors,
+                                                        batchSize: batchSize)
         for start in stride(from: 0, to: jobs.count, by: batchSize) {
             let chunk = jobs[start..<min(start + batchSize, jobs.count)]
             let clock = ContinuousClock.now
@@ -86,28 +86,6 @@ struct ApplyCommand: ParsableCommand {
                     FileHandle.standardError.write(Data(line.utf8))
                 }
             }
-        }
-    }
-
-    /// The stylization this invocation asks for, with its weights loaded once.
-    private func stylizer() throws -> ([Image]) throws -> [Image] {
-        if let model = source.model {
-            let net = try BundledStyles.model(model)
-            return { [self] images in
-                try FastStyle.apply(images: images, model: net, size: size, precision: precision,
-                                    preserveColors: preserveColors, batchSize: batchSize)
-            }
-        }
-        let net = try AdaIN(encoderContentsOf: URL(fileURLWithPath: source.vgg!),
-                            decoderContentsOf: URL(fileURLWithPath: source.decoder!))
-        net.precision = precision
-        let styles = try source.style.map { try Image(contentsOf: URL(fileURLWithPath: $0)) }
-        let mix = try source.styleWeights()
-        let (alpha, styleSize) = (source.alpha, source.styleSize)
-        return { [self] images in
-            try AdaINStyle.apply(contents: images, styles: styles, weights: mix, alpha: alpha,
-                                 preserveColors: preserveColors, model: net, size: size,
-                                 styleSize: styleSize == 0 ? nil : styleSize, batchSize: batchSize)
         }
     }
 
@@ -150,7 +128,7 @@ struct ApplyCommand: ParsableCommand {
                 return (image, folder.appendingPathComponent(name))
             }
         }
-        try Overwriting.refuse(outputs: jobs.map(\.output), inputs: images + source.inputFiles.map { URL(fileURLWithPath: $0) })
+        try Overwriting.refuse(outputs: jobs.map(\.output), inputs: images + source.source().inputFiles)
         var seen = Set<String>()
         for job in jobs where !seen.insert(Overwriting.canonicalPath(job.output)).inserted {
             throw ImpastoError.invalidArgument("Two inputs would both be written to \(job.output.path); rename one of them.")

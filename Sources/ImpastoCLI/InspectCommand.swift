@@ -2,8 +2,7 @@ import ArgumentParser
 import Foundation
 import ImpastoFormats
 import ImpastoMedia
-import ImpastoModels
-import ImpastoNN
+import ImpastoStudio
 
 /// `impasto inspect FILE`: what a weight file or image holds, and whether a network can load it.
 struct InspectCommand: ParsableCommand {
@@ -11,25 +10,11 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show the tensors of a weight file or the size of an image, and check it loads into a network.")
 
-    /// Networks a weight file can be checked against.
-    enum Network: String, ExpressibleByArgument, CaseIterable {
-        case vgg19, pnet, rnet, onet
-
-        func make() -> Module {
-            switch self {
-            case .vgg19: VGG19()
-            case .pnet: PNet()
-            case .rnet: RNet()
-            case .onet: ONet()
-            }
-        }
-    }
-
     @Argument(help: "A safetensors file, a PyTorch checkpoint (.pt/.pth, zip or legacy), or a JPEG/PNG image.")
     var file: String
 
-    @Option(name: .customLong("as"), help: "Also load the weights into this network: \(Network.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var network: Network?
+    @Option(name: .customLong("as"), help: "Also load the weights into this network: \(InspectableNetwork.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var network: InspectableNetwork?
 
     func run() throws {
         let url = URL(fileURLWithPath: file)
@@ -47,9 +32,10 @@ struct InspectCommand: ParsableCommand {
             print("  \(key) \(weights[key]!.shape)")
         }
         if let network {
-            // VGG-19 files carry the classifier too; the feature extractor has no use for it.
-            try network.make().load(weights, ignoring: { $0.hasPrefix("classifier.") }, source: file)
+            try network.checkLoads(weights, source: file)
             print("loads into \(network.rawValue): every tensor present with the expected shape")
         }
     }
 }
+
+extension InspectableNetwork: ExpressibleByArgument {}

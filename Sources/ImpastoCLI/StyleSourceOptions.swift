@@ -3,7 +3,6 @@
 import ArgumentParser
 import Foundation
 import ImpastoMedia
-import ImpastoModels
 import ImpastoStudio
 import ImpastoTensor
 
@@ -49,19 +48,12 @@ struct StyleSourceOptions: ParsableArguments {
         guard styleSize >= 0 else { throw ValidationError("--style-size must be positive, or 0 to keep the size.") }
     }
 
-    /// Every file these options read, which no output may overwrite.
-    var inputFiles: [String] { [model.map { (try? BundledStyles.modelFile($0).path) ?? $0 }, vgg, decoder].compactMap { $0 } + style }
-
-    /// A frame stylizer with the weights (and, for AdaIN, the style statistics) loaded once.
-    func videoStylizer(precision: Precision) throws -> VideoStyle.Stylizer {
-        if let model {
-            return VideoStyle.stylizer(model: try BundledStyles.model(model),
-                                       precision: precision)
-        }
-        let net = try AdaIN(encoderContentsOf: URL(fileURLWithPath: vgg!), decoderContentsOf: URL(fileURLWithPath: decoder!))
-        let styles = try style.map { try Image(contentsOf: URL(fileURLWithPath: $0)) }
-        return try VideoStyle.stylizer(model: net, styles: styles, weights: styleWeights(), alpha: alpha,
-                                       styleSize: styleSize == 0 ? nil : styleSize, precision: precision)
+    /// What stylizes, for Studio; call after validation.
+    func source() throws -> StyleSource {
+        if let model { return .model(model) }
+        return .adain(styles: style.map { URL(fileURLWithPath: $0) }, weights: try styleWeights(), alpha: alpha,
+                      encoder: URL(fileURLWithPath: vgg!), decoder: URL(fileURLWithPath: decoder!),
+                      styleSize: styleSize == 0 ? nil : styleSize)
     }
 
     /// The `--weights` mix, one non-negative weight per style, or nil for equal weights.

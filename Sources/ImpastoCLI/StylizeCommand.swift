@@ -2,7 +2,6 @@
 import ArgumentParser
 import Foundation
 import ImpastoMedia
-import ImpastoModels
 import ImpastoStudio
 import ImpastoTensor
 
@@ -81,7 +80,7 @@ struct StylizeCommand: ParsableCommand {
     var styleLayers: CommaSeparated<String>?
 
     @Option(name: [.long, alias("pooling")], help: "VGG-19's pooling: max or avg (default max).")
-    var pooling: VGG19.Pooling?
+    var pooling: StylizeOptions.Pooling?
 
     @Flag(name: [.long, alias("normalize_gradients")], help: "Scale each loss term's gradient to unit L1 norm.")
     var normalizeGradients = false
@@ -303,6 +302,6 @@ struct StylizeCommand: ParsableCommand {
 
 extension StylizeOptions.Optimizer: ExpressibleByArgument {}
 extension StylizePreset: ExpressibleByArgument {}
-extension VGG19.Pooling: ExpressibleByArgument {}
+extension StylizeOptions.Pooling: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 extension VGGPreprocessing: ExpressibleByArgument {}

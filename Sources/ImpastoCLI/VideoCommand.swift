@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ImpastoMedia
-import ImpastoModels
 import ImpastoStudio
 import ImpastoTensor
 
@@ -78,7 +77,7 @@ struct VideoCommand: ParsableCommand {
     /// The job with ffmpeg at the given paths (tests point them nowhere, as `IMPASTO_FFMPEG` would).
     func run(ffmpeg: FFmpeg) throws {
         let inputURL = URL(fileURLWithPath: input), outputURL = URL(fileURLWithPath: output)
-        try Overwriting.refuse(outputs: [outputURL], inputs: ([input] + source.inputFiles).map { URL(fileURLWithPath: $0) })
+        try Overwriting.refuse(outputs: [outputURL], inputs: [inputURL] + source.source().inputFiles)
         var options = VideoStyle.Options()
         options.size = size
         options.batchSize = batchSize
@@ -91,7 +90,7 @@ struct VideoCommand: ParsableCommand {
         var reporter: ProgressReporter?
         let summary = try VideoStyle.run(input: inputURL, output: outputURL, stylize: { try stylizer!($0) },
                                          options: options, prepare: { info in
-            stylizer = try source.videoStylizer(precision: precision)
+            stylizer = try source.source().videoStylizer(precision: precision)
             reporter = ProgressReporter(mode: progress.mode, title: inputURL.lastPathComponent,
                                         unit: .steps(name: "frame", rateSymbol: "fps"), total: Int64(info.frameCount))
         }, progress: { frames in

@@ -16,7 +16,7 @@ private let astronaut = repositoryRoot.appendingPathComponent("Examples/images/a
 
 /// Runs `impasto apply` in-process and returns the user-facing error it ends with, if any.
 private func apply(_ arguments: [String]) throws -> ImpastoError? {
-    var command = try ApplyCommand.parse(arguments + ["--quiet"])
+    let command = try ApplyCommand.parse(arguments + ["--quiet"])
     do {
         try command.run()
         return nil

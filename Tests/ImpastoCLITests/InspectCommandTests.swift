@@ -11,7 +11,7 @@ func facenetFile(_ name: String) throws -> URL {
 
 /// Runs `impasto inspect` in-process and returns the user-facing error it ends with, if any.
 func inspectError(_ arguments: [String]) throws -> ImpastoError? {
-    var command = try InspectCommand.parse(arguments)
+    let command = try InspectCommand.parse(arguments)
     do {
         try command.run()
         return nil

@@ -5,6 +5,9 @@ import ImpastoTensor
 /// The settings of a Gatys style transfer, with the defaults of jcjohnson/neural-style (and of its PyTorch
 /// port neural-style-pt, which keeps them), so a run with defaults is the run their users know.
 public struct StylizeOptions: Sendable, Equatable {
+    /// VGG-19's pooling: max (the network's own) or average (Gatys et al.'s suggestion for smoother results).
+    public typealias Pooling = VGG19.Pooling
+
     /// How the image is optimised.
     public enum Optimizer: String, Sendable, CaseIterable {
         /// L-BFGS as neural-style runs it: one `step` of `iterations` iterations, step length 1, no line
@@ -53,7 +56,7 @@ public struct StylizeOptions: Sendable, Equatable {
     /// Keep the content image's colours: only luminance comes from the optimised image.
     public var originalColors = false
     /// How VGG-19 downsamples.
-    public var pooling: VGG19.Pooling = .max
+    public var pooling: Pooling = .max
     /// Scale each loss term's gradient to unit L1 norm before weighting it, as neural-style's
     /// `-normalize_gradients` does.
     public var normalizeGradients = false

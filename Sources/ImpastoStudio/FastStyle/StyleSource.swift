@@ -1,0 +1,56 @@
+import Foundation
+import ImpastoMedia
+import ImpastoModels
+import ImpastoTensor
+
+/// The network `impasto apply` and `impasto video` stylize with, as a user names it; Studio loads it.
+public enum StyleSource: Sendable {
+    /// A TransformerNet: a bundled style's name (`starry`) or a weight file.
+    case model(String)
+    /// AdaIN (pytorch-AdaIN's `vgg_normalised.pth` and `decoder.pth`) towards the weighted mix of style images,
+    /// each scaled to `styleSize` (nil: as they are); `alpha` from 0 (the content) to 1.
+    case adain(styles: [URL], weights: [Float]?, alpha: Float, encoder: URL, decoder: URL, styleSize: Int?)
+
+    /// Every file this source reads: no output may be one of them.
+    public var inputFiles: [URL] {
+        switch self {
+        case let .model(name): [(try? BundledStyles.modelFile(name)) ?? URL(fileURLWithPath: name)]
+        case let .adain(styles, _, _, encoder, decoder, _): styles + [encoder, decoder]
+        }
+    }
+
+    /// Stylizes batches of images, the weights (and style images) loaded once, here.
+    public func imageStylizer(size: Int?, precision: Precision, preserveColors: Bool,
+                              batchSize: Int) throws -> ([Image]) throws -> [Image] {
+        switch self {
+        case let .model(name):
+            let net = try BundledStyles.model(name)
+            return { images in
+                try FastStyle.apply(images: images, model: net, size: size, precision: precision,
+                                    preserveColors: preserveColors, batchSize: batchSize)
+            }
+        case let .adain(styleFiles, weights, alpha, encoder, decoder, styleSize):
+            let net = try AdaIN(encoderContentsOf: encoder, decoderContentsOf: decoder)
+            net.precision = precision
+            let styles = try styleFiles.map { try Image(contentsOf: $0) }
+            return { images in
+                try AdaINStyle.apply(contents: images, styles: styles, weights: weights, alpha: alpha,
+                                     preserveColors: preserveColors, model: net, size: size, styleSize: styleSize,
+                                     batchSize: batchSize)
+            }
+        }
+    }
+
+    /// Stylizes video frames, with the weights and, for AdaIN, the style statistics computed once.
+    public func videoStylizer(precision: Precision) throws -> VideoStyle.Stylizer {
+        switch self {
+        case let .model(name):
+            return VideoStyle.stylizer(model: try BundledStyles.model(name), precision: precision)
+        case let .adain(styleFiles, weights, alpha, encoder, decoder, styleSize):
+            let net = try AdaIN(encoderContentsOf: encoder, decoderContentsOf: decoder)
+            let styles = try styleFiles.map { try Image(contentsOf: $0) }
+            return try VideoStyle.stylizer(model: net, styles: styles, weights: weights, alpha: alpha,
+                                           styleSize: styleSize, precision: precision)
+        }
+    }
+}
