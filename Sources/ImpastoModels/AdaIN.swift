@@ -69,7 +69,6 @@ public final class AdaIN: Module {
         try loadDecoder(WeightFile.load(contentsOf: decoderURL), source: decoderURL.path)
     }
 
-    override public var children: [(name: String, module: Module)] { [("encoder", encoder), ("decoder", decoder)] }
 
     /// The arithmetic of every convolution; `.bf16` runs them on the CPU's bf16 units.
     public var precision: Precision = .fp32 {

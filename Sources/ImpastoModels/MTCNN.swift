@@ -25,11 +25,6 @@ public final class PNet: Module {
 
     override public init() {}
 
-    override public var children: [(name: String, module: Module)] {
-        [("conv1", conv1), ("prelu1", prelu1), ("conv2", conv2), ("prelu2", prelu2), ("conv3", conv3),
-         ("prelu3", prelu3), ("conv4_1", conv4_1), ("conv4_2", conv4_2)]
-    }
-
     /// Box regression offsets [N, 4, h, w] and face / not-face probabilities [N, 2, h, w] (channel 1 = face).
     public func callAsFunction(_ input: Tensor) -> (boxes: Tensor, probabilities: Tensor) {
         let features = prelu3(conv3(prelu2(conv2(pool1(prelu1(conv1(input)))))))
@@ -53,11 +48,6 @@ public final class RNet: Module {
     let dense5_2 = Linear(inputFeatures: 128, outputFeatures: 4)
 
     override public init() {}
-
-    override public var children: [(name: String, module: Module)] {
-        [("conv1", conv1), ("prelu1", prelu1), ("conv2", conv2), ("prelu2", prelu2), ("conv3", conv3),
-         ("prelu3", prelu3), ("dense4", dense4), ("prelu4", prelu4), ("dense5_1", dense5_1), ("dense5_2", dense5_2)]
-    }
 
     /// Box regression offsets [N, 4] and probabilities [N, 2] for a batch of 24×24 crops.
     public func callAsFunction(_ input: Tensor) -> (boxes: Tensor, probabilities: Tensor) {
@@ -88,12 +78,6 @@ public final class ONet: Module {
     let dense6_3 = Linear(inputFeatures: 256, outputFeatures: 10)
 
     override public init() {}
-
-    override public var children: [(name: String, module: Module)] {
-        [("conv1", conv1), ("prelu1", prelu1), ("conv2", conv2), ("prelu2", prelu2), ("conv3", conv3),
-         ("prelu3", prelu3), ("conv4", conv4), ("prelu4", prelu4), ("dense5", dense5), ("prelu5", prelu5),
-         ("dense6_1", dense6_1), ("dense6_2", dense6_2), ("dense6_3", dense6_3)]
-    }
 
     /// Box offsets [N, 4], landmarks [N, 10] (five x then five y, relative to the crop) and probabilities [N, 2].
     public func callAsFunction(_ input: Tensor) -> (boxes: Tensor, landmarks: Tensor, probabilities: Tensor) {

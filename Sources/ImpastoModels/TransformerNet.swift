@@ -25,7 +25,8 @@ public final class TransformerNet: Module, UnaryLayer {
     let in2 = InstanceNorm2d(features: 64, affine: true)
     let conv3 = ConvLayer(64, 128, kernelSize: 3, stride: 2)
     let in3 = InstanceNorm2d(features: 128, affine: true)
-    let residualBlocks = (0..<5).map { _ in ResidualBlock(channels: 128) }
+    let res1 = ResidualBlock(channels: 128), res2 = ResidualBlock(channels: 128), res3 = ResidualBlock(channels: 128)
+    let res4 = ResidualBlock(channels: 128), res5 = ResidualBlock(channels: 128)
     let deconv1 = ConvLayer(128, 64, kernelSize: 3, upsample: 2)
     let in4 = InstanceNorm2d(features: 64, affine: true)
     let deconv2 = ConvLayer(64, 32, kernelSize: 3, upsample: 2)
@@ -44,11 +45,7 @@ public final class TransformerNet: Module, UnaryLayer {
         try load(WeightFile.load(contentsOf: url), source: url.path)
     }
 
-    override public var children: [(name: String, module: Module)] {
-        [("conv1", conv1), ("in1", in1), ("conv2", conv2), ("in2", in2), ("conv3", conv3), ("in3", in3)]
-            + residualBlocks.enumerated().map { ("res\($0.offset + 1)", $0.element) }
-            + [("deconv1", deconv1), ("in4", in4), ("deconv2", deconv2), ("in5", in5), ("deconv3", deconv3)]
-    }
+    var residualBlocks: [ResidualBlock] { [res1, res2, res3, res4, res5] }
 
     /// The arithmetic of the convolutions: `.bf16` runs them on the CPU's bf16 units. The instance norms, which
     /// rescale every activation anyway, stay float32, and so does the RGB output layer at inference (a matrix
@@ -107,8 +104,6 @@ extension TransformerNet {
             self.upsample = upsample
         }
 
-        override var children: [(name: String, module: Module)] { [("conv2d", conv2d)] }
-
         func callAsFunction(_ input: Tensor) -> Tensor {
             convolve(normalizedPadded(input, norm: nil, relu: false, upsample: upsample, pad: padding))
         }
@@ -140,10 +135,6 @@ extension TransformerNet {
             in1 = InstanceNorm2d(features: channels, affine: true)
             conv2 = ConvLayer(channels, channels, kernelSize: 3)
             in2 = InstanceNorm2d(features: channels, affine: true)
-        }
-
-        override var children: [(name: String, module: Module)] {
-            [("conv1", conv1), ("in1", in1), ("conv2", conv2), ("in2", in2)]
         }
 
         func callAsFunction(_ input: Tensor) -> Tensor {

@@ -25,7 +25,6 @@ public final class VGG16: Module {
         (features, convolutions) = VGGFeatures.make(layerNames: Self.layerNames, pooling: pooling)
     }
 
-    override public var children: [(name: String, module: Module)] { [("features", features)] }
 
     /// The arithmetic of every convolution.
     public var precision: Precision = .fp32 {

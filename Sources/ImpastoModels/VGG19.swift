@@ -32,7 +32,6 @@ public final class VGG19: Module {
         (features, convolutions) = VGGFeatures.make(layerNames: Self.layerNames, pooling: pooling)
     }
 
-    override public var children: [(name: String, module: Module)] { [("features", features)] }
 
     /// The arithmetic of every convolution (`.bf16` is several times faster on CPUs with bf16 units).
     public var precision: Precision = .fp32 {

@@ -3,7 +3,11 @@ import ImpastoTensor
 /// A network or a piece of one: owns named tensors and named sub-modules, named as PyTorch's
 /// `state_dict()` names them (`features.0.weight`), so weight files map onto it directly.
 ///
-/// Subclasses override `children`, `localParameters` and, for running statistics, `localBuffers`.
+/// Sub-modules are found, not listed: every stored property holding a module is a child named after the
+/// property (mlx-swift's way), or after the key its `@ModuleInfo(key:)` gives where a file's names differ
+/// from Swift's. Arrays are not searched (an array of layers is a `Sequential`, whose children are "0", "1", …),
+/// so a property may keep a second list of layers that are children already. Layers with tensors of their own
+/// override `localParameters` and, for running statistics, `localBuffers`.
 /// Parameters are created at initialisation and never replaced: loading and optimisers write into them
 /// in place, so references held elsewhere (an optimizer's list) stay valid.
 open class Module {
@@ -12,8 +16,25 @@ open class Module {
 
     public init() {}
 
-    /// Sub-modules with the names their parameters are prefixed with.
-    open var children: [(name: String, module: Module)] { [] }
+    /// Sub-modules with the names their parameters are prefixed with, in declaration order (a superclass's
+    /// first): the stored properties holding a module, as the type comment says.
+    open var children: [(name: String, module: Module)] {
+        var mirrors: [Mirror] = []
+        var mirror: Mirror? = Mirror(reflecting: self)
+        while let current = mirror {
+            mirrors.insert(current, at: 0)
+            mirror = current.superclassMirror
+        }
+        return mirrors.flatMap { mirror in
+            mirror.children.compactMap { child -> (name: String, module: Module)? in
+                guard let label = child.label else { return nil }
+                if let info = child.value as? any ModuleInfoProtocol {
+                    return (info.key ?? String(label.drop { $0 == "_" }), info.module)
+                }
+                return (child.value as? Module).map { (label, $0) }
+            }
+        }
+    }
     /// This module's own learnable tensors.
     open var localParameters: [(name: String, tensor: Tensor)] { [] }
     /// This module's own non-learnable state saved with the weights (batch norm running statistics).
@@ -104,4 +125,26 @@ public final class Sequential: Module, UnaryLayer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         layers.reduce(input) { $1($0) }
     }
+}
+
+/// A child module whose key in weight files differs from its property's name (mlx-swift's `@ModuleInfo`):
+///
+///     @ModuleInfo(key: "conv4-1") var boxes = Conv2d(inputChannels: 32, outputChannels: 4, kernelSize: 1)
+@propertyWrapper
+public struct ModuleInfo<Child: Module>: ModuleInfoProtocol {
+    public let wrappedValue: Child
+    public let key: String?
+
+    public init(wrappedValue: Child, key: String? = nil) {
+        self.wrappedValue = wrappedValue
+        self.key = key
+    }
+
+    public var module: Module { wrappedValue }
+}
+
+/// What `Module.children` reads from a `ModuleInfo` of any child type.
+public protocol ModuleInfoProtocol {
+    var key: String? { get }
+    var module: Module { get }
 }

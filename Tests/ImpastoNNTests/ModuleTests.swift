@@ -12,6 +12,27 @@ final class TinyNet: Module {
     override var children: [(name: String, module: Module)] { [("features", features), ("head", head)] }
 }
 
+/// Children found from the stored properties, in declaration order, with a key override and an array that
+/// is not searched (its layers are children already).
+final class DiscoveredNet: Module {
+    let stem = Conv2d(inputChannels: 3, outputChannels: 2, kernelSize: 1)
+    @ModuleInfo(key: "conv4-1") var boxes = Linear(inputFeatures: 2, outputFeatures: 4)
+    let optionalHead: Linear? = Linear(inputFeatures: 4, outputFeatures: 1)
+    let missingHead: Linear? = nil
+    var layers: [Module] { [stem, boxes] }
+    let again: [Conv2d]
+
+    override init() {
+        again = [stem]
+    }
+}
+
+@Test func childrenAreFoundFromStoredProperties() {
+    #expect(DiscoveredNet().children.map(\.name) == ["stem", "conv4-1", "optionalHead"])
+    #expect(DiscoveredNet().stateDict().map(\.name) == ["stem.weight", "stem.bias", "conv4-1.weight", "conv4-1.bias",
+                                                         "optionalHead.weight", "optionalHead.bias"])
+}
+
 @Test func stateDictUsesPyTorchNames() {
     let names = TinyNet().stateDict().map(\.name)
     #expect(names == ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias",
