@@ -29,10 +29,9 @@ public enum StyleSource: Sendable {
                 try FastStyle.apply(images: images, model: net, size: size, precision: precision,
                                     preserveColors: preserveColors, batchSize: batchSize)
             }
-        case let .adain(styleFiles, weights, alpha, encoder, decoder, styleSize):
-            let net = try AdaIN(encoderContentsOf: encoder, decoderContentsOf: decoder)
+        case let .adain(_, weights, alpha, _, _, styleSize):
+            let (net, styles) = try adain()
             net.precision = precision
-            let styles = try styleFiles.map { try Image(contentsOf: $0) }
             return { images in
                 try AdaINStyle.apply(contents: images, styles: styles, weights: weights, alpha: alpha,
                                      preserveColors: preserveColors, model: net, size: size, styleSize: styleSize,
@@ -46,11 +45,16 @@ public enum StyleSource: Sendable {
         switch self {
         case let .model(name):
             return VideoStyle.stylizer(model: try BundledStyles.model(name), precision: precision)
-        case let .adain(styleFiles, weights, alpha, encoder, decoder, styleSize):
-            let net = try AdaIN(encoderContentsOf: encoder, decoderContentsOf: decoder)
-            let styles = try styleFiles.map { try Image(contentsOf: $0) }
+        case let .adain(_, weights, alpha, _, _, styleSize):
+            let (net, styles) = try adain()
             return try VideoStyle.stylizer(model: net, styles: styles, weights: weights, alpha: alpha,
                                            styleSize: styleSize, precision: precision)
         }
+    }
+
+    /// AdaIN's network and style images, read from the files this source names.
+    private func adain() throws -> (AdaIN, [Image]) {
+        guard case let .adain(styles, _, _, encoder, decoder, _) = self else { preconditionFailure("not an AdaIN source") }
+        return (try AdaIN(encoderContentsOf: encoder, decoderContentsOf: decoder), try styles.map { try Image(contentsOf: $0) })
     }
 }
