@@ -21,7 +21,9 @@ public enum Overwriting {
 
     /// Whether `a` and `b` name one file or folder, by the same rule.
     public static func same(_ a: URL, _ b: URL) -> Bool {
-        canonicalPath(a) == canonicalPath(b) || (identity(a) != nil && identity(a) == identity(b))
+        if canonicalPath(a) == canonicalPath(b) { return true }
+        guard let first = identity(a) else { return false }
+        return first == identity(b)
     }
 
     /// The absolute path with `.`/`..` and symbolic links resolved.
