@@ -1,4 +1,7 @@
-/// The element types weight files store; every one of them is loaded as float32.
+import ImpastoTensor
+
+/// The element types weight files store. Tensors keep f32, f16, bf16, i64, i32, u8 and bool as they are;
+/// f64, i16 and i8 are loaded as float32.
 /// Raw values are the safetensors dtype names.
 enum ElementType: String {
     case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
@@ -27,6 +30,31 @@ enum ElementType: String {
         case .f32, .i32: 4
         case .f16, .bf16, .i16: 2
         case .i8, .u8, .bool: 1
+        }
+    }
+
+    /// The tensor type that holds this type's values unchanged; nil for the types Impasto widens to
+    /// float32 (f64, i16, i8).
+    var tensorType: DType? {
+        switch self {
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
+        case .i64: .i64
+        case .i32: .i32
+        case .u8: .u8
+        case .bool: .bool
+        case .f64, .i16, .i8: nil
+        }
+    }
+
+    /// A tensor of `shape` from the row-major elements at `source`, in this type where a tensor can hold it,
+    /// else as float32.
+    func tensor(shape: [Int], contiguousAt source: UnsafeRawPointer) -> Tensor {
+        if let dtype = tensorType { return Tensor(shape: shape, dtype: dtype, copyingBytesFrom: source) }
+        return Tensor(shape: shape) { destination in
+            guard let target = destination.baseAddress else { return }
+            convert(source, count: destination.count, stride: 1, into: target)
         }
     }
 
@@ -60,22 +88,5 @@ private func gather<Element: FixedWidthInteger>(
     for index in 0..<count {
         destination[index] = convert(Element(littleEndian: source.loadUnaligned(fromByteOffset: index * step,
                                                                               as: Element.self)))
-    }
-}
-
-/// IEEE half to float, exactly, without relying on `Float16` (missing on Intel Macs).
-@inline(__always)
-func halfToFloat(_ bits: UInt16) -> Float {
-    let sign: UInt32 = UInt32(bits & 0x8000) << 16
-    let exponent = UInt32(bits >> 10) & 0x1F
-    let mantissa = UInt32(bits & 0x3FF)
-    switch exponent {
-    case 0: // zero or subnormal: mantissa × 2^-24
-        let magnitude = Float(mantissa) * 0x1p-24
-        return sign == 0 ? magnitude : -magnitude
-    case 0x1F: // infinity or NaN
-        return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
-    default:
-        return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
     }
 }

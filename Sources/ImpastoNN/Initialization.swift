@@ -18,6 +18,10 @@ public enum Initialization {
         func uniform(_ shape: [Int], bound: Float) -> Tensor {
             lock.withLock { Tensor.randomUniform(shape, in: -bound...bound, generator: &generator) }
         }
+
+        func normal(_ shape: [Int]) -> Tensor {
+            lock.withLock { Tensor.randomNormal(shape, generator: &generator) }
+        }
     }
 
     @TaskLocal static var source = Source(seed: 0)
@@ -30,5 +34,10 @@ public enum Initialization {
     /// U(−bound, bound) of the given shape, as PyTorch initialises conv and linear layers.
     public static func uniform(_ shape: [Int], bound: Float) -> Tensor {
         source.uniform(shape, bound: bound)
+    }
+
+    /// N(0, 1) of the given shape, as PyTorch initialises embeddings.
+    public static func normal(_ shape: [Int]) -> Tensor {
+        source.normal(shape)
     }
 }

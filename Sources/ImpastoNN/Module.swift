@@ -68,12 +68,17 @@ open class Module {
     ///   - weights: a flat dictionary as read from a weight file.
     ///   - keyMap: maps this module's name for a tensor to the file's; identity by default.
     ///   - ignoring: file keys that are expected to be unused (old checkpoints' extra statistics).
+    ///   - merging: file tensors that together make one of this module's (`WeightMerge.weightNorm`), merged
+    ///     before keys are matched.
     ///   - source: the file the weights came from, for error messages.
     /// - Throws: `ImpastoError.missingKey`, `.shapeMismatch`, `.nonFiniteWeights` (refused rather than warned
     ///   about: such a network only makes noise or black), or `.unexpectedKeys` when `weights` holds tensors
     ///   nothing maps to. Nothing is modified unless every tensor is present, fits and is finite.
     public func load(_ weights: [String: Tensor], keyMap: (String) -> String = { $0 },
-                     ignoring: (String) -> Bool = { _ in false }, source: String) throws {
+                     ignoring: (String) -> Bool = { _ in false }, merging: [WeightMerge] = [],
+                     source: String) throws {
+        var weights = weights
+        for merge in merging { try merge.apply(to: &weights) }
         var assignments: [(Tensor, Tensor)] = []
         var used = Set<String>()
         for (name, tensor) in stateDict() {
@@ -147,4 +152,55 @@ public struct ModuleInfo<Child: Module>: ModuleInfoProtocol {
 public protocol ModuleInfoProtocol {
     var key: String? { get }
     var module: Module { get }
+}
+
+/// Tensors of a weight file that together make one parameter, as PyTorch's weight normalisation saves a
+/// layer's `weight` as a magnitude `weight_g` and a direction `weight_v`. `Module.load(_:merging:)` replaces
+/// every complete set (`<prefix><input>` for each input) by `<prefix><output>`; an incomplete set is left
+/// for strict loading to report.
+public struct WeightMerge: Sendable {
+    /// The key suffixes of the file's tensors, in the order `combine` takes them.
+    public let inputs: [String]
+    /// The suffix of the parameter they make.
+    public let output: String
+    /// Makes the parameter from the tensors (and their full keys, for errors).
+    public let combine: @Sendable (_ tensors: [Tensor], _ keys: [String]) throws -> Tensor
+
+    public init(inputs: [String], output: String,
+                combine: @escaping @Sendable (_ tensors: [Tensor], _ keys: [String]) throws -> Tensor) {
+        precondition(!inputs.isEmpty, "a merge needs inputs")
+        self.inputs = inputs
+        self.output = output
+        self.combine = combine
+    }
+
+    /// `torch.nn.utils.weight_norm`: weight = g · v / ‖v‖, the norm over every dimension but the first.
+    public static let weightNorm = WeightMerge(inputs: ["weight_g", "weight_v"], output: "weight", combine: normalizedWeight)
+
+    /// The same in the form `torch.nn.utils.parametrizations.weight_norm` saves (PyTorch ≥ 2.1).
+    public static let parametrizedWeightNorm = WeightMerge(
+        inputs: ["parametrizations.weight.original0", "parametrizations.weight.original1"], output: "weight",
+        combine: normalizedWeight)
+
+    @Sendable private static func normalizedWeight(_ tensors: [Tensor], _ keys: [String]) throws -> Tensor {
+        let (g, v) = (tensors[0], tensors[1])
+        let expected = [v.shape.first ?? 1] + [Int](repeating: 1, count: max(v.rank - 1, 0))
+        guard v.rank >= 1, g.shape == expected else {
+            throw ImpastoError.shapeMismatch(key: keys[0], expected: expected, actual: g.shape)
+        }
+        let norm = v.rank == 1 ? v.abs() : v.squared().sum(alongAxes: Array(1..<v.rank), keepingDimensions: true).sqrt()
+        return g * v / norm
+    }
+
+    func apply(to weights: inout [String: Tensor]) throws {
+        for key in weights.keys where key.hasSuffix(inputs[0]) {
+            let prefix = String(key.dropLast(inputs[0].count))
+            let keys = inputs.map { prefix + $0 }
+            let parts = keys.compactMap { weights[$0] }
+            guard parts.count == keys.count else { continue }
+            let merged = try combine(parts, keys)
+            for key in keys { weights[key] = nil }
+            weights[prefix + output] = merged
+        }
+    }
 }

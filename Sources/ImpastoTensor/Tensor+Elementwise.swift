@@ -33,27 +33,11 @@ func forEachBroadcastRun(_ shape: [Int], _ aStrides: [Int], _ bStrides: [Int],
     let rows = outerShape.reduce(1, *)
     let aStep = aStrides.last!, bStep = bStrides.last!
     parallelFor(rows, grain: max(1, 16_384 / inner)) { range in
-        // Unravel the first row of this chunk, then step through rows like an odometer.
-        var index = [Int](repeating: 0, count: outerShape.count)
-        var remainder = range.lowerBound
-        for axis in stride(from: outerShape.count - 1, through: 0, by: -1) {
-            index[axis] = remainder % outerShape[axis]
-            remainder /= outerShape[axis]
-        }
+        var position = StridedOffsets(shape: outerShape, strides: [Array(aStrides.dropLast()), Array(bStrides.dropLast())],
+                                      start: range.lowerBound)
         for row in range {
-            var aOffset = 0, bOffset = 0
-            for axis in 0..<index.count {
-                aOffset += index[axis] * aStrides[axis]
-                bOffset += index[axis] * bStrides[axis]
-            }
-            body(row * inner, aOffset, bOffset, inner, aStep, bStep)
-            var axis = index.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outerShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            body(row * inner, position.offsets[0], position.offsets[1], inner, aStep, bStep)
+            position.advance()
         }
     }
 }
@@ -105,13 +89,12 @@ extension Tensor {
         let result = Tensor(zeros: target)
         let out = result.floatBuffer
         // Sequential: many source runs add into the same destination.
-        var index = [Int](repeating: 0, count: shape.count)
         let inner = shape.last ?? 1
         let innerStride = strides.last ?? 0
+        var position = StridedOffsets(shape: Array(shape.dropLast()), strides: [Array(strides.dropLast())])
         var flat = 0
         while flat < x.count {
-            var offset = 0
-            for axis in 0..<(index.count - 1) { offset += index[axis] * strides[axis] }
+            let offset = position.offsets[0]
             if innerStride == 0 {
                 var sum: Float = 0
                 for k in 0..<inner { sum += x[flat + k] }
@@ -120,13 +103,7 @@ extension Tensor {
                 for k in 0..<inner { out[offset + k] += x[flat + k] }
             }
             flat += inner
-            var axis = index.count - 2
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            position.advance()
         }
         return result
     }

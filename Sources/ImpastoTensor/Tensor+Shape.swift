@@ -10,8 +10,9 @@ extension Tensor {
             resolved[inferred] = count / known
         }
         precondition(resolved.reduce(1, *) == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
-        let source = plain()
-        let result = Tensor(shape: resolved, storage: source.storage, offset: source.offset)
+        // Any plain tensor keeps its type (indices stay integers); other layouts become plain float32.
+        let source = isPlain ? self : plain()
+        let result = Tensor(shape: resolved, dtype: source.dtype, storage: source.storage, offset: source.offset)
         let originalShape = shape
         return Tensor.record(result, inputs: [source]) { grad in [grad.reshaped(originalShape)] }
     }
@@ -24,9 +25,9 @@ extension Tensor {
     /// Elements `range` along the first dimension, as a view.
     public func slice(_ range: Range<Int>) -> Tensor {
         precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "slice \(range) of \(shape)")
-        let source = plain()
+        let source = isPlain ? self : plain()
         let inner = shape.dropFirst().reduce(1, *)
-        let result = Tensor(shape: [range.count] + shape.dropFirst(), storage: source.storage,
+        let result = Tensor(shape: [range.count] + shape.dropFirst(), dtype: source.dtype, storage: source.storage,
                             offset: source.offset + range.lowerBound * inner)
         let fullShape = shape
         return Tensor.record(result, inputs: [source]) { grad in
@@ -47,18 +48,10 @@ extension Tensor {
         let permutedStrides = permutation.map { sourceStrides[$0] }
         let result = Tensor(shape: newShape) { destination in
             let input = source.floatBuffer
-            var index = [Int](repeating: 0, count: newShape.count)
+            var position = StridedOffsets(shape: newShape, strides: [permutedStrides])
             for flat in 0..<destination.count {
-                var sourceOffset = 0
-                for axis in 0..<index.count { sourceOffset += index[axis] * permutedStrides[axis] }
-                destination[flat] = input[sourceOffset]
-                var axis = index.count - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    if index[axis] < newShape[axis] { break }
-                    index[axis] = 0
-                    axis -= 1
-                }
+                destination[flat] = input[position.offsets[0]]
+                position.advance()
             }
         }
         var inverse = [Int](repeating: 0, count: rank)

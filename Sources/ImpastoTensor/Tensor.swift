@@ -116,11 +116,15 @@ public final class Tensor: @unchecked Sendable {
     /// that shares the autograd history (the conversion's gradient is the inverse conversion).
     public func plain() -> Tensor {
         if isPlain && dtype == .f32 { return self }
+        if isPlain && !dtype.isComputable { return convertedToFloat() }
         let result = DNNL.reorderToPlainF32(self)
         return Tensor.record(result, inputs: [self]) { [self] grad in
             [DNNL.reorder(grad, like: self)]
         }
     }
+
+    /// Itself when oneDNN's kernels read its type (f32, bf16), otherwise its float32 copy (`plain()`).
+    var computable: Tensor { dtype.isComputable ? self : plain() }
 
     /// A tensor sharing this one's storage with no autograd history: gradients stop here.
     public func detached() -> Tensor {
@@ -129,7 +133,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// A leaf sharing this storage that asks for its gradient.
     public func requiringGradient() -> Tensor {
-        Tensor(shape: shape, dtype: dtype, storage: storage, offset: offset, layout: layout, requiresGrad: true)
+        precondition(dtype.isFloatingPoint, "only floating-point tensors have gradients, not \(dtype)")
+        return Tensor(shape: shape, dtype: dtype, storage: storage, offset: offset, layout: layout, requiresGrad: true)
     }
 
     /// An independent plain float32 copy with no autograd history.

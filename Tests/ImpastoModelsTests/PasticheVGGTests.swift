@@ -53,7 +53,7 @@ import Testing
     }
     var outOfRange = file
     outOfRange["block1_conv1_W_q"] = Tensor(repeating: 256, shape: [64, 3, 3, 3])
-    #expect(throws: ImpastoError.invalidFormat(path: "q.bin", reason: "block1_conv1_W_q holds an index outside its 256-entry table")) {
+    #expect(throws: ImpastoError.invalidFormat(path: "q.bin", reason: "block1_conv1_W_q holds f32 values, not uint8 indices into its 256-entry table")) {
         try VGG19.dequantizingPastiche(outOfRange, source: "q.bin")
     }
 }

@@ -117,3 +117,25 @@ final class DiscoveredNet: Module {
     net.train(false)
     #expect(!net.features.layers[2].isTraining)
 }
+
+/// Weight norm's `weight_g` and `weight_v` become one `weight` = g · v / ‖v‖ (norm over all but dim 0), as
+/// `torch.nn.utils.weight_norm` computes it: rows v = (3, 4, 0) and (0, 0, −2) have norms 5 and 2.
+@Test func weightNormMergesIntoOneParameter() throws {
+    let layer = Conv1d(inputChannels: 1, outputChannels: 2, kernelSize: 3)
+    let g = Tensor(shape: [2, 1, 1], scalars: [2, 3]), v = Tensor(shape: [2, 1, 3], scalars: [3, 4, 0, 0, 0, -2])
+    let bias = Tensor(shape: [2], scalars: [0.5, -1])
+    try layer.load(["weight_g": g, "weight_v": v, "bias": bias], merging: [.weightNorm], source: "wn.pth")
+    #expect(layer.weight.scalars == [1.2, 1.6, 0, 0, 0, -3])
+    // PyTorch ≥ 2.1 names them differently; the same merge under those names.
+    try layer.load(["parametrizations.weight.original0": g, "parametrizations.weight.original1": v, "bias": bias],
+                   merging: [.parametrizedWeightNorm], source: "wn2.pth")
+    #expect(layer.weight.scalars == [1.2, 1.6, 0, 0, 0, -3])
+    // A magnitude of the wrong shape is named, and a lone half is reported as the missing weight.
+    #expect(throws: ImpastoError.shapeMismatch(key: "weight_g", expected: [2, 1, 1], actual: [2])) {
+        try layer.load(["weight_g": Tensor(zeros: [2]), "weight_v": v, "bias": bias], merging: [.weightNorm],
+                       source: "bad.pth")
+    }
+    #expect(throws: ImpastoError.missingKey(key: "weight", source: "half.pth")) {
+        try layer.load(["weight_v": v, "bias": bias], merging: [.weightNorm], source: "half.pth")
+    }
+}

@@ -119,7 +119,7 @@ internal import CDNNL
     let x = Tensor.randomNormal([1, 16, 8, 8], generator: &g)
     let w = Tensor.randomNormal([16, 16, 3, 3], generator: &g)
     let plan = ConvolutionPlan(kind: .convolution, source: x.shape, weights: w.shape, weightOrder: dnnl_abcd,
-                               destination: [1, 16, 8, 8], stride: (1, 1), padding: (1, 1), dilation: (1, 1),
+                               destination: [1, 16, 8, 8], stride: (1, 1), padding: (1, 1), paddingAfter: (1, 1), dilation: (1, 1),
                                hasBias: false, dtype: .bf16)
     let forward = plan.forward(training: false)
     #expect(forward === plan.forward(training: false))

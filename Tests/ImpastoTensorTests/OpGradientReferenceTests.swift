@@ -125,7 +125,7 @@ func winogradConvolutionGradientsMatchPyTorch(winograd: Bool) throws {
         let input = reference["input"], weight = reference["weight"]
         let plan = ConvolutionPlan(kind: .convolution, source: input.shape, weights: weight.shape,
                                    weightOrder: dnnl_abcd, destination: input.shape, stride: (1, 1),
-                                   padding: (1, 1), dilation: (1, 1), hasBias: true, dtype: .f32)
+                                   padding: (1, 1), paddingAfter: (1, 1), dilation: (1, 1), hasBias: true, dtype: .f32)
         // With Winograd allowed, all three passes run it (oneDNN's jit_wino_4x3 on AVX-512).
         for (pass, primitive) in [("forward", plan.forward(training: true)), ("backward data", plan.backwardData()),
                                   ("backward weights", plan.backwardWeights(bias: true))] {

@@ -53,7 +53,41 @@ private let opsUnderTest: [String: @Sendable ([Tensor]) -> Tensor] = [
     "gramMatrix": { gramMatrix($0[0]) },
     "totalVariationAbsolute": { totalVariationLoss($0[0]) },
     "totalVariationSquared": { totalVariationLoss($0[0], penalty: .squared) },
+    "conv2dAsymmetricPadding": {
+        conv2d($0[0], weight: $0[1], bias: $0[2], stride: (2, 1), padding: (left: 0, right: 1, top: 1, bottom: 2))
+    },
+    "conv2dSameDepthwise": {
+        let (top, bottom) = samePadding(size: 8, kernel: 3, stride: 2), (left, right) = samePadding(size: 8, kernel: 3, stride: 2)
+        return conv2d($0[0], weight: $0[1], stride: (2, 2), padding: (left: left, right: right, top: top, bottom: bottom),
+                      groups: 3)
+    },
+    "conv1d": { conv1d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: (1, 2)) },
+    "conv1dDilatedGroups": { conv1d($0[0], weight: $0[1], padding: (2, 2), dilation: 2, groups: 2) },
+    "convTranspose1d": { convTranspose1d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1) },
+    "gelu": { gelu($0[0]) },
+    "geluTanh": { gelu($0[0], tanhApproximation: true) },
+    "layerNorm": { layerNorm($0[0], normalizedShape: [6], weight: $0[1], bias: $0[2]) },
+    "layerNormPlain2d": { layerNorm($0[0], normalizedShape: [4, 5]) },
+    "matmulBroadcast": { Tensor.matmul($0[0], $0[1]) },
+    "matmulVectorLeft": { Tensor.matmul($0[0], $0[1]) },
+    "matmulVectorRight": { Tensor.matmul($0[0], $0[1]) },
+    "linear3d": { linear($0[0], weight: $0[1], bias: $0[2]) },
+    "indexSelect": { indexSelect($0[0], axis: 1, indices: Tensor(shape: [4], integers: [4, 0, 4, 2])) },
+    "embedding": { embedding(Tensor(shape: [2, 2], integers: [1, 5, 0, 1], dtype: .i32), weight: $0[0]) },
+    "gather": { gather($0[0], axis: 1, indices: Tensor(shape: [3, 2], integers: [0, 0, 3, 1, 2, 2])) },
+    "where": { which(Tensor(shape: [3, 1], booleans: [true, false, true]), $0[0], $0[1]) },
+    "roll": { roll($0[0], shifts: [1, -2], axes: [1, 2]) },
+    "constantPadChannels": { constantPad($0[0], axis: 1, before: 1, after: 2, value: 0.25) },
+    "roiAlign": {
+        roiAlign($0[0], boxes: roiBoxes, outputSize: (3, 4), spatialScale: 0.5, samplingRatio: -1, aligned: false)
+    },
+    "roiAlignAligned": {
+        roiAlign($0[0], boxes: roiBoxes, outputSize: (2, 2), spatialScale: 1, samplingRatio: 2, aligned: true)
+    },
 ]
+
+/// The boxes of scripts/make_ops_reference.py's ROI_BOXES.
+private let roiBoxes = Tensor(shape: [3, 5], scalars: [0, 1.5, 2.2, 8.7, 7.1, 1, 0, 0, 11, 9, 0, -2, 3, 4, 20])
 
 /// Largest |actual − expected| over the elements.
 private func worstDifference(_ actual: Tensor, _ expected: OpsReferenceArray) -> Float {

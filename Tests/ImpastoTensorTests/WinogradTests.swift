@@ -16,7 +16,7 @@ import Testing
             let output = conv2d(x, weight: w, bias: bias, padding: (1, 1))
             let gradients = output.backward(seed: seed)
             let plan = ConvolutionPlan(kind: .convolution, source: input.shape, weights: weight.shape, weightOrder: dnnl_abcd,
-                                       destination: output.shape, stride: (1, 1), padding: (1, 1), dilation: (1, 1),
+                                       destination: output.shape, stride: (1, 1), padding: (1, 1), paddingAfter: (1, 1), dilation: (1, 1),
                                        hasBias: true, dtype: .f32)
             return (output.scalars, gradients[x]!.scalars, gradients[w]!.scalars, plan.forward(training: true).implementation)
         }

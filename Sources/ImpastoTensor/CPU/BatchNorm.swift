@@ -18,6 +18,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
     }
     precondition(training || (runningMean != nil && runningVariance != nil),
                  "batchNorm: inference needs running statistics")
+    let input = input.computable
 
     let data = DNNL.descriptor(of: input), vector = DNNL.plainDescriptor([channels])
     var flags: UInt32 = training ? 0 : dnnl_use_global_stats.rawValue

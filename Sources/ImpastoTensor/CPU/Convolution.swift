@@ -12,24 +12,70 @@ import Foundation
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
                    precision: Precision = .fp32) -> Tensor {
+    conv2d(input, weight: weight, bias: bias, stride: stride,
+           padding: (left: padding.1, right: padding.1, top: padding.0, bottom: padding.0),
+           dilation: dilation, groups: groups, precision: precision)
+}
+
+/// `conv2d` with different zero padding on each side, in `F.pad`'s order: TensorFlow's and TFLite's
+/// SAME padding puts the odd row or column after the input (see `samePadding`), which PyTorch can only
+/// express as a separate pad; oneDNN takes it directly.
+public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                   padding: (left: Int, right: Int, top: Int, bottom: Int), dilation: (Int, Int) = (1, 1),
+                   groups: Int = 1, precision: Precision = .fp32) -> Tensor {
     precondition(input.rank == 4 && weight.rank == 4, "conv2d: input \(input.shape), weight \(weight.shape)")
     let (out, inPerGroup, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
     precondition(groups >= 1 && input.shape[1] == inPerGroup * groups && out % groups == 0,
                  "conv2d: input \(input.shape), weight \(weight.shape), groups \(groups)")
     precondition(bias == nil || bias!.shape == [out], "conv2d: bias \(bias!.shape) for \(out) outputs")
     func extent(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int) -> Int {
-        (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+        (size + padding - dilation * (kernel - 1) - 1) / stride + 1
     }
-    let destination = [input.shape[0], out, extent(input.shape[2], kh, stride.0, padding.0, dilation.0),
-                       extent(input.shape[3], kw, stride.1, padding.1, dilation.1)]
+    let destination = [input.shape[0], out,
+                       extent(input.shape[2], kh, stride.0, padding.top + padding.bottom, dilation.0),
+                       extent(input.shape[3], kw, stride.1, padding.left + padding.right, dilation.1)]
     precondition(destination[2] > 0 && destination[3] > 0,
                  "conv2d: input \(input.shape) too small for weight \(weight.shape)")
     let plan = ConvolutionPlan(
         kind: .convolution, source: input.shape,
         weights: groups == 1 ? weight.shape : [groups, out / groups, inPerGroup, kh, kw],
         weightOrder: groups == 1 ? dnnl_abcd : dnnl_abcde, destination: destination,
-        stride: stride, padding: padding, dilation: dilation, hasBias: bias != nil, dtype: precision.dtype)
+        stride: stride, padding: (padding.top, padding.left), paddingAfter: (padding.bottom, padding.right),
+        dilation: dilation, hasBias: bias != nil, dtype: precision.dtype)
     return plan.apply(input, weight, bias)
+}
+
+/// TensorFlow's SAME padding for one spatial axis: the output has ⌈size / stride⌉ elements and the padding
+/// that needs is split with the odd element after.
+public func samePadding(size: Int, kernel: Int, stride: Int = 1, dilation: Int = 1) -> (before: Int, after: Int) {
+    let output = (size + stride - 1) / stride
+    let total = max(0, (output - 1) * stride + dilation * (kernel - 1) + 1 - size)
+    return (total / 2, total - total / 2)
+}
+
+/// A 1-D convolution over `input` `[N, C, L]` with `weight` `[out, in / groups, k]`, as PyTorch's `conv1d`
+/// (audio and sequence models): a 2-D convolution over a height-1 image.
+public func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
+                   padding: (before: Int, after: Int) = (0, 0), dilation: Int = 1, groups: Int = 1) -> Tensor {
+    precondition(input.rank == 3 && weight.rank == 3, "conv1d: input \(input.shape), weight \(weight.shape)")
+    let output = conv2d(input.reshaped([input.shape[0], input.shape[1], 1, input.shape[2]]),
+                        weight: weight.reshaped([weight.shape[0], weight.shape[1], 1, weight.shape[2]]), bias: bias,
+                        stride: (1, stride), padding: (left: padding.before, right: padding.after, top: 0, bottom: 0),
+                        dilation: (1, dilation), groups: groups)
+    return output.reshaped([output.shape[0], output.shape[1], output.shape[3]])
+}
+
+/// A 1-D transposed convolution (PyTorch's `conv_transpose1d`, the upsampling layer of vocoders) with
+/// `weight` `[in, out / groups, k]`.
+public func convTranspose1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
+                            padding: Int = 0, outputPadding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
+    precondition(input.rank == 3 && weight.rank == 3,
+                 "convTranspose1d: input \(input.shape), weight \(weight.shape)")
+    let output = convTranspose2d(input.reshaped([input.shape[0], input.shape[1], 1, input.shape[2]]),
+                                 weight: weight.reshaped([weight.shape[0], weight.shape[1], 1, weight.shape[2]]),
+                                 bias: bias, stride: (1, stride), padding: (0, padding),
+                                 outputPadding: (0, outputPadding), dilation: (1, dilation), groups: groups)
+    return output.reshaped([output.shape[0], output.shape[1], output.shape[3]])
 }
 
 /// A 2-D transposed convolution (PyTorch's `conv_transpose2d`, oneDNN's deconvolution) with `weight`
@@ -64,7 +110,8 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
         weightOrder: groups == 1 ? dnnl_bacd : dnnl_acbde, destination: destination,
         // The output padding only extends the output; oneDNN's right padding just has to agree with the
         // sizes, which `padding` does while the output padding is less than the stride.
-        stride: stride, padding: padding, dilation: dilation, hasBias: bias != nil, dtype: precision.dtype)
+        stride: stride, padding: padding, paddingAfter: padding, dilation: dilation, hasBias: bias != nil,
+        dtype: precision.dtype)
     return plan.apply(input, weight, bias)
 }
 
@@ -93,14 +140,18 @@ struct ConvolutionPlan {
     /// The order of the caller's weight memory in those dimensions.
     let weightOrder: dnnl_format_tag_t
     let destination: [Int]
-    let strides: [Int64], dilates: [Int64], padding: [Int64]
+    let strides: [Int64], dilates: [Int64]
+    /// Zero padding before (top, left) and after (bottom, right) the input.
+    let padding: [Int64], paddingAfter: [Int64]
     let hasBias: Bool
     let dtype: DType
 
     init(kind: Kind, source: [Int], weights: [Int], weightOrder: dnnl_format_tag_t, destination: [Int],
-         stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), hasBias: Bool, dtype: DType) {
+         stride: (Int, Int), padding: (Int, Int), paddingAfter: (Int, Int), dilation: (Int, Int), hasBias: Bool,
+         dtype: DType) {
         precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0
-                     && padding.1 >= 0, "\(kind): stride \(stride), padding \(padding), dilation \(dilation)")
+                     && padding.1 >= 0 && paddingAfter.0 >= 0 && paddingAfter.1 >= 0,
+                     "\(kind): stride \(stride), padding \(padding) and \(paddingAfter), dilation \(dilation)")
         self.kind = kind
         self.source = source
         self.weights = weights
@@ -110,6 +161,7 @@ struct ConvolutionPlan {
         // oneDNN counts the gaps a dilation inserts: 0 is a dense kernel.
         dilates = [Int64(dilation.0 - 1), Int64(dilation.1 - 1)]
         self.padding = [Int64(padding.0), Int64(padding.1)]
+        self.paddingAfter = [Int64(paddingAfter.0), Int64(paddingAfter.1)]
         self.hasBias = hasBias
         self.dtype = dtype
     }
@@ -124,7 +176,7 @@ struct ConvolutionPlan {
     }
 
     private func key(_ stage: String, _ flag: Bool = false) -> PrimitiveKey {
-        let geometry = (strides + dilates + padding).map { Int($0) }
+        let geometry = (strides + dilates + padding + paddingAfter).map { Int($0) }
         return PrimitiveKey("\(kind).\(stage)", integers: source + [-1] + weights + [-1] + destination + geometry
                             + [hasBias ? 1 : 0, dtype == .bf16 ? 1 : 0, flag ? 1 : 0, winogradApplies ? 1 : 0])
     }
@@ -164,10 +216,10 @@ struct ConvolutionPlan {
                 switch kind {
                 case .convolution:
                     dnnl_dilated_convolution_forward_desc_init(op, prop, algorithm ?? dnnl_convolution_direct,
-                        &src, &wei, bias, &dst, strides, dilates, padding, padding)
+                        &src, &wei, bias, &dst, strides, dilates, padding, paddingAfter)
                 case .deconvolution:
                     dnnl_dilated_deconvolution_forward_desc_init(op, prop, dnnl_deconvolution_direct, &src,
-                        &wei, bias, &dst, strides, dilates, padding, padding)
+                        &wei, bias, &dst, strides, dilates, padding, paddingAfter)
                 }
             }
         }
@@ -208,10 +260,10 @@ struct ConvolutionPlan {
             switch kind {
             case .convolution:
                 return dnnl_dilated_convolution_backward_data_desc_init(op, algorithm, &diffSrc, &wei, &diffDst,
-                    strides, dilates, padding, padding)
+                    strides, dilates, padding, paddingAfter)
             case .deconvolution:
                 return dnnl_dilated_deconvolution_backward_data_desc_init(op, algorithm, &diffSrc, &wei, &diffDst,
-                    strides, dilates, padding, padding)
+                    strides, dilates, padding, paddingAfter)
             }
         }
     }
@@ -225,10 +277,10 @@ struct ConvolutionPlan {
                 switch kind {
                 case .convolution:
                     dnnl_dilated_convolution_backward_weights_desc_init(op, algorithm, &src, &diffWei, bias,
-                        &diffDst, strides, dilates, padding, padding)
+                        &diffDst, strides, dilates, padding, paddingAfter)
                 case .deconvolution:
                     dnnl_dilated_deconvolution_backward_weights_desc_init(op, algorithm, &src, &diffWei, bias,
-                        &diffDst, strides, dilates, padding, padding)
+                        &diffDst, strides, dilates, padding, paddingAfter)
                 }
             }
         }

@@ -28,6 +28,10 @@ enum DNNL {
         switch dtype {
         case .f32: dnnl_f32
         case .bf16: dnnl_bf16
+        case .f16: dnnl_f16
+        case .i32: dnnl_s32
+        case .u8: dnnl_u8
+        case .i64, .bool: preconditionFailure("oneDNN has no \(dtype) type; convert the tensor with plain() first")
         }
     }
 
@@ -94,6 +98,7 @@ enum DNNL {
     /// `tensor` converted to the layout and type of `target` (itself when it already matches).
     /// No autograd: callers record the conversion where it matters.
     static func reorder(_ tensor: Tensor, to target: dnnl_memory_desc_t) -> Tensor {
+        let tensor = tensor.computable
         let source = descriptor(of: tensor)
         if equal(source, target) { return tensor }
         let result = allocate(tensor.shape, target)

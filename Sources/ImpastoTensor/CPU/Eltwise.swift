@@ -43,6 +43,7 @@ public func hardSwish(_ x: Tensor) -> Tensor {
 /// and the standard rule (a closure, so a replacement that ignores it costs nothing).
 private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0,
                      keepsOutput: Bool, rule: ((_ gradient: Tensor, _ standard: () -> Tensor) -> Tensor)? = nil) -> Tensor {
+    let x = x.computable
     let training = recordsGradient([x])
     let data = DNNL.descriptor(of: x)
     let parameters = [Int(algorithm.rawValue), Int(alpha.bitPattern), Int(beta.bitPattern)]
@@ -76,4 +77,10 @@ private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0
         }
         return [rule.map { $0(grad, standard) } ?? standard()]
     }
+}
+
+/// x · Φ(x), Φ the standard normal's distribution function (`F.gelu`: transformers' activation); with
+/// `tanhApproximation`, Hendrycks and Gimpel's tanh form (`F.gelu(approximate="tanh")`).
+public func gelu(_ x: Tensor, tanhApproximation: Bool = false) -> Tensor {
+    eltwise(x, tanhApproximation ? dnnl_eltwise_gelu_tanh : dnnl_eltwise_gelu_erf, keepsOutput: false)
 }

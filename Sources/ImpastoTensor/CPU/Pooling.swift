@@ -94,6 +94,7 @@ struct PoolingPlan {
 
     /// Pools `input` in its own layout and records the backward pass.
     func apply(_ input: Tensor, _ algorithm: dnnl_alg_kind_t) -> Tensor {
+        let input = input.computable
         let training = recordsGradient([input])
         let sourceDescriptor = DNNL.descriptor(of: input)
         let primitive = forward(algorithm, training: training, source: sourceDescriptor)

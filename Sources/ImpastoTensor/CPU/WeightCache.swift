@@ -36,7 +36,7 @@ final class WeightCache: @unchecked Sendable {
         if let entry = entries[key], entry.storage === weight.storage, entry.version == weight.contentVersion {
             return entry.weights
         }
-        let plain = weight.isPlain && weight.dtype == .f32 ? weight : DNNL.reorderToPlainF32(weight)
+        let plain = weight.plain()
         let view = Tensor(shape: DNNL.dimensions(of: source), storage: plain.storage, offset: plain.offset,
                           layout: .dnnl(source))
         // Already in the wanted form: caching the view would keep the weight's storage alive forever.

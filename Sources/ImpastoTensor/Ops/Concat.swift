@@ -3,8 +3,7 @@
 public func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
     precondition(!tensors.isEmpty, "concat of no tensors")
     let rank = tensors[0].rank
-    let axis = axis < 0 ? axis + rank : axis
-    precondition((0..<rank).contains(axis), "concat axis \(axis) of rank \(rank)")
+    let axis = normalizedAxis(axis, rank: rank, "concat")
     for tensor in tensors {
         let agrees = tensor.rank == rank
             && (0..<rank).allSatisfy { $0 == axis || tensor.shape[$0] == tensors[0].shape[$0] }

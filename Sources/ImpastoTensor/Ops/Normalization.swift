@@ -82,3 +82,22 @@ public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil
         return withExtendedLifetime((g, sums, statistics)) { gradients }
     }
 }
+
+/// Layer normalisation (`F.layer_norm`): each sample is normalised over its last dimensions, the ones
+/// `normalizedShape` names, by their mean and biased variance, then scaled by `weight` and shifted by
+/// `bias` (both of `normalizedShape`) when given. Instance normalisation of the rows, which is the same
+/// arithmetic: one kernel for both.
+public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
+                      epsilon: Float = 1e-5) -> Tensor {
+    precondition(!normalizedShape.isEmpty && Array(x.shape.suffix(normalizedShape.count)) == normalizedShape,
+                 "layerNorm over \(normalizedShape) of a tensor of shape \(x.shape)")
+    for parameter in [weight, bias].compactMap({ $0 }) {
+        precondition(parameter.shape == normalizedShape,
+                     "layerNorm over \(normalizedShape) needs weight and bias of that shape, got \(parameter.shape)")
+    }
+    let size = normalizedShape.reduce(1, *)
+    var y = instanceNorm(x.reshaped([1, size == 0 ? 0 : x.count / size, size]), epsilon: epsilon).reshaped(x.shape)
+    if let weight { y = y * weight }
+    if let bias { y = y + bias }
+    return y
+}

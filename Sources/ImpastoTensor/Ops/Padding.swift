@@ -77,3 +77,17 @@ private func pad2d(_ x: Tensor, _ padding: (left: Int, right: Int, top: Int, bot
         }
     })
 }
+
+/// Pads one dimension of `x` with `value`, `before` elements in front and `after` behind (any axis, the
+/// channel axis included, as TFLite's PAD does; `F.pad` with a longer padding list).
+public func constantPad(_ x: Tensor, axis: Int, before: Int, after: Int, value: Float = 0) -> Tensor {
+    let axis = normalizedAxis(axis, rank: x.rank, "constantPad")
+    precondition(before >= 0 && after >= 0, "constantPad: padding \(before), \(after) must not be negative")
+    func filler(_ size: Int) -> [Tensor] {
+        guard size > 0 else { return [] }
+        var shape = x.shape
+        shape[axis] = size
+        return [Tensor(repeating: value, shape: shape)]
+    }
+    return concat(filler(before) + [x] + filler(after), axis: axis)
+}

@@ -18,8 +18,7 @@ public func logSoftmax(_ x: Tensor, axis: Int) -> Tensor {
 /// the work goes in tiles of up to `tileWidth` neighbouring lanes (positions along `inner`), whose
 /// loops run along contiguous pixels while the reduction steps over the axis.
 private func normalizedExponential(_ x: Tensor, axis: Int, logarithmic: Bool) -> Tensor {
-    let axis = axis < 0 ? axis + x.rank : axis
-    precondition((0..<x.rank).contains(axis), "softmax axis \(axis) of shape \(x.shape)")
+    let axis = normalizedAxis(axis, rank: x.rank, "softmax")
     let n = x.shape[axis], inner = x.shape[(axis + 1)...].reduce(1, *), outer = x.shape[..<axis].reduce(1, *)
     let input = x.plain()
     let result = Tensor.uninitialized(x.shape)

@@ -1,0 +1,135 @@
+/// Tensors of every `DType`: made from Swift arrays, read back, and converted.
+///
+/// Kernels compute in float32 (bfloat16 where asked); a tensor of another type is converted when an op
+/// reads it (`plain()`), so f16 weights stay f16 in memory until a layer uses them. Conversions to integer
+/// types truncate toward zero and to bool test for non-zero, as PyTorch's `.to(dtype)` does.
+extension Tensor {
+    /// A tensor of `dtype` holding `values` (rounded to f16/bf16, truncated to integers, non-zero for bool).
+    public convenience init(shape: [Int], scalars values: [Float], dtype: DType) {
+        let float = Tensor(shape: shape, scalars: values)
+        self.init(shape: shape, dtype: dtype, storage: dtype == .f32 ? float.storage : float.converted(to: dtype).storage)
+    }
+
+    /// An integer tensor (i64 by default; i32, u8 or bool on request; values must fit the type).
+    public convenience init(shape: [Int], integers values: [Int], dtype: DType = .i64) {
+        precondition(!dtype.isFloatingPoint, "integers need an integer dtype, not \(dtype)")
+        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == values.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(values.count)")
+        let storage = Storage(uninitializedByteCount: values.count * dtype.byteSize)
+        for (index, value) in values.enumerated() {
+            ElementAccess.store(Double(value), at: index, of: dtype, in: storage.pointer)
+        }
+        self.init(shape: shape, dtype: dtype, storage: storage)
+    }
+
+    /// A tensor of `dtype` whose row-major elements are the little-endian bytes at `source` (no alignment
+    /// needed): how loaders keep a file's type. Bool bytes other than 0 read as true.
+    public convenience init(shape: [Int], dtype: DType, copyingBytesFrom source: UnsafeRawPointer) {
+        let count = shape.reduce(1, *)
+        let storage = Storage(uninitializedByteCount: count * dtype.byteSize)
+        storage.pointer.copyMemory(from: source, byteCount: count * dtype.byteSize)
+        if dtype == .bool {
+            let bytes = storage.pointer.assumingMemoryBound(to: UInt8.self)
+            for index in 0..<count where bytes[index] > 1 { bytes[index] = 1 }
+        }
+        self.init(shape: shape, dtype: dtype, storage: storage)
+    }
+
+    /// A bool tensor.
+    public convenience init(shape: [Int], booleans values: [Bool]) {
+        self.init(shape: shape, integers: values.map { $0 ? 1 : 0 }, dtype: .bool)
+    }
+
+    /// The elements as integers in row-major order: exact for integer and bool tensors, truncated toward
+    /// zero for floating-point ones.
+    public var integers: [Int] {
+        let source = dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
+        let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
+        return (0..<count).map { index in
+            source.dtype == .i64 ? Int(base.load(fromByteOffset: index * 8, as: Int64.self))
+                                 : Int(ElementAccess.load(at: index, of: source.dtype, in: base))
+        }
+    }
+
+    /// A copy of this tensor in `dtype`, plain and row-major, with no autograd history (`plain()` is the
+    /// differentiable way to float32).
+    public func converted(to dtype: DType) -> Tensor {
+        if dtype == .f32 { return plain().detached() }
+        let source = self.dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
+        let storage = Storage(uninitializedByteCount: count * dtype.byteSize)
+        let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
+        if source.dtype == dtype {
+            storage.pointer.copyMemory(from: base, byteCount: count * dtype.byteSize)
+        } else if source.dtype == .i64 && dtype == .i32 || source.dtype == .i32 && dtype == .i64 {
+            for index in 0..<count {  // integer to integer without a detour through Double
+                let value = source.dtype == .i64 ? base.load(fromByteOffset: index * 8, as: Int64.self)
+                                                 : Int64(base.load(fromByteOffset: index * 4, as: Int32.self))
+                ElementAccess.store(Double(value), at: index, of: dtype, in: storage.pointer)
+            }
+        } else {
+            let floats = source.dtype == .f32
+            parallelFor(count) { range in
+                for index in range {
+                    let value = floats ? Double(base.load(fromByteOffset: index * 4, as: Float.self))
+                                       : ElementAccess.load(at: index, of: source.dtype, in: base)
+                    ElementAccess.store(value, at: index, of: dtype, in: storage.pointer)
+                }
+            }
+        }
+        return Tensor(shape: shape, dtype: dtype, storage: storage)
+    }
+
+    /// A plain tensor of another type as float32: the copy `plain()` makes. Floating-point sources keep
+    /// their autograd history (the gradient flows back in float32); integer ones have none.
+    func convertedToFloat() -> Tensor {
+        let base = UnsafeRawPointer(storage.pointer) + offset * dtype.byteSize
+        let dtype = dtype
+        let result = Tensor.uninitialized(shape)
+        let destination = result.basePointer
+        parallelFor(count) { range in
+            switch dtype {
+            case .f16: for i in range { destination[i] = halfToFloat(base.load(fromByteOffset: 2 * i, as: UInt16.self)) }
+            case .bf16: for i in range { destination[i] = bf16ToFloat(base.load(fromByteOffset: 2 * i, as: UInt16.self)) }
+            default: for i in range { destination[i] = Float(ElementAccess.load(at: i, of: dtype, in: base)) }
+            }
+        }
+        guard dtype.isFloatingPoint else { return result }
+        return Tensor.record(result, inputs: [self]) { gradient in [gradient] }
+    }
+}
+
+/// Reads and writes one element of any type at a raw address, through Double (exact for every type but
+/// i64 beyond 2⁵³; whole-i64 paths avoid it).
+enum ElementAccess {
+    @inline(__always)
+    static func load(at index: Int, of dtype: DType, in base: UnsafeRawPointer) -> Double {
+        switch dtype {
+        case .f32: Double(base.load(fromByteOffset: 4 * index, as: Float.self))
+        case .bf16: Double(bf16ToFloat(base.load(fromByteOffset: 2 * index, as: UInt16.self)))
+        case .f16: Double(halfToFloat(base.load(fromByteOffset: 2 * index, as: UInt16.self)))
+        case .i32: Double(base.load(fromByteOffset: 4 * index, as: Int32.self))
+        case .i64: Double(base.load(fromByteOffset: 8 * index, as: Int64.self))
+        case .u8, .bool: Double(base.load(fromByteOffset: index, as: UInt8.self))
+        }
+    }
+
+    @inline(__always)
+    static func store(_ value: Double, at index: Int, of dtype: DType, in base: UnsafeMutableRawPointer) {
+        switch dtype {
+        case .f32: base.storeBytes(of: Float(value), toByteOffset: 4 * index, as: Float.self)
+        case .bf16: base.storeBytes(of: floatToBF16(Float(value)), toByteOffset: 2 * index, as: UInt16.self)
+        case .f16: base.storeBytes(of: floatToHalf(Float(value)), toByteOffset: 2 * index, as: UInt16.self)
+        case .i32: base.storeBytes(of: Int32(truncatingIfNeeded: integer(value)), toByteOffset: 4 * index, as: Int32.self)
+        case .i64: base.storeBytes(of: Int64(integer(value)), toByteOffset: 8 * index, as: Int64.self)
+        case .u8: base.storeBytes(of: UInt8(truncatingIfNeeded: integer(value)), toByteOffset: index, as: UInt8.self)
+        case .bool: base.storeBytes(of: value != 0 ? 1 : 0, toByteOffset: index, as: UInt8.self)
+        }
+    }
+
+    /// Truncation toward zero that cannot trap: NaN is 0 and out-of-range values saturate.
+    @inline(__always)
+    private static func integer(_ value: Double) -> Int {
+        guard value.isFinite else { return value.isNaN ? 0 : (value > 0 ? .max : .min) }
+        return Int(max(-9.2e18, min(9.2e18, value.rounded(.towardZero))))
+    }
+}
