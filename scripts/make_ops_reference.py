@@ -109,6 +109,12 @@ CASES = {
               lambda a, b: torch.where(torch.tensor([[True], [False], [True]]), a, b)),
     "roll": (lambda: [randn(2, 3, 4)], lambda x: torch.roll(x, shifts=(1, -2), dims=(1, 2))),
     "constantPadChannels": (lambda: [randn(1, 3, 2, 2)], lambda x: F.pad(x, (0, 0, 0, 0, 1, 2), value=0.25)),
+    # Strided views read in place: permutes, transposes, expansions and narrowed slices.
+    "permutedAdd": (lambda: [randn(2, 3, 4), randn(4, 3, 2)], lambda x, y: x.permute(2, 1, 0) + y),
+    "transposedMatmul": (lambda: [randn(3, 4), randn(3, 5)], lambda a, b: a.t() @ b),
+    "permutedBatchMatmul": (lambda: [randn(2, 3, 4), randn(2, 3, 5)], lambda a, b: a.permute(0, 2, 1) @ b),
+    "expandedMultiply": (lambda: [randn(3, 1), randn(2, 3, 4)], lambda x, y: x.expand(2, 3, 4) * y),
+    "narrowedMatmul": (lambda: [randn(4, 6), randn(4, 2)], lambda x, y: x.narrow(1, 1, 4) @ y),
     "roiAlign": (lambda: [randn(2, 3, 10, 12)],
                  lambda x: roi_align(x, torch.tensor(ROI_BOXES), output_size=(3, 4), spatial_scale=0.5,
                                      sampling_ratio=-1, aligned=False)),

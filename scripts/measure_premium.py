@@ -83,7 +83,7 @@ def main():
         if is_reference:
             target, reached = last, wall
         rows.append((name, reached, last))
-        print(f"{name}: {wall:.0f} s, loss {last:.4g}, target {target:.4g} "
+        print(f"{name}: {wall:.0f} s, loss {last!r}, target {target!r} "
               + (f"reached at {reached:.0f} s" if reached is not None else "not reached"), file=sys.stderr, flush=True)
     print("| schedule | time to the reference's final loss | loss then |")
     print("| --- | --- | --- |")

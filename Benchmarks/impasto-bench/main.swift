@@ -97,14 +97,15 @@ func precisionRatioLines(_ label: String, _ ours: [Precision: Double], _ theirs:
 func vggWorkload(size: Int, precision: Precision) -> () -> Void {
     let vgg = Initialization.withSeed(0) { VGG19() }
     vgg.requireGradients(false)
-    vgg.precision = precision
     var generator = RandomGenerator(seed: 1)
     let image = Tensor.randomUniform([1, 3, size, size], generator: &generator)
     return {
-        let x = image.requiringGradient()
-        let features = vgg(x, layers: ["relu5_1"])
-        let gradient = features["relu5_1"]!.sum().backward()[x]!
-        precondition(gradient.shape == x.shape)
+        Precision.$current.withValue(precision) {
+            let x = image.requiringGradient()
+            let features = vgg(x, layers: ["relu5_1"])
+            let gradient = features["relu5_1"]!.sum().backward()[x]!
+            precondition(gradient.shape == x.shape)
+        }
     }
 }
 
@@ -220,8 +221,9 @@ struct TransformerBenchmark: ParsableCommand {
         let frame = Tensor.randomUniform([1, 3, 720, 1280], generator: &generator) * 255
         var ours: [Precision: Double] = [:]
         for precision in Precision.allCases {
-            net.precision = precision
-            ours[precision] = medianSeconds(runs: runs) { _ = withoutGradients { net(frame) } }
+            ours[precision] = medianSeconds(runs: runs) {
+                _ = Precision.$current.withValue(precision) { withoutGradients { net(frame) } }
+            }
             print(String(format: "impasto transformer 720p %@: median %.1f ms", precision.rawValue, ours[precision]! * 1000))
             fflush(nil)
         }

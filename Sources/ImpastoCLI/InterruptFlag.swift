@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import ImpastoStudio
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,25 +14,19 @@ import Darwin
 /// The signal is ignored at the process level and delivered through a dispatch source instead, so nothing
 /// runs in signal-handler context: the handler is an ordinary closure that may take a lock.
 final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
     private var source: DispatchSourceSignal?
 
-    /// Starts catching SIGINT.
-    init() {
+    /// Starts catching SIGINT; the first one cancels `control`.
+    init(cancelling control: JobControl) {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [weak self] in
-            guard let self else { return }
-            lock.withLock { raised = true }
+        source.setEventHandler {
+            control.cancel()
             signal(SIGINT, SIG_DFL)
         }
         source.resume()
         self.source = source
     }
-
-    /// Whether Ctrl-C has been pressed since `init`.
-    var isRaised: Bool { lock.withLock { raised } }
 
     /// Gives SIGINT back its default action.
     func uninstall() {

@@ -184,10 +184,6 @@ struct StylizeCommand: ParsableCommand {
     /// The style images' paths.
     var stylePaths: [String] { style?.elements ?? [] }
 
-    /// Output extensions and how each is encoded; JPEG at the quality photographers keep (Pillow's 75 blurs
-    /// brush strokes), and without the settings, which only PNG can carry.
-    static let outputFormats: [String: ImageFileFormat] = ["png": .png, "jpg": .jpeg(quality: 95), "jpeg": .jpeg(quality: 95)]
-
     /// Rejects what can be told wrong before any file is read, each with one sentence.
     func validate() throws {
         guard let content = contentPath else {
@@ -196,10 +192,7 @@ struct StylizeCommand: ParsableCommand {
         if self.content != nil && contentImage != nil {
             throw ValidationError("Give the content image once, either as the argument or with -content_image.")
         }
-        guard let output else { throw ValidationError("Name the output image with -o OUT (.png, .jpg or .jpeg).") }
-        guard Self.outputFormats[URL(fileURLWithPath: output).pathExtension.lowercased()] != nil else {
-            throw ValidationError("The output \(output) must end in .png, .jpg or .jpeg.")
-        }
+        guard output != nil else { throw ValidationError("Name the output image with -o OUT (.png, .jpg or .jpeg).") }
         if let variant {
             if weights != nil {
                 guard VGGPreprocessing(variant: variant) != nil else {
@@ -214,37 +207,21 @@ struct StylizeCommand: ParsableCommand {
         if let number = originalColorsNumber, number != 0 && number != 1 {
             throw ValidationError("-original_colors takes 0 or 1, not \(number).")
         }
-        let options: StylizeOptions
-        do {
-            options = try stylizeOptions(readingInitialImage: false)
-            try options.validate(styleCount: stylePaths.count)
-        } catch let error as ImpastoError {
-            throw ValidationError(error.description)
-        }
+        let options = stylizeOptions()
         let total = options.stages.reduce(0) { $0 + $1.iterations }
         if let preset, let range = preset.iterationRange, !range.contains(total) {
             throw ValidationError("The \(preset) preset runs \(range.lowerBound) to \(range.upperBound) iterations, not \(total).")
         }
-        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("The output directory \(directory) does not exist.")
-        }
-        let outputs = [output] + checkpointIterations(options).map { checkpointPath(iteration: $0) }
-        let inputs = [content] + stylePaths + [initImagePath, weights].compactMap { $0 }
         do {
-            try Overwriting.refuse(outputs: outputs.map { URL(fileURLWithPath: $0) }, inputs: inputs.map { URL(fileURLWithPath: $0) })
+            try job(options: options).validate()
         } catch let error as ImpastoError {
             throw ValidationError(error.description)
         }
     }
 
-    /// The settings these arguments ask for: neural-style's defaults, then the preset, then what was given.
-    ///
-    /// - Parameter readingInitialImage: whether to read an `--init PATH` image (validation does not need its
-    ///   pixels; `.content` stands in for it then).
-    /// - Throws: `ImpastoError` when the `--init` image cannot be read.
-    func stylizeOptions(readingInitialImage: Bool = true) throws -> StylizeOptions {
+    /// The settings these arguments ask for: neural-style's defaults, then the preset, then what was given. An
+    /// `--init PATH` image is the job's to read (`.content` stands in for it here).
+    func stylizeOptions() -> StylizeOptions {
         var options = preset?.applied(to: StylizeOptions()) ?? StylizeOptions()
         if let contentWeight { options.contentWeight = contentWeight }
         if let styleWeight { options.styleWeight = styleWeight }
@@ -267,11 +244,7 @@ struct StylizeCommand: ParsableCommand {
         if let scales { options.scales = scales.elements }
         if let iterationsPerScale { options.iterationsPerScale = iterationsPerScale.elements }
         options.styleColors = styleColors
-        if let path = initImagePath {
-            options.initialization = readingInitialImage ? .image(try Image(contentsOf: URL(fileURLWithPath: path))) : .content
-        } else {
-            options.initialization = start == "image" ? .content : .random
-        }
+        options.initialization = initImagePath != nil || start == "image" ? .content : .random
         return options
     }
 
@@ -283,20 +256,6 @@ struct StylizeCommand: ParsableCommand {
         case "image": initImage
         case let path?: path
         }
-    }
-
-    /// The iterations `--save-every` writes an image at: every multiple short of the last, which is OUT itself.
-    func checkpointIterations(_ options: StylizeOptions) -> [Int] {
-        let total = options.stages.reduce(0) { $0 + $1.iterations }
-        guard options.saveEvery > 0 else { return [] }
-        return Array(stride(from: options.saveEvery, to: total, by: options.saveEvery))
-    }
-
-    /// OUT with the iteration number before the extension, as neural-style names its intermediate images.
-    func checkpointPath(iteration: Int) -> String {
-        let url = URL(fileURLWithPath: output!)
-        let name = url.deletingPathExtension().lastPathComponent + "_\(iteration)." + url.pathExtension
-        return ((output! as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
     }
 }
 

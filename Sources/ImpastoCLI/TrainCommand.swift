@@ -107,30 +107,8 @@ struct TrainCommand: ParsableCommand {
                               (heatmapWeight, "--heatmap-weight"), (noiseWeight, "--noise-weight")] where !(value >= 0) {
             throw ValidationError("\(name) must not be negative, not \(value).")
         }
-        guard URL(fileURLWithPath: output).pathExtension.lowercased() == "safetensors" else {
-            throw ValidationError("-o must name a .safetensors file, not '\(output)'.")
-        }
-        // Checked now rather than when the first file is written, after the loss network has loaded.
-        let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
-              FileManager.default.isWritableFile(atPath: folder) else {
-            throw ValidationError("The output folder \(folder) does not exist or is not writable.")
-        }
-        // A grid written among the photos would be trained on by the next run, and could replace a photo.
-        if snapshotEvery > 0 && Overwriting.same(URL(fileURLWithPath: folder), URL(fileURLWithPath: photos)) {
-            throw ValidationError("--snapshot-every would write validation grids into the photos folder \(photos); put -o elsewhere.")
-        }
-        let files = TrainingFiles(model: URL(fileURLWithPath: output))
-        let snapshots = snapshotEvery > 0 ? Array(stride(from: snapshotEvery, to: iterations, by: snapshotEvery)) : []
-        let written = [files.model, files.lossLog, files.checkpoint] + snapshots.flatMap { [files.snapshot($0), files.grid($0)] }
-        var inputs = ([style] + [vgg].compactMap { $0 }).map { URL(fileURLWithPath: $0) }
-        // The checkpoint resumed from may be this run's own: it is read first, then kept up to date.
-        if let resume, !Overwriting.same(URL(fileURLWithPath: resume), files.checkpoint) {
-            inputs.append(URL(fileURLWithPath: resume))
-        }
         do {
-            try Overwriting.refuse(outputs: written, inputs: inputs)
+            try job().validate()
         } catch let error as ImpastoError {
             throw ValidationError(error.description)
         }
@@ -139,6 +117,14 @@ struct TrainCommand: ParsableCommand {
     /// Trains. The inputs are read before anything is written; Ctrl-C stops after the current iteration,
     /// writes the model and the checkpoint so far, and exits with status 130.
     func run() throws {
+        let context = JobContext(progress: progress.mode)
+        let interrupt = InterruptFlag(cancelling: context.control)
+        defer { interrupt.uninstall() }
+        if try job().run(context).stopped { throw ExitCode(130) }
+    }
+
+    /// The job these arguments describe.
+    func job() -> TrainJob {
         var settings = StyleTrainingConfiguration()
         settings.batchSize = batchSize
         settings.imageSize = imageSize
@@ -151,36 +137,13 @@ struct TrainCommand: ParsableCommand {
         settings.learningRate = learningRate
         settings.styleSize = styleSize
         settings.seed = seed
-
-        // The small inputs first, so a wrong path is reported before the loss network loads.
-        let styleImage = try Image(contentsOf: URL(fileURLWithPath: style))
-        var trainingPhotos = try TrainingPhotos(folder: URL(fileURLWithPath: photos, isDirectory: true),
-                                                imageSize: imageSize, seed: seed)
-        trainingPhotos.augmentation = augment
-        if let resume { _ = try StyleTrainer.checkpointIteration(contentsOf: URL(fileURLWithPath: resume), configuration: settings) }
-        let resolution = try ModelStore().resolve(model: lossNetwork, explicitPath: vgg)
-        if let note = resolution.note, !progress.quiet { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        let network = try LossNetwork.load(model: lossNetwork, contentsOf: resolution.url,
-                                           preprocessing: resolution.preprocessing)
-        let trainer = try StyleTrainer(style: styleImage, photos: trainingPhotos, lossNetwork: network, configuration: settings)
-        if let resume { try trainer.resume(from: URL(fileURLWithPath: resume)) }
-        let reporter = ProgressReporter(mode: progress.mode, title: "train", unit: .steps(name: "iteration", rateSymbol: "it/s"),
-                                        total: Int64(iterations), completed: Int64(trainer.iteration))
-        let files = TrainingFiles(model: URL(fileURLWithPath: output))
-        let interrupt = InterruptFlag()
-        defer { interrupt.uninstall() }
-        let stopped = try trainer.train(iterations: iterations, files: files, snapshotEvery: snapshotEvery,
-                                        progress: reporter, shouldStop: { interrupt.isRaised })
-
-        let seconds = String(format: "%.1f s", reporter.elapsed)
-        let json: [(String, ProgressValue)] = [("model", .string(output)), ("checkpoint", .string(files.checkpoint.path)),
-                                               ("iterations", .int(Int64(trainer.iteration)))]
-        if stopped {
-            reporter.finish(summary: "Stopped after \(trainer.iteration) of \(iterations) iterations (\(seconds)); wrote \(output) "
-                                + "and \(files.checkpoint.path) for --resume",
-                            json: [("event", "stopped")] + json)
-            throw ExitCode(130)
-        }
-        reporter.finish(summary: "Wrote \(output) (\(trainer.iteration) iterations, \(seconds))", json: [("event", "done")] + json)
+        var job = TrainJob(style: URL(fileURLWithPath: style), photos: URL(fileURLWithPath: photos, isDirectory: true),
+                           output: URL(fileURLWithPath: output), iterations: iterations, configuration: settings)
+        job.augment = augment
+        job.snapshotEvery = snapshotEvery
+        job.resume = resume.map { URL(fileURLWithPath: $0) }
+        job.lossNetwork = lossNetwork
+        job.lossNetworkWeights = vgg.map { URL(fileURLWithPath: $0) }
+        return job
     }
 }

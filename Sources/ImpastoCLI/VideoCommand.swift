@@ -76,32 +76,14 @@ struct VideoCommand: ParsableCommand {
 
     /// The job with ffmpeg at the given paths (tests point them nowhere, as `IMPASTO_FFMPEG` would).
     func run(ffmpeg: FFmpeg) throws {
-        let inputURL = URL(fileURLWithPath: input), outputURL = URL(fileURLWithPath: output)
-        try Overwriting.refuse(outputs: [outputURL], inputs: [inputURL] + source.source().inputFiles)
         var options = VideoStyle.Options()
         options.size = size
         options.batchSize = batchSize
         options.crf = crf
         options.stabilization = stabilize ? stabilizeStrength : nil
         options.ffmpeg = ffmpeg
-
-        // The input is probed before the weights load, so a wrong video fails at once.
-        var stylizer: VideoStyle.Stylizer?
-        var reporter: ProgressReporter?
-        let summary = try VideoStyle.run(input: inputURL, output: outputURL, stylize: { try stylizer!($0) },
-                                         options: options, prepare: { info in
-            stylizer = try source.source().videoStylizer(precision: precision)
-            reporter = ProgressReporter(mode: progress.mode, title: inputURL.lastPathComponent,
-                                        unit: .steps(name: "frame", rateSymbol: "fps"), total: Int64(info.frameCount))
-        }, progress: { frames in
-            reporter?.update(completed: Int64(frames), json: [("frame", .int(Int64(frames))),
-                                                              ("fps", .double(reporter?.rate ?? 0))])
-        })
-        reporter?.finish(
-            summary: String(format: "%@: %d frames, %d×%d, in %.1f s (%.2f fps)", output, summary.frames,
-                            summary.width, summary.height, summary.seconds, summary.framesPerSecond),
-            json: [("output", .string(output)), ("frames", .int(Int64(summary.frames))),
-                   ("width", .int(Int64(summary.width))), ("height", .int(Int64(summary.height))),
-                   ("fps", .double(summary.framesPerSecond))])
+        let job = VideoJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
+                           source: try source.source(), options: options, precision: precision)
+        try job.run(JobContext(progress: progress.mode))
     }
 }

@@ -66,8 +66,14 @@ extension Image {
 
 /// `x` limited to [0, 1], with NaN mapped to 0 (a plain `min`/`max` pair would let NaN through).
 @inline(__always)
-func clampedSample(_ x: Float) -> Float {
+public func clampedSample(_ x: Float) -> Float {
     x > 0 ? (x < 1 ? x : 1) : 0
+}
+
+/// BT.601 luma, `0.299 R + 0.587 G + 0.114 B`: the Y of YUV and of Pillow's YCbCr and `convert("L")`.
+@inline(__always)
+public func luma(_ red: Float, _ green: Float, _ blue: Float) -> Float {
+    0.299 * red + 0.587 * green + 0.114 * blue
 }
 
 // MARK: - Channel conversions
@@ -111,11 +117,10 @@ extension Image {
         case 2: return Image(width: width, height: height, channels: 1, pixels: Array(plane(0)))
         default:
             let (red, green, blue) = (plane(0), plane(1), plane(2))
-            let luma = (0..<width * height).map { i in
-                0.299 * red[red.startIndex + i] + 0.587 * green[green.startIndex + i]
-                    + 0.114 * blue[blue.startIndex + i]
+            let gray = (0..<width * height).map { i in
+                luma(red[red.startIndex + i], green[green.startIndex + i], blue[blue.startIndex + i])
             }
-            return Image(width: width, height: height, channels: 1, pixels: luma)
+            return Image(width: width, height: height, channels: 1, pixels: gray)
         }
     }
 }

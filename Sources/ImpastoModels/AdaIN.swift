@@ -23,21 +23,16 @@ public final class AdaIN: Module {
     public let encoder: Sequential
     /// The decoder: `decoder.pth`'s modules, relu4_1's 512 channels back to RGB.
     public let decoder: Sequential
-    private let convolutions: [Conv2d]
 
     /// Modules of `vgg_normalised.pth`'s Sequential that the encoder keeps.
     public static let encoderDepth = 31
 
     /// A network with PyTorch's default initialisation.
     override public init() {
-        var convolutions: [Conv2d] = []
         func convolution(_ inputs: Int, _ outputs: Int) -> [any UnaryLayer] {
-            let conv = Conv2d(inputChannels: inputs, outputChannels: outputs, kernelSize: 3)
-            convolutions.append(conv)
-            return [ReflectionPad2d(1), conv, ReLU()]
+            [ReflectionPad2d(1), Conv2d(inputChannels: inputs, outputChannels: outputs, kernelSize: 3), ReLU()]
         }
         let colour = Conv2d(inputChannels: 3, outputChannels: 3, kernelSize: 1)
-        convolutions.append(colour)
         var encoderLayers: [any UnaryLayer] = [colour]
         var channels = 3
         for (block, (width, count)) in [(64, 2), (128, 2), (256, 4), (512, 1)].enumerated() {
@@ -57,7 +52,6 @@ public final class AdaIN: Module {
         decoderLayers.removeLast()  // the last convolution has no ReLU
         encoder = Sequential(encoderLayers)
         decoder = Sequential(decoderLayers)
-        self.convolutions = convolutions
     }
 
     /// The network with the weights of `vgg_normalised.pth` and `decoder.pth` (or files with their keys).
@@ -69,11 +63,6 @@ public final class AdaIN: Module {
         try loadDecoder(WeightFile.load(contentsOf: decoderURL), source: decoderURL.path)
     }
 
-
-    /// The arithmetic of every convolution; `.bf16` runs them on the CPU's bf16 units.
-    public var precision: Precision = .fp32 {
-        didSet { for conv in convolutions { conv.precision = precision } }
-    }
 
     /// Copies a `vgg_normalised.pth` state dict into the encoder, ignoring the layers past relu4_1.
     public func loadEncoder(_ weights: [String: Tensor], source: String) throws {

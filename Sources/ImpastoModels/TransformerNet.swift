@@ -47,16 +47,6 @@ public final class TransformerNet: Module, UnaryLayer {
 
     var residualBlocks: [ResidualBlock] { [res1, res2, res3, res4, res5] }
 
-    /// The arithmetic of the convolutions: `.bf16` runs them on the CPU's bf16 units. The instance norms, which
-    /// rescale every activation anyway, stay float32, and so does the RGB output layer at inference (a matrix
-    /// product, see `fewOutputConvolution`).
-    public var precision: Precision = .fp32 {
-        didSet {
-            let layers = [conv1, conv2, conv3, deconv1, deconv2, deconv3] + residualBlocks.flatMap { [$0.conv1, $0.conv2] }
-            for layer in layers { layer.conv2d.precision = precision }
-        }
-    }
-
     /// Stylizes a batch: `[N, 3, H, W]` RGB 0…255 in, unclamped RGB 0…255 out (see the type's note on sizes).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == 3, "TransformerNet takes [N, 3, H, W], got \(input.shape)")

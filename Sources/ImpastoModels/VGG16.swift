@@ -18,17 +18,10 @@ public final class VGG16: Module {
 
     /// The `features` stack, named "0" … "30" as in torchvision.
     public let features: Sequential
-    private let convolutions: [Conv2d]
 
     /// An uninitialised (PyTorch-default random) VGG-16 feature extractor.
     public init(pooling: VGG19.Pooling = .max) {
-        (features, convolutions) = VGGFeatures.make(layerNames: Self.layerNames, pooling: pooling)
-    }
-
-
-    /// The arithmetic of every convolution.
-    public var precision: Precision = .fp32 {
-        didSet { for conv in convolutions { conv.precision = precision } }
+        features = VGGFeatures.make(layerNames: Self.layerNames, pooling: pooling)
     }
 
     /// Runs the stack up to the deepest of `layers` and returns each requested activation by name.
@@ -53,16 +46,14 @@ enum VGGFeatures {
     }
 
     /// The layers named by `layerNames`, and the convolutions among them.
-    static func make(layerNames: [String], pooling: VGG19.Pooling) -> (Sequential, [Conv2d]) {
+    static func make(layerNames: [String], pooling: VGG19.Pooling) -> Sequential {
         var layers: [any UnaryLayer] = []
-        var convolutions: [Conv2d] = []
         var channels = 3
         for name in layerNames {
             if name.hasPrefix("conv") {
                 let block = Int(String(name.dropFirst(4).prefix(1)))!
                 let width = [64, 128, 256, 512, 512][block - 1]
                 let conv = Conv2d(inputChannels: channels, outputChannels: width, kernelSize: 3, padding: 1)
-                convolutions.append(conv)
                 layers.append(conv)
                 channels = width
             } else if name.hasPrefix("relu") {
@@ -72,7 +63,7 @@ enum VGGFeatures {
                                               : AvgPool2d(kernelSize: 2, stride: 2))
             }
         }
-        return (Sequential(layers), convolutions)
+        return Sequential(layers)
     }
 
     /// Runs `features` up to the deepest of `layers` and returns each requested activation by name.

@@ -25,18 +25,12 @@ public final class VGG19: Module {
 
     /// The `features` stack, named "0" … "36" as in torchvision.
     public let features: Sequential
-    private let convolutions: [Conv2d]
 
     /// An uninitialised (PyTorch-default random) VGG-19 feature extractor.
     public init(pooling: Pooling = .max) {
-        (features, convolutions) = VGGFeatures.make(layerNames: Self.layerNames, pooling: pooling)
+        features = VGGFeatures.make(layerNames: Self.layerNames, pooling: pooling)
     }
 
-
-    /// The arithmetic of every convolution (`.bf16` is several times faster on CPUs with bf16 units).
-    public var precision: Precision = .fp32 {
-        didSet { for conv in convolutions { conv.precision = precision } }
-    }
 
     /// The index of a named layer in `features`, or nil if there is no such layer.
     public static func index(of layer: String) -> Int? { layerNames.firstIndex(of: layer) }

@@ -10,8 +10,6 @@ public final class Conv2d: Module, UnaryLayer {
     public let padding: (Int, Int)
     public let dilation: (Int, Int)
     public let groups: Int
-    /// The arithmetic this layer runs in; `.bf16` for speed on CPUs with bf16 units.
-    public var precision: Precision = .fp32
 
     /// A convolution with PyTorch's default initialisation.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -40,8 +38,8 @@ public final class Conv2d: Module, UnaryLayer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
-               groups: groups, precision: precision)
+        // The arithmetic is the job's (`Precision.current`), never a setting stored in the layer.
+        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }
 
@@ -54,7 +52,6 @@ public final class ConvTranspose2d: Module, UnaryLayer {
     public let outputPadding: (Int, Int)
     public let dilation: (Int, Int)
     public let groups: Int
-    public var precision: Precision = .fp32
 
     /// A transposed convolution with PyTorch's default initialisation (fan-in from the weight's dim 1).
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -76,7 +73,7 @@ public final class ConvTranspose2d: Module, UnaryLayer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         convTranspose2d(input, weight: weight, bias: bias, stride: stride, padding: padding,
-                        outputPadding: outputPadding, dilation: dilation, groups: groups, precision: precision)
+                        outputPadding: outputPadding, dilation: dilation, groups: groups)
     }
 }
 

@@ -28,6 +28,11 @@ public enum DType: String, Sendable, Equatable, CaseIterable {
 public enum Precision: String, Sendable, CaseIterable {
     case fp32
     case bf16
+
+    /// The arithmetic convolutions run in when the call does not say: float32, unless a job runs inside
+    /// `Precision.$current.withValue(.bf16) { … }`. A task-local, so jobs side by side on one shared model
+    /// each keep their own, and no job changes the model.
+    @TaskLocal public static var current: Precision = .fp32
 }
 
 /// Converts bfloat16 bit patterns to float32; exact.

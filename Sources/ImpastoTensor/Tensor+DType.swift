@@ -43,7 +43,7 @@ extension Tensor {
     /// The elements as integers in row-major order: exact for integer and bool tensors, truncated toward
     /// zero for floating-point ones.
     public var integers: [Int] {
-        let source = dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
+        let source = isStrided ? contiguous() : dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
         let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
         return (0..<count).map { index in
             source.dtype == .i64 ? Int(base.load(fromByteOffset: index * 8, as: Int64.self))
@@ -55,7 +55,7 @@ extension Tensor {
     /// differentiable way to float32).
     public func converted(to dtype: DType) -> Tensor {
         if dtype == .f32 { return plain().detached() }
-        let source = self.dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
+        let source = isStrided ? contiguous() : self.dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
         let storage = Storage(uninitializedByteCount: count * dtype.byteSize)
         let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
         if source.dtype == dtype {

@@ -43,30 +43,34 @@ func forEachBroadcastRun(_ shape: [Int], _ aStrides: [Int], _ bStrides: [Int],
 }
 
 extension Tensor {
-    /// Applies `op` element by element over the broadcast of `self` and `other`. No autograd.
+    /// Applies `op` element by element over the broadcast of `self` and `other`, reading strided views
+    /// (transposes, expansions) in place. No autograd.
     @inline(__always)
     func zipMap(_ other: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
-        let a = plain(), b = other.plain()
+        let a = readableInPlace ? self : plain(), b = other.readableInPlace ? other : other.plain()
         let shape = a.shape == b.shape ? a.shape : broadcastShape(a.shape, b.shape)
-        let x = a.floatBuffer, y = b.floatBuffer
+        let x = a.viewBase, y = b.viewBase
         return Tensor(shape: shape) { out in
-            if a.shape == b.shape {
+            if a.shape == b.shape && a.isPlain && b.isPlain {
                 parallelFor(out.count) { range in
                     for i in range { out[i] = op(x[i], y[i]) }
                 }
-            } else if b.count == 1 {
+            } else if b.count == 1 && a.isPlain {
                 let scalar = y[0]
                 parallelFor(out.count) { range in
                     for i in range { out[i] = op(x[i], scalar) }
                 }
             } else {
-                let aStrides = broadcastStrides(a.shape, to: shape), bStrides = broadcastStrides(b.shape, to: shape)
+                let aStrides = a.broadcastElementStrides(to: shape), bStrides = b.broadcastElementStrides(to: shape)
                 forEachBroadcastRun(shape, aStrides, bStrides) { o, ai, bi, n, aStep, bStep in
                     for k in 0..<n { out[o + k] = op(x[ai + k * aStep], y[bi + k * bStep]) }
                 }
             }
         }
     }
+
+    /// Whether element-wise loops can read this tensor where it is: float32, plain or a strided view.
+    var readableInPlace: Bool { dtype == .f32 && !isDNNL }
 
     /// Applies `op` to every element. No autograd.
     @inline(__always)

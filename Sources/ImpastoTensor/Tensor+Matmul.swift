@@ -30,33 +30,67 @@ extension Tensor {
         precondition(k == k2, "matmul inner dimensions differ: \(a.shape)\(transposingA ? "ᵀ" : "") @ \(b.shape)\(transposingB ? "ᵀ" : "")")
         let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
         let batch = batchA == batchB ? batchA : broadcastShape(batchA, batchB)
-        // Matrix offsets of each operand along the batch: its strides, 0 where it broadcasts.
-        let stridesA = broadcastStrides(batchA, to: batch).map { $0 * ar * ac }
-        let stridesB = broadcastStrides(batchB, to: batch).map { $0 * br * bc }
-        let x = a.plain(), y = b.plain()
+        let x = MatrixOperand(a, batch: batch), y = MatrixOperand(b, batch: batch)
         let result = Tensor(shape: batch + [m, n]) { out in
-            let xs = x.floatBuffer.baseAddress!, ys = y.floatBuffer.baseAddress!, os = out.baseAddress!
-            var position = StridedOffsets(shape: batch, strides: [stridesA, stridesB])
+            let os = out.baseAddress!
+            var position = StridedOffsets(shape: batch, strides: [x.batchStrides, y.batchStrides])
             for item in 0..<batch.reduce(1, *) {
-                BLAS.gemm(transposingA: transposingA, transposingB: transposingB, m: m, n: n, k: k,
-                          xs + position.offsets[0], lda: ac, ys + position.offsets[1], ldb: bc,
-                          os + item * m * n, ldc: n)
+                BLAS.gemm(transposingA: transposingA != x.isSwapped, transposingB: transposingB != y.isSwapped,
+                          m: m, n: n, k: k, x.base + position.offsets[0], lda: x.leading,
+                          y.base + position.offsets[1], ldb: y.leading, os + item * m * n, ldc: n)
                 position.advance()
             }
         }
+        let (xs, ys) = (x.tensor, y.tensor)
         return record(result, inputs: [a, b]) { g in
             // d(op(A)) = G @ op(B)ᵀ and d(op(B)) = op(A)ᵀ @ G, then undo op; broadcast batches sum back.
             let ga: Tensor? = a.requiresGrad
-                ? (transposingA ? batchedMatmul(y, transposingA: transposingB, g, transposingB: true)
-                                : batchedMatmul(g, transposingA: false, y, transposingB: !transposingB))
+                ? (transposingA ? batchedMatmul(ys, transposingA: transposingB, g, transposingB: true)
+                                : batchedMatmul(g, transposingA: false, ys, transposingB: !transposingB))
                     .summed(toShape: a.shape)
                 : nil
             let gb: Tensor? = b.requiresGrad
-                ? (transposingB ? batchedMatmul(g, transposingA: true, x, transposingB: transposingA)
-                                : batchedMatmul(x, transposingA: !transposingA, g, transposingB: false))
+                ? (transposingB ? batchedMatmul(g, transposingA: true, xs, transposingB: transposingA)
+                                : batchedMatmul(xs, transposingA: !transposingA, g, transposingB: false))
                     .summed(toShape: b.shape)
                 : nil
             return [ga, gb]
+        }
+    }
+}
+
+/// How SGEMM reads one operand of a batched product where it lies: a row-major matrix with a leading
+/// dimension (rows may be padded, as in a slice), or one stored transposed (a `transposed()` view), read
+/// with BLAS's transpose flag instead of being copied. Other views are copied first.
+private struct MatrixOperand {
+    /// The tensor read: the operand itself, or its row-major copy.
+    let tensor: Tensor
+    let base: UnsafeMutablePointer<Float>
+    let leading: Int
+    /// Whether the matrix is stored transposed (column-major).
+    let isSwapped: Bool
+    /// Element offsets between matrices along the product's batch (0 where this operand broadcasts).
+    let batchStrides: [Int]
+
+    init(_ operand: Tensor, batch: [Int]) {
+        var tensor = operand.readableInPlace ? operand : operand.plain()
+        var strides = tensor.elementStrides
+        let (rows, columns) = (tensor.shape[tensor.rank - 2], tensor.shape[tensor.rank - 1])
+        let (rowStride, columnStride) = (strides[tensor.rank - 2], strides[tensor.rank - 1])
+        if columnStride == 1 && rowStride >= max(columns, 1) {
+            (leading, isSwapped) = (rowStride, false)
+        } else if rowStride == 1 && columnStride >= max(rows, 1) {
+            (leading, isSwapped) = (columnStride, true)
+        } else {
+            tensor = tensor.contiguous()
+            strides = Tensor.strides(of: tensor.shape)
+            (leading, isSwapped) = (max(columns, 1), false)
+        }
+        self.tensor = tensor
+        base = tensor.viewBase
+        let batchShape = Array(tensor.shape.dropLast(2)), padding = batch.count - batchShape.count
+        batchStrides = batch.indices.map { axis in
+            axis < padding || batchShape[axis - padding] == 1 && batch[axis] != 1 ? 0 : strides[axis - padding]
         }
     }
 }

@@ -1,4 +1,5 @@
-/// Shape manipulation: views where the memory order allows, copies where it does not.
+/// Shape manipulation: views (`reshaped` and `slice` of plain tensors; `permuted`, `transposed`, `expanded`
+/// and `sliced` of any) where the memory order allows, copies where it does not.
 extension Tensor {
     /// The same elements with a new shape; one dimension may be -1 to be inferred. A view of plain
     /// tensors (no copy).
@@ -39,27 +40,58 @@ extension Tensor {
         }
     }
 
-    /// The dimensions reordered by `permutation` (PyTorch's `permute`); always a copy.
+    /// The dimensions reordered by `permutation` (PyTorch's `permute`): a strided view, no copy.
     public func permuted(_ permutation: [Int]) -> Tensor {
         precondition(permutation.sorted() == Array(0..<rank), "permutation \(permutation) of rank \(rank)")
-        let source = plain()
-        let newShape = permutation.map { shape[$0] }
-        let sourceStrides = Tensor.strides(of: shape)
-        let permutedStrides = permutation.map { sourceStrides[$0] }
-        let result = Tensor(shape: newShape) { destination in
-            let input = source.floatBuffer
-            var position = StridedOffsets(shape: newShape, strides: [permutedStrides])
-            for flat in 0..<destination.count {
-                destination[flat] = input[position.offsets[0]]
-                position.advance()
-            }
-        }
+        let source = isDNNL ? plain() : self
+        let strides = source.elementStrides
+        let result = source.view(shape: permutation.map { shape[$0] }, strides: permutation.map { strides[$0] })
         var inverse = [Int](repeating: 0, count: rank)
         for (position, axis) in permutation.enumerated() { inverse[axis] = position }
         return Tensor.record(result, inputs: [source]) { grad in [grad.permuted(inverse)] }
     }
 
-    /// Swaps the last two dimensions; a copy.
+    /// This tensor repeated along its dimensions of size 1 to `newShape` (PyTorch's `expand`; NumPy's
+    /// broadcasting rules, so leading dimensions may be added): a view with stride 0, no copy.
+    public func expanded(to newShape: [Int]) -> Tensor {
+        precondition(broadcastShape(shape, newShape) == newShape, "cannot expand \(shape) to \(newShape)")
+        let source = isDNNL ? plain() : self
+        let result = source.view(shape: newShape, strides: source.broadcastElementStrides(to: newShape))
+        let originalShape = shape
+        return Tensor.record(result, inputs: [source]) { grad in [grad.summed(toShape: originalShape)] }
+    }
+
+    /// Elements `range` along `axis` (PyTorch's `narrow`): a view, no copy.
+    public func sliced(axis: Int, _ range: Range<Int>) -> Tensor {
+        let axis = normalizedAxis(axis, rank: rank, "sliced")
+        precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis], "slice \(range) of axis \(axis) of \(shape)")
+        let source = isDNNL ? plain() : self
+        let strides = source.elementStrides
+        var newShape = shape
+        newShape[axis] = range.count
+        let result = source.view(shape: newShape, strides: strides, offset: source.offset + range.lowerBound * strides[axis])
+        let size = shape[axis]
+        return Tensor.record(result, inputs: [source]) { grad in
+            [constantPad(grad, axis: axis, before: range.lowerBound, after: size - range.upperBound)]
+        }
+    }
+
+    /// A view of this tensor's storage (plain when the strides happen to be row-major), no history.
+    func view(shape: [Int], strides: [Int], offset: Int? = nil) -> Tensor {
+        let layout: Layout = strides == Tensor.strides(of: shape) ? .plain : .strided(strides)
+        return Tensor(shape: shape, dtype: dtype, storage: storage, offset: offset ?? self.offset, layout: layout)
+    }
+
+    /// Element strides that read this tensor as if it had `target`'s shape: 0 along broadcast dimensions.
+    func broadcastElementStrides(to target: [Int]) -> [Int] {
+        let padding = target.count - rank
+        let strides = elementStrides
+        return target.indices.map { axis in
+            axis < padding || shape[axis - padding] == 1 && target[axis] != 1 ? 0 : strides[axis - padding]
+        }
+    }
+
+    /// Swaps the last two dimensions: a view.
     public func transposed() -> Tensor {
         precondition(rank >= 2, "transposed() needs rank ≥ 2, got \(shape)")
         var permutation = Array(0..<rank)

@@ -5,6 +5,10 @@ import Foundation
 enum Layout {
     /// Row-major and contiguous, starting `offset` elements into the storage (NCHW for images).
     case plain
+    /// A view: element (i₀, i₁, …) sits at `offset + Σ iₖ · strides[k]` (permutes, transposes, expansions with
+    /// stride 0, slices along inner axes). Ops that take strides read it as it is (element-wise arithmetic,
+    /// `matmul`); the rest ask for `plain()`, which copies it into row-major order.
+    case strided([Int])
     /// Whatever oneDNN chose for a primitive (for example nChw16c), described by its memory descriptor.
     /// Only oneDNN primitives read these; everything else asks for `plain()` first.
     case dnnl(dnnl_memory_desc_t)
@@ -99,6 +103,54 @@ public final class Tensor: @unchecked Sendable {
         return false
     }
 
+    var isStrided: Bool {
+        if case .strided = layout { return true }
+        return false
+    }
+
+    /// Where each index steps in the storage, in elements: row-major for plain tensors, the view's own for
+    /// strided ones. Not defined for oneDNN's blocked layouts.
+    var elementStrides: [Int] {
+        switch layout {
+        case .plain: Tensor.strides(of: shape)
+        case .strided(let strides): strides
+        case .dnnl: preconditionFailure("a blocked tensor has no element strides; use plain() first")
+        }
+    }
+
+    /// The element at index zero of a plain or strided float32 tensor.
+    var viewBase: UnsafeMutablePointer<Float> {
+        precondition(!isDNNL && dtype == .f32, "viewBase needs a plain or strided float32 tensor")
+        return storage.pointer.assumingMemoryBound(to: Float.self) + offset
+    }
+
+    var isDNNL: Bool {
+        if case .dnnl = layout { return true }
+        return false
+    }
+
+    /// A row-major copy of a strided view, in its own type, sharing its autograd history.
+    func contiguous() -> Tensor {
+        guard case .strided(let strides) = layout else { return self }
+        let size = dtype.byteSize, count = count
+        let result = Tensor(shape: shape, dtype: dtype, storage: Storage(uninitializedByteCount: count * size))
+        let source = storage.pointer + offset * size, destination = result.storage.pointer
+        var position = StridedOffsets(shape: shape, strides: [strides])
+        if size == 4 {
+            let from = source.assumingMemoryBound(to: UInt32.self), to = destination.assumingMemoryBound(to: UInt32.self)
+            for index in 0..<count {
+                to[index] = from[position.offsets[0]]
+                position.advance()
+            }
+        } else {
+            for index in 0..<count {
+                (destination + index * size).copyMemory(from: source + position.offsets[0] * size, byteCount: size)
+                position.advance()
+            }
+        }
+        return Tensor.record(result, inputs: [self]) { gradient in [gradient] }
+    }
+
     /// The elements of a plain float32 tensor. Callers get one through `plain()`.
     var floatBuffer: UnsafeMutableBufferPointer<Float> {
         precondition(isPlain && dtype == .f32, "floatBuffer needs a plain float32 tensor")
@@ -116,6 +168,7 @@ public final class Tensor: @unchecked Sendable {
     /// that shares the autograd history (the conversion's gradient is the inverse conversion).
     public func plain() -> Tensor {
         if isPlain && dtype == .f32 { return self }
+        if isStrided { return contiguous().plain() }
         if isPlain && !dtype.isComputable { return convertedToFloat() }
         let result = DNNL.reorderToPlainF32(self)
         return Tensor.record(result, inputs: [self]) { [self] grad in
@@ -124,7 +177,7 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Itself when oneDNN's kernels read its type (f32, bf16), otherwise its float32 copy (`plain()`).
-    var computable: Tensor { dtype.isComputable ? self : plain() }
+    var computable: Tensor { dtype.isComputable && !isStrided ? self : plain() }
 
     /// A tensor sharing this one's storage with no autograd history: gradients stop here.
     public func detached() -> Tensor {

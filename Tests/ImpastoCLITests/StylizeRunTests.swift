@@ -97,7 +97,7 @@ func meanAbsoluteDifference(_ a: [SIMD2<Float>], _ b: [SIMD2<Float>]) -> Float {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["out.png", "out_2.png"])
         let image = try Image(contentsOf: output)
         #expect(image.width == 32 && image.height == 24)
-        let settings = try Image.textChunks(contentsOf: output)[StylizeCommand.settingsKey]
+        let settings = try Image.textChunks(contentsOf: output)[StylizeJob.settingsKey]
         #expect(settings == "impasto stylize \(stylizeFixtures.content) --style \(stylizeFixtures.style) "
             + "--content-weight 5.0 --style-weight 100.0 --tv-weight 0.001 --content-layers relu4_2 "
             + "--style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --pooling max --size 32 --style-scale 1.0 "

@@ -37,10 +37,11 @@ let adainDecoderFixture = Bundle.module.url(forResource: "adain-decoder-random",
 
 @Test func transformerNetInBFloat16StaysClose() throws {
     let net = try TransformerNet(contentsOf: transformerFixture)
-    net.precision = .bf16
-    let output = withoutGradients { net(fastStyleReference["transformer.input"]!) }
+    let output = Precision.$current.withValue(.bf16) { withoutGradients { net(fastStyleReference["transformer.input"]!) } }
     // bf16 keeps 8 significant bits; instance norm re-centres every layer, so errors stay a few percent.
     expectClose(output, fastStyleReference["transformer.output"]!, fraction: 0.05)
+    // And outside that scope the same network computes in float32 again: the setting was the call's.
+    expectClose(withoutGradients { net(fastStyleReference["transformer.input"]!) }, fastStyleReference["transformer.output"]!)
 }
 
 @Test func torchSaveCheckpointLoadsAndDropsOldStatistics() throws {

@@ -21,7 +21,8 @@ let referenceContent = image(bytes: stylizeReference["content"]!)
 let referenceStyle = image(bytes: stylizeReference["style"]!)
 
 /// One stylizer for the whole suite: building the weights takes a while in a debug build. The suite is
-/// serialized, so the stylizer (not thread-safe) is never used from two tests at once.
+/// serialized to keep its timings apart; the stylizer itself serves concurrent runs (see
+/// `concurrentRunsOnOneStylizerMatchRunsAlone`, which runs beside the suite on it).
 nonisolated(unsafe) let stylizer = try! Stylizer(weights: deterministicVGGWeights(seed: 1), preprocessing: .caffe,
                                                 source: "deterministic VGG-19")
 
@@ -43,6 +44,41 @@ func run(_ options: StylizeOptions,
         return onProgress($0)
     }
     return (losses, result)
+}
+
+/// Two jobs side by side on one shared stylizer, as a service runs them, one of them in bf16: each gives
+/// exactly the image it gives alone. Runs share the frozen network and change nothing in it (precision is the
+/// run's, a task-local), and the engine's caches and scratch memory are safe to share.
+@Test func concurrentRunsOnOneStylizerMatchRunsAlone() throws {
+    var first = smallJob(size: 40, iterations: 3), second = smallJob(size: 48, iterations: 3)
+    first.seed = 11
+    second.seed = 12
+    second.precision = .bf16
+    let jobs = [first, second]
+    let alone = try jobs.map { try run($0).result.image.pixels }
+    let lock = NSLock()
+    nonisolated(unsafe) var together: [[Float]] = [[], []]
+    DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+        let pixels = try! run(jobs[index]).result.image.pixels
+        lock.withLock { together[index] = pixels }
+    }
+    #expect(together[0] == alone[0] && together[1] == alone[1])
+    #expect(alone[0] != alone[1])
+}
+
+/// Two jobs naming the same weight file get one network from the model cache; a rewritten file is read again.
+@Test func modelCacheSharesOneNetworkPerFile() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("net.safetensors")
+    let net = TransformerNet()
+    try SafeTensors.write(Dictionary(uniqueKeysWithValues: net.stateDict().map { ($0.name, $0.tensor) }), to: file)
+    let cache = ModelCache()
+    let a = try cache.transformerNet(file.path), b = try cache.transformerNet(file.path)
+    #expect(a === b && cache.count == 1)
+    try SafeTensors.write(Dictionary(uniqueKeysWithValues: net.stateDict().map { ($0.name, $0.tensor) }),
+                          metadata: ["rewritten": "yes"], to: file)
+    #expect(try cache.transformerNet(file.path) !== a && cache.count == 1, "a rewritten file is loaded afresh")
 }
 
 @Suite(.serialized) struct StylizeTests {

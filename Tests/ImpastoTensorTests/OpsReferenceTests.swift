@@ -78,6 +78,11 @@ private let opsUnderTest: [String: @Sendable ([Tensor]) -> Tensor] = [
     "where": { which(Tensor(shape: [3, 1], booleans: [true, false, true]), $0[0], $0[1]) },
     "roll": { roll($0[0], shifts: [1, -2], axes: [1, 2]) },
     "constantPadChannels": { constantPad($0[0], axis: 1, before: 1, after: 2, value: 0.25) },
+    "permutedAdd": { $0[0].permuted([2, 1, 0]) + $0[1] },
+    "transposedMatmul": { Tensor.matmul($0[0].transposed(), $0[1]) },
+    "permutedBatchMatmul": { Tensor.matmul($0[0].permuted([0, 2, 1]), $0[1]) },
+    "expandedMultiply": { $0[0].expanded(to: [2, 3, 4]) * $0[1] },
+    "narrowedMatmul": { Tensor.matmul($0[0].sliced(axis: 1, 1..<5), $0[1]) },
     "roiAlign": {
         roiAlign($0[0], boxes: roiBoxes, outputSize: (3, 4), spatialScale: 0.5, samplingRatio: -1, aligned: false)
     },

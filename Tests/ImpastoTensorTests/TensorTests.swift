@@ -81,3 +81,21 @@ func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, tran
     let result = checkGradients(of: { x in ((x[0] / x[1]).exp() + x[0].log() * x[1] + 2).sqrt() }, at: [a, b])
     #expect(result.worstError < 1e-2, "\(result)")
 }
+
+/// Permutes, transposes, expansions and narrowed slices are views of the same storage; ops that take
+/// strides (element-wise arithmetic, matmul) read them where they lie, the others get a row-major copy.
+/// Their values and gradients are checked against PyTorch in OpsReferenceTests (permutedAdd, transposedMatmul…).
+@Test func viewsShareStorage() {
+    let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    let t = x.transposed(), e = x.reshaped([2, 3, 1]).expanded(to: [2, 3, 4]), s = x.sliced(axis: 1, 1..<3)
+    for view in [t, e, s] {
+        #expect(view.storage === x.storage && view.isStrided)
+    }
+    #expect(t.scalars == [1, 4, 2, 5, 3, 6])
+    #expect(s.scalars == [2, 3, 5, 6])
+    #expect(e.scalars == [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6])
+    #expect(t.transposed().isPlain, "transposing back gives row-major strides, a plain view")
+    #expect(t.permuted([1, 0]).storage === x.storage)
+    let product = Tensor.matmul(t, x)  // read with BLAS's transpose flag, no copy
+    #expect(product.scalars == Tensor.matmul(t.copy(), x).scalars)
+}

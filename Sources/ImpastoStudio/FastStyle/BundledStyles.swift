@@ -38,8 +38,8 @@ public enum BundledStyles {
             + (known.isEmpty ? "" : " (bundled: \(known.joined(separator: ", ")))"))
     }
 
-    /// The TransformerNet `--model` names.
+    /// The TransformerNet `--model` names, from the process's `ModelCache`.
     public static func model(_ nameOrPath: String) throws -> TransformerNet {
-        try TransformerNet(contentsOf: modelFile(nameOrPath))
+        try ModelCache.shared.transformerNet(nameOrPath)
     }
 }

@@ -8,7 +8,7 @@ public enum FastStyle {
     ///
     /// - Parameters:
     ///   - size: the longest side the image is scaled to first; nil keeps its size.
-    ///   - precision: the arithmetic of the model's convolutions (the model keeps this setting).
+    ///   - precision: the arithmetic of the model's convolutions, for this call only.
     ///   - preserveColors: keep the image's colours and take only luminance from the stylized result.
     /// - Throws: `ImpastoError.invalidArgument` for an image under 16 pixels on a side.
     public static func apply(image: Image, model: TransformerNet, size: Int? = nil, precision: Precision = .fp32,
@@ -22,12 +22,13 @@ public enum FastStyle {
                              preserveColors: Bool = false, batchSize: Int = 4) throws -> [Image] {
         let inputs = images.map { $0.resized(longestSide: size) }
         try inputs.forEach { try ImageBatch.checkSize($0) }
-        model.precision = precision
         var results = [Image?](repeating: nil, count: inputs.count)
-        for group in ImageBatch.groups(of: inputs, limit: batchSize) {
-            let batch = ImageBatch.tensor(group.map { inputs[$0] })
-            let stylized = ImageBatch.images(stylize(batch, model: model, preserveColors: preserveColors))
-            for (index, image) in zip(group, stylized) { results[index] = image }
+        Precision.$current.withValue(precision) {
+            for group in ImageBatch.groups(of: inputs, limit: batchSize) {
+                let batch = ImageBatch.tensor(group.map { inputs[$0] })
+                let stylized = ImageBatch.images(stylize(batch, model: model, preserveColors: preserveColors))
+                for (index, image) in zip(group, stylized) { results[index] = image }
+            }
         }
         return results.map { $0! }
     }
@@ -66,9 +67,9 @@ public enum FastStyle {
                                     let shift = luma(red, green, blue) - luma(r, g, b)
                                     (red, green, blue) = (r + shift, g + shift, b + shift)
                                 }
-                                result[target + x] = clamped(red)
-                                result[target + plane + x] = clamped(green)
-                                result[target + 2 * plane + x] = clamped(blue)
+                                result[target + x] = clampedSample(red)
+                                result[target + plane + x] = clampedSample(green)
+                                result[target + 2 * plane + x] = clampedSample(blue)
                             }
                         }
                     }
@@ -76,16 +77,4 @@ public enum FastStyle {
             }
         }
     }
-}
-
-/// BT.601 luma.
-@inline(__always)
-func luma(_ red: Float, _ green: Float, _ blue: Float) -> Float {
-    0.299 * red + 0.587 * green + 0.114 * blue
-}
-
-/// `x` limited to [0, 1], NaN to 0.
-@inline(__always)
-func clamped(_ x: Float) -> Float {
-    x > 0 ? (x < 1 ? x : 1) : 0
 }

@@ -11,6 +11,14 @@ public enum StyleSource: Sendable {
     /// each scaled to `styleSize` (nil: as they are); `alpha` from 0 (the content) to 1.
     case adain(styles: [URL], weights: [Float]?, alpha: Float, encoder: URL, decoder: URL, styleSize: Int?)
 
+    /// The style's name in result file names: the model's file name, or the style images' joined by "+".
+    public var name: String {
+        switch self {
+        case let .model(name): URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
+        case let .adain(styles, _, _, _, _, _): styles.map { $0.deletingPathExtension().lastPathComponent }.joined(separator: "+")
+        }
+    }
+
     /// Every file this source reads: no output may be one of them.
     public var inputFiles: [URL] {
         switch self {
@@ -31,11 +39,12 @@ public enum StyleSource: Sendable {
             }
         case let .adain(_, weights, alpha, _, _, styleSize):
             let (net, styles) = try adain()
-            net.precision = precision
             return { images in
-                try AdaINStyle.apply(contents: images, styles: styles, weights: weights, alpha: alpha,
-                                     preserveColors: preserveColors, model: net, size: size, styleSize: styleSize,
-                                     batchSize: batchSize)
+                try Precision.$current.withValue(precision) {
+                    try AdaINStyle.apply(contents: images, styles: styles, weights: weights, alpha: alpha,
+                                         preserveColors: preserveColors, model: net, size: size, styleSize: styleSize,
+                                         batchSize: batchSize)
+                }
             }
         }
     }

@@ -12,14 +12,14 @@ extension Image {
         precondition(content.width == generated.width && content.height == generated.height,
                      "original colours need images of one size, got \(content.width)×\(content.height) and \(generated.width)×\(generated.height)")
         let count = width * height
-        let luma = { (image: Image, i: Int) -> Float in
-            0.299 * image.pixels[i] + 0.587 * image.pixels[count + i] + 0.114 * image.pixels[2 * count + i]
+        let luminance = { (image: Image, i: Int) -> Float in
+            luma(image.pixels[i], image.pixels[count + i], image.pixels[2 * count + i])
         }
         var pixels = content.pixels
         for i in 0..<count {
-            let shift = luma(generated, i) - luma(content, i)
+            let shift = luminance(generated, i) - luminance(content, i)
             for channel in 0..<3 {
-                pixels[channel * count + i] = min(max(pixels[channel * count + i] + shift, 0), 1)
+                pixels[channel * count + i] = clampedSample(pixels[channel * count + i] + shift)
             }
         }
         return Image(width: width, height: height, channels: 3, pixels: pixels)

@@ -66,10 +66,14 @@ public struct StylizeResult {
 /// differ when L-BFGS, run without a line search as neural-style runs it, takes one of its occasional wild
 /// steps: torch's L-BFGS on a 128 px job jumped from a loss of 2.8e5 to 2.0e9 at iteration 43 and recovered
 /// within ten. neural-style returns such an image if the run ends there; Impasto returns the best one before it.
-public final class Stylizer {
+///
+/// One stylizer serves any number of runs, one after another or side by side on several threads (a service's
+/// jobs): runs share its frozen networks and change nothing in them.
+public final class Stylizer: @unchecked Sendable {
     /// What the weights expect as input.
     public let preprocessing: VGGPreprocessing
     private var networks: [VGG19.Pooling: VGG19]
+    private let lock = NSLock()
 
     /// A stylizer on VGG-19 weights as read from a file (see `VGG19.pretrained`).
     public init(weights: [String: Tensor], preprocessing: VGGPreprocessing, source: String) throws {
@@ -84,6 +88,8 @@ public final class Stylizer {
 
     /// The network with `pooling`, sharing the loaded weights' values.
     private func network(pooling: VGG19.Pooling) -> VGG19 {
+        lock.lock()
+        defer { lock.unlock() }
         if let network = networks[pooling] { return network }
         let weights = Dictionary(uniqueKeysWithValues: networks[.max]!.stateDict().map { ($0.name, $0.tensor) })
         let network = try! VGG19.pretrained(weights, pooling: pooling, source: "the loaded VGG-19")
@@ -117,8 +123,16 @@ public final class Stylizer {
     public func run(content: Image, styles: [Image], options: StylizeOptions,
                     progress: (StylizeProgress) throws -> StylizeAction = { _ in .proceed }) throws -> StylizeResult {
         try options.validate(styleCount: styles.count)
+        // The precision is this run's, not the shared network's: runs side by side may differ.
+        return try Precision.$current.withValue(options.precision) {
+            try optimizeStages(content: content, styles: styles, options: options, progress: progress)
+        }
+    }
+
+    /// `run` after validation, in the run's precision.
+    private func optimizeStages(content: Image, styles: [Image], options: StylizeOptions,
+                                progress: (StylizeProgress) throws -> StylizeAction) throws -> StylizeResult {
         let network = network(pooling: options.pooling)
-        network.precision = options.precision
         let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
         let blendSum = blend.reduce(0, +)
         let blendWeights = blend.map { $0 / blendSum }

@@ -296,5 +296,3 @@ public final class StyleTrainer {
         return Image(width: size * columns, height: 2 * size, channels: 3, pixels: pixels)
     }
 }
-
-private func clampedSample(_ x: Float) -> Float { x > 0 ? (x < 1 ? x : 1) : 0 }

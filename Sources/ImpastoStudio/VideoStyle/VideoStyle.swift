@@ -13,7 +13,7 @@ public enum VideoStyle {
     public typealias Stylizer = ([Image]) throws -> [Image]
 
     /// How the output is made.
-    public struct Options {
+    public struct Options: Sendable {
         /// The longer side frames are scaled to (even sizes, aspect kept); nil keeps the video's size.
         public var size: Int?
         /// Frames per forward pass; nil picks `automaticBatchSize` for the frame size.
@@ -50,12 +50,13 @@ public enum VideoStyle {
     ///   - prepare: called with the decoder's video description once it is known and before any work, so
     ///     a caller can set up progress; it may throw to stop before the output is created.
     ///   - progress: called after each batch with the number of frames written so far.
+    ///   - isCancelled: asked after each batch; true ends the video there, a shorter but whole file.
     /// - Throws: `ImpastoError` for a missing ffmpeg, an input without a video stream, an output that cannot
     ///   be created, or ffmpeg failing part way; the output is then left as it was.
     @discardableResult
     public static func run(input: URL, output: URL, stylize: Stylizer, options: Options = Options(),
                            prepare: (VideoInfo) throws -> Void = { _ in },
-                           progress: (Int) -> Void = { _ in }) throws -> Summary {
+                           progress: (Int) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> Summary {
         let info = try VideoInfo(contentsOf: input, ffmpeg: options.ffmpeg)
         let size: (width: Int, height: Int) = options.size.map { info.size(longerSide: $0) } ?? (info.width, info.height)
         let batchSize = options.batchSize ?? automaticBatchSize(width: size.width, height: size.height)
@@ -79,6 +80,7 @@ public enum VideoStyle {
                 try writer.append(stabilizer?(original: original, stylized: result) ?? result)
             }
             progress(writer.framesWritten)
+            if isCancelled() { break }
         }
         try writer.finish()
         let seconds = (ContinuousClock.now - start) / .seconds(1)
@@ -95,8 +97,11 @@ public enum VideoStyle {
 
     /// Frames through a trained TransformerNet at `precision`.
     public static func stylizer(model: TransformerNet, precision: Precision = .fp32) -> Stylizer {
-        model.precision = precision
-        return { frames in ImageBatch.images(FastStyle.stylize(ImageBatch.tensor(frames), model: model)) }
+        return { frames in
+            Precision.$current.withValue(precision) {
+                ImageBatch.images(FastStyle.stylize(ImageBatch.tensor(frames), model: model))
+            }
+        }
     }
 
     /// Frames through AdaIN towards the weighted mix of `styles` (scaled to `styleSize` first), with the
@@ -107,17 +112,20 @@ public enum VideoStyle {
         guard (0...1).contains(alpha) else {
             throw ImpastoError.invalidArgument("The style strength alpha must lie between 0 and 1, not \(alpha).")
         }
-        model.precision = precision
         let styleImages = styles.map { $0.resized(longestSide: styleSize).rgb() }
         try styleImages.forEach { try ImageBatch.checkSize($0) }
-        let statistics = withoutGradients {
-            FeatureStatistics.blend(styleImages.map { model.styleStatistics(of: ImageBatch.tensor([$0])) }, weights: mix)
+        let statistics = Precision.$current.withValue(precision) {
+            withoutGradients {
+                FeatureStatistics.blend(styleImages.map { model.styleStatistics(of: ImageBatch.tensor([$0])) }, weights: mix)
+            }
         }
         return { frames in
-            withoutGradients {
-                let decoded = model(ImageBatch.tensor(frames), style: statistics, alpha: alpha)
-                // The decoder's output is 8·⌈H/8⌉ × 8·⌈W/8⌉; the extra rows and columns lie bottom and right.
-                return ImageBatch.images(decoded).map { $0.cropped(width: frames[0].width, height: frames[0].height) }
+            Precision.$current.withValue(precision) {
+                withoutGradients {
+                    let decoded = model(ImageBatch.tensor(frames), style: statistics, alpha: alpha)
+                    // The decoder's output is 8·⌈H/8⌉ × 8·⌈W/8⌉; the extra rows and columns lie bottom and right.
+                    return ImageBatch.images(decoded).map { $0.cropped(width: frames[0].width, height: frames[0].height) }
+                }
             }
         }
     }

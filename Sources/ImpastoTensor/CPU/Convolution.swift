@@ -11,7 +11,7 @@ import Foundation
 /// result is bfloat16.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
-                   precision: Precision = .fp32) -> Tensor {
+                   precision: Precision = .current) -> Tensor {
     conv2d(input, weight: weight, bias: bias, stride: stride,
            padding: (left: padding.1, right: padding.1, top: padding.0, bottom: padding.0),
            dilation: dilation, groups: groups, precision: precision)
@@ -22,7 +22,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
 /// express as a separate pad; oneDNN takes it directly.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (left: Int, right: Int, top: Int, bottom: Int), dilation: (Int, Int) = (1, 1),
-                   groups: Int = 1, precision: Precision = .fp32) -> Tensor {
+                   groups: Int = 1, precision: Precision = .current) -> Tensor {
     precondition(input.rank == 4 && weight.rank == 4, "conv2d: input \(input.shape), weight \(weight.shape)")
     let (out, inPerGroup, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
     precondition(groups >= 1 && input.shape[1] == inPerGroup * groups && out % groups == 0,
@@ -85,7 +85,7 @@ public func convTranspose1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
 public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                             padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
                             dilation: (Int, Int) = (1, 1), groups: Int = 1,
-                            precision: Precision = .fp32) -> Tensor {
+                            precision: Precision = .current) -> Tensor {
     precondition(input.rank == 4 && weight.rank == 4,
                  "convTranspose2d: input \(input.shape), weight \(weight.shape)")
     let (inputs, outPerGroup, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])

@@ -60,6 +60,7 @@ enum DNNL {
         switch tensor.layout {
         case .plain: plainDescriptor(tensor.shape, tensor.dtype)
         case .dnnl(let descriptor): descriptor
+        case .strided: preconditionFailure("a strided view reaches oneDNN only through plain()")
         }
     }
 

@@ -1,0 +1,138 @@
+import Foundation
+import ImpastoMedia
+import ImpastoTensor
+
+/// One `impasto apply` run as Studio performs it for any front end: images (and folders of them) stylized in
+/// one pass each, in batches, every result written atomically, with progress and stopping through a
+/// `JobContext`.
+public struct ApplyJob: Sendable {
+    /// Where results go.
+    public enum Destination: Sendable {
+        /// One output file, for a single input image.
+        case file(URL)
+        /// A folder (created when missing); each result is named `<image>-<style>.<ext>` in its input's format.
+        case folder(URL)
+    }
+
+    /// Images (JPEG or PNG) and folders, whose JPEG and PNG files directly inside count, sorted by name.
+    public var inputs: [URL]
+    public var destination: Destination
+    /// The network and style.
+    public var source: StyleSource
+    /// The longest side each image is scaled to first; nil keeps its size.
+    public var size: Int?
+    public var precision: Precision = .fp32
+    /// Keep each image's colours: only luminance comes from the network.
+    public var preserveColors = false
+    /// Images of one size per forward pass.
+    public var batchSize = 4
+    /// JPEG quality of .jpg results.
+    public var quality = 95
+
+    public init(inputs: [URL], destination: Destination, source: StyleSource) {
+        self.inputs = inputs
+        self.destination = destination
+        self.source = source
+    }
+
+    /// What a finished run did.
+    public struct Outcome: Sendable {
+        /// Each input with the result written for it, in order.
+        public let written: [(input: URL, output: URL)]
+        /// Whether the context's control stopped it before every image was done.
+        public let stopped: Bool
+    }
+
+    /// Stylizes every image. Inputs, outputs and the weights are all checked before the first image is
+    /// stylized; a stop ends the run after the current batch, with the results so far written.
+    public func run(_ context: JobContext = JobContext()) throws -> Outcome {
+        let pairs = try plan()
+        let stylize = try source.imageStylizer(size: size, precision: precision, preserveColors: preserveColors,
+                                               batchSize: batchSize)
+        let reporter = context.reporter(title: "apply", unit: .steps(name: "image", rateSymbol: "img/s"),
+                                        total: Int64(pairs.count))
+        var written: [(input: URL, output: URL)] = []
+        for start in stride(from: 0, to: pairs.count, by: batchSize) {
+            if context.control.isCancelled { break }
+            let chunk = pairs[start..<min(start + batchSize, pairs.count)]
+            let results = try stylize(try chunk.map { try Image(contentsOf: $0.input) })
+            for (pair, result) in zip(chunk, results) {
+                try result.write(to: pair.output, format: try format(of: pair.output))
+                written.append(pair)
+                reporter.update(completed: Int64(written.count), detail: "\(pair.input.path) → \(pair.output.path)",
+                                json: [("input", .string(pair.input.path)), ("output", .string(pair.output.path))])
+            }
+        }
+        let stopped = written.count < pairs.count
+        let seconds = String(format: "%.1f s", reporter.elapsed)
+        reporter.finish(summary: (stopped ? "Stopped after \(written.count) of \(pairs.count) images" : "Wrote \(written.count) images")
+                            + " (\(seconds))",
+                        json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(written.count)))])
+        return Outcome(written: written, stopped: stopped)
+    }
+
+    /// Each input image with its output; refuses to overwrite any input (image, style or weight file), to
+    /// write two results to one file, or to start when a destination folder cannot be written.
+    public func plan() throws -> [(input: URL, output: URL)] {
+        let images = try expandedInputs()
+        let pairs: [(input: URL, output: URL)]
+        switch destination {
+        case .file(let output):
+            guard images.count == 1 else {
+                throw ImpastoError.invalidArgument("-o names one output file but there are \(images.count) input images; use --output-dir.")
+            }
+            _ = try format(of: output)
+            pairs = [(images[0], output)]
+        case .folder(let folder):
+            pairs = images.map { image in
+                let ext = ["jpg", "jpeg", "png"].contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
+                return (image, folder.appendingPathComponent("\(image.deletingPathExtension().lastPathComponent)-\(source.name).\(ext)"))
+            }
+        }
+        try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles)
+        var seen = Set<String>()
+        for pair in pairs where !seen.insert(Overwriting.canonicalPath(pair.output)).inserted {
+            throw ImpastoError.invalidArgument("Two inputs would both be written to \(pair.output.path); rename one of them.")
+        }
+        if case .folder(let folder) = destination {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
+            }
+        }
+        for folder in Set(pairs.map { $0.output.deletingLastPathComponent().path })
+        where !FileManager.default.isWritableFile(atPath: folder) {
+            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
+        }
+        return pairs
+    }
+
+    /// The input images, folders replaced by the JPEG and PNG files directly inside them, sorted by name.
+    private func expandedInputs() throws -> [URL] {
+        let manager = FileManager.default
+        return try inputs.flatMap { url -> [URL] in
+            var isFolder: ObjCBool = false
+            guard manager.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+                throw ImpastoError.unreadableFile(path: url.path, reason: "it does not exist")
+            }
+            guard isFolder.boolValue else { return [url] }
+            let images = try manager.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
+                .filter { ["jpg", "jpeg", "png"].contains($0.pathExtension.lowercased()) }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+            guard !images.isEmpty else {
+                throw ImpastoError.invalidArgument("The folder \(url.path) holds no JPEG or PNG images.")
+            }
+            return images
+        }
+    }
+
+    /// The encoding an output's extension asks for.
+    public func format(of url: URL) throws -> ImageFileFormat {
+        switch url.pathExtension.lowercased() {
+        case "png": return .png
+        case "jpg", "jpeg": return .jpeg(quality: quality)
+        default: throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import ImpastoModels
+
+/// Networks loaded once per process and shared by its jobs: two jobs naming the same weight file get the
+/// same frozen network and the results they would get one after the other (no job changes a shared network;
+/// precision and gradients are per call). A file replaced on disk (another size, time or inode) is loaded
+/// afresh. Loading happens under one lock, so two jobs asking at once read the file once.
+public final class ModelCache: @unchecked Sendable {
+    /// The process's cache.
+    public static let shared = ModelCache()
+
+    private struct Key: Hashable {
+        let kind: String
+        let path: String
+        let identity: [Int]
+        let detail: String
+    }
+
+    private let lock = NSLock()
+    private var entries: [Key: AnyObject] = [:]
+
+    public init() {}
+
+    /// The Gatys stylizer on the VGG-19 weight file at `url` read with `preprocessing`.
+    public func stylizer(contentsOf url: URL, preprocessing: VGGPreprocessing) throws -> Stylizer {
+        try entry("stylizer", url, detail: preprocessing.rawValue) {
+            try Stylizer(contentsOf: url, preprocessing: preprocessing)
+        }
+    }
+
+    /// The TransformerNet a bundled style's name or a weight file names (`BundledStyles.modelFile`).
+    public func transformerNet(_ nameOrPath: String) throws -> TransformerNet {
+        let url = try BundledStyles.modelFile(nameOrPath)
+        return try entry("transformer-net", url) { try TransformerNet(contentsOf: url) }
+    }
+
+    /// Drops every cached network (a service freeing memory between bursts of jobs).
+    public func removeAll() {
+        lock.withLock { entries = [:] }
+    }
+
+    /// The number of cached networks.
+    public var count: Int { lock.withLock { entries.count } }
+
+    private func entry<Model: AnyObject>(_ kind: String, _ url: URL, detail: String = "",
+                                         load: () throws -> Model) throws -> Model {
+        let path = url.standardizedFileURL.path
+        let key = Key(kind: kind, path: path, identity: Self.identity(of: path), detail: detail)
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = entries[key] as? Model { return cached }
+        let model = try load()
+        // An older version of the same file is of no further use.
+        entries = entries.filter { $0.key.kind != kind || $0.key.path != path || $0.key.detail != detail }
+        entries[key] = model
+        return model
+    }
+
+    /// Device, inode, size and modification time: what changes when a file is replaced or rewritten.
+    private static func identity(of path: String) -> [Int] {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return [] }
+        return [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), Int(status.st_mtim.tv_sec),
+                Int(status.st_mtim.tv_nsec)]
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import ImpastoMedia
+import ImpastoTensor
+
+/// One `impasto video` run as Studio performs it for any front end: a video stylized frame by frame (with
+/// optional temporal stabilization) into an H.264 file, with progress and stopping through a `JobContext`.
+public struct VideoJob: Sendable {
+    /// The video to stylize.
+    public var input: URL
+    /// The MP4 to write.
+    public var output: URL
+    /// The network and style.
+    public var source: StyleSource
+    /// Size, batches, encoding and stabilization.
+    public var options: VideoStyle.Options
+    /// The arithmetic of the network's convolutions.
+    public var precision: Precision
+
+    public init(input: URL, output: URL, source: StyleSource, options: VideoStyle.Options = VideoStyle.Options(),
+                precision: Precision = .fp32) {
+        self.input = input
+        self.output = output
+        self.source = source
+        self.options = options
+        self.precision = precision
+    }
+
+    /// Stylizes the video. The input is probed before the weights load, so a wrong video fails at once; a stop
+    /// (the context's control) ends the video after the current batch, as a shorter whole file.
+    @discardableResult
+    public func run(_ context: JobContext = JobContext()) throws -> VideoStyle.Summary {
+        try Overwriting.refuse(outputs: [output], inputs: [input] + source.inputFiles)
+        var stylizer: VideoStyle.Stylizer?
+        var reporter: ProgressReporter?
+        let summary = try VideoStyle.run(input: input, output: output, stylize: { try stylizer!($0) },
+                                         options: options, prepare: { info in
+            stylizer = try source.videoStylizer(precision: precision)
+            reporter = context.reporter(title: input.lastPathComponent, unit: .steps(name: "frame", rateSymbol: "fps"),
+                                        total: Int64(info.frameCount))
+        }, progress: { frames in
+            reporter?.update(completed: Int64(frames), json: [("frame", .int(Int64(frames))),
+                                                              ("fps", .double(reporter?.rate ?? 0))])
+        }, isCancelled: { context.control.isCancelled })
+        reporter?.finish(
+            summary: String(format: "%@: %d frames, %d×%d, in %.1f s (%.2f fps)", output.path, summary.frames,
+                            summary.width, summary.height, summary.seconds, summary.framesPerSecond),
+            json: [("output", .string(output.path)), ("frames", .int(Int64(summary.frames))),
+                   ("width", .int(Int64(summary.width))), ("height", .int(Int64(summary.height))),
+                   ("fps", .double(summary.framesPerSecond))])
+        return summary
+    }
+}
