@@ -53,7 +53,7 @@ public final class TransformerNet: Module, UnaryLayer {
         var y = conv1(input)
         y = conv2(y, normalizedBy: in1)
         y = conv3(y, normalizedBy: in2)
-        y = normalizedPadded(y, norm: in3, relu: true)
+        y = instanceNormReLUUpsamplePad(y, norm: in3.parameters, relu: true)
         for block in residualBlocks { y = block(y) }
         y = deconv1(y)
         y = deconv2(y, normalizedBy: in4)
@@ -95,24 +95,16 @@ extension TransformerNet {
         }
 
         func callAsFunction(_ input: Tensor) -> Tensor {
-            convolve(normalizedPadded(input, norm: nil, relu: false, upsample: upsample, pad: padding))
+            conv2d(instanceNormReLUUpsamplePad(input, norm: nil, relu: false, upsample: upsample, reflectionPad: padding))
         }
 
         /// The layer applied to `relu(norm(input))`, the pattern between TransformerNet's convolutions.
         func callAsFunction(_ input: Tensor, normalizedBy norm: InstanceNorm2d) -> Tensor {
-            convolve(normalizedPadded(input, norm: norm, relu: true, upsample: upsample, pad: padding))
+            conv2d(instanceNormReLUUpsamplePad(input, norm: norm.parameters, relu: true, upsample: upsample,
+                                               reflectionPad: padding))
         }
 
         private var padding: Int { conv2d.weight.shape[2] / 2 }
-
-        private func convolve(_ padded: Tensor) -> Tensor {
-            // The RGB output layer at inference: oneDNN would pad its 3 output channels to 16.
-            if conv2d.weight.shape[0] <= 4 && conv2d.stride == (1, 1)
-                && !recordsGradient([padded, conv2d.weight, conv2d.bias]) {
-                return fewOutputConvolution(padded, weight: conv2d.weight, bias: conv2d.bias)
-            }
-            return conv2d(padded)
-        }
     }
 
     /// Two 3×3 ConvLayers with instance norm, ReLU between them and none after the sum (He et al.,
@@ -128,7 +120,7 @@ extension TransformerNet {
         }
 
         func callAsFunction(_ input: Tensor) -> Tensor {
-            residualNormalized(conv2(conv1(input), normalizedBy: in1), norm: in2, residual: input)
+            instanceNormAddingResidual(conv2(conv1(input), normalizedBy: in1), norm: in2.parameters, residual: input)
         }
     }
 }

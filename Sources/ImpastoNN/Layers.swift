@@ -148,6 +148,9 @@ public final class InstanceNorm2d: Module, UnaryLayer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         instanceNorm(input, weight: weight, bias: bias, epsilon: epsilon)
     }
+
+    /// The parameters the fused kernels (`instanceNormReLUUpsamplePad`) take.
+    public var parameters: InstanceNormParameters { InstanceNormParameters(weight: weight, bias: bias, epsilon: epsilon) }
 }
 
 /// Max pooling, as `torch.nn.MaxPool2d`.

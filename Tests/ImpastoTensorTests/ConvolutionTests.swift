@@ -135,3 +135,22 @@ internal import CDNNL
     #expect(relativeDifference(conv2d(x, weight: w, padding: (1, 1), precision: .bf16),
                                conv2d(x, weight: w, padding: (1, 1))) < 1e-2)
 }
+
+/// The few-output path (3 output channels, stride 1, no padding) against oneDNN's convolution, which `conv2d`
+/// runs when a gradient is recorded; without one `conv2d` takes the few-output path itself.
+@Test func fewOutputConvolutionIsAConvolution() {
+    var generator = RandomGenerator(seed: 5)
+    let input = Tensor.randomNormal([2, 5, 23, 19], generator: &generator)
+    let weight = Tensor.randomNormal([3, 5, 4, 3], generator: &generator)
+    let bias = Tensor.randomNormal([3], generator: &generator)
+    let expected = conv2d(input, weight: weight.requiringGradient(), bias: bias).scalars
+    // Bands of 4 rows, so that rows meet across band edges; and one band for the whole image.
+    for bandElements in [3 * 12 * 19 * 7, 1 << 24] {
+        let actual = fewOutputConvolution(input, weight: weight, bias: bias, bandElements: bandElements).scalars
+        let worst = zip(actual, expected).map { abs($0 - $1) / max(abs($1), 1) }.max()!
+        #expect(worst < 1e-5, "\(bandElements): \(worst)")
+    }
+    #expect(conv2d(input, weight: weight, bias: bias).scalars == fewOutputConvolution(input, weight: weight, bias: bias).scalars)
+    #expect(withoutGradients { conv2d(input, weight: weight.requiringGradient(), bias: bias).scalars }
+                == fewOutputConvolution(input, weight: weight, bias: bias).scalars)
+}

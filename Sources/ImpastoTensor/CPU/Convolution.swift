@@ -36,6 +36,11 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                        extent(input.shape[3], kw, stride.1, padding.left + padding.right, dilation.1)]
     precondition(destination[2] > 0 && destination[3] > 0,
                  "conv2d: input \(input.shape) too small for weight \(weight.shape)")
+    // The RGB layers that end image networks: oneDNN would pad their 3 output channels to 16.
+    if takesFewOutputPath(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                          groups: groups) {
+        return fewOutputConvolution(input, weight: weight, bias: bias)
+    }
     let plan = ConvolutionPlan(
         kind: .convolution, source: input.shape,
         weights: groups == 1 ? weight.shape : [groups, out / groups, inPerGroup, kh, kw],

@@ -27,13 +27,7 @@ public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil
     parallelFor(planes, grain: planeGrain(size)) { range in
         for plane in range {
             let source = xs + plane * size, destination = ys + plane * size
-            // Two passes (mean, then squared deviations) rather than E[x²] − E[x]², which cancels badly.
-            let mean = vectorSum(source, size) / Float(size)
-            let variance = Float(vectorSum(0..<size, { i -> SIMD16<Float> in
-                let d = load16(source, i) - mean
-                return d * d
-            }, { i in (source[i] - mean) * (source[i] - mean) })) / Float(size)
-            let inverseDeviation = 1 / (variance + epsilon).squareRoot()
+            let (mean, inverseDeviation) = planeStatistics(source, size, epsilon: epsilon)
             let channel = plane % channels
             let a = inverseDeviation * (weights?[channel] ?? 1)
             let b = (biases?[channel] ?? 0) - mean * a
@@ -81,6 +75,18 @@ public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil
         if let shift { gradients.append(shift.requiresGrad ? perChannel(0).reshaped(shift.shape) : nil) }
         return withExtendedLifetime((g, sums, statistics)) { gradients }
     }
+}
+
+/// Mean and `1 / √(biased variance + ε)` of `size` floats, as instance norm computes them: two passes (the mean,
+/// then squared deviations from it) rather than E[x²] − E[x]², which cancels badly, in 16-lane partial sums.
+@inline(__always)
+func planeStatistics(_ source: UnsafePointer<Float>, _ size: Int, epsilon: Float) -> (mean: Float, inverseDeviation: Float) {
+    let mean = vectorSum(source, size) / Float(size)
+    let variance = Float(vectorSum(0..<size, { i -> SIMD16<Float> in
+        let d = load16(source, i) - mean
+        return d * d
+    }, { i in (source[i] - mean) * (source[i] - mean) })) / Float(size)
+    return (mean, 1 / (variance + epsilon).squareRoot())
 }
 
 /// Layer normalisation (`F.layer_norm`): each sample is normalised over its last dimensions, the ones

@@ -18,7 +18,7 @@ public func constantPad2d(_ x: Tensor, padding: (left: Int, right: Int, top: Int
     pad2d(x, padding, .constant(value))
 }
 
-private enum PaddingMode {
+enum PaddingMode {
     case reflect, replicate, constant(Float)
 
     /// The source index that output position `i` (in input coordinates, so it may be negative or
