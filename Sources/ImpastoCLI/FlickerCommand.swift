@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ImpastoMedia
+import ImpastoStudio
 
 /// `impasto flicker ORIGINAL STYLIZED`: how much a stylized video flickers, as Lai et al. 2018 measure it.
 struct FlickerCommand: ParsableCommand {
@@ -23,9 +23,8 @@ struct FlickerCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let meter = try WarpingErrorMeter.measure(original: URL(fileURLWithPath: original),
-                                                  processed: URL(fileURLWithPath: stylized))
-        print(report(meter.value, pairs: meter.pairs))
+        let result = try FlickerJob(original: URL(fileURLWithPath: original), stylized: URL(fileURLWithPath: stylized)).run()
+        print(report(result.warpingError, pairs: result.pairs))
     }
 
     func report(_ error: Double, pairs: Int) -> String {

@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import ImpastoFormats
-import ImpastoMedia
 import ImpastoStudio
 
 /// `impasto inspect FILE`: what a weight file or image holds, and whether a network can load it.
@@ -18,22 +16,18 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: file)
-        // Only regular files are read: a directory, device or FIFO is refused here with one sentence.
-        if try Image.hasImageSignature(at: url) {
-            // Decodes every pixel, so that a file broken past its header is reported, not passed.
-            let image = try Image(contentsOf: url)
-            print("\(file): image \(image.width)×\(image.height), \(image.channels) channel(s)")
-            return
-        }
-        let weights = try WeightFile.load(contentsOf: url)
-        let parameters = weights.values.reduce(0) { $0 + $1.count }
-        print("\(file): \(weights.count) tensors, \(parameters) values")
-        for key in weights.keys.sorted() {
-            print("  \(key) \(weights[key]!.shape)")
-        }
-        if let network {
-            try network.checkLoads(weights, source: file)
-            print("loads into \(network.rawValue): every tensor present with the expected shape")
+        switch try FileInspection.inspect(url) {
+        case let .image(width, height, channels):
+            print("\(file): image \(width)×\(height), \(channels) channel(s)")
+        case let .weights(tensors):
+            print("\(file): \(tensors.count) tensors, \(tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }) values")
+            for tensor in tensors {
+                print("  \(tensor.key) \(tensor.shape)" + (tensor.dtype == .f32 ? "" : " \(tensor.dtype)"))
+            }
+            if let network {
+                try network.checkLoads(contentsOf: url, source: file)
+                print("loads into \(network.rawValue): every tensor present with the expected shape")
+            }
         }
     }
 }

@@ -2,7 +2,6 @@
 // `impasto video` share these options.
 import ArgumentParser
 import Foundation
-import ImpastoMedia
 import ImpastoStudio
 import ImpastoTensor
 

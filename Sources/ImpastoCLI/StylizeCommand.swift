@@ -1,7 +1,6 @@
 // `impasto stylize`: Gatys style transfer with neural-style's options, defaults and spellings.
 import ArgumentParser
 import Foundation
-import ImpastoMedia
 import ImpastoStudio
 import ImpastoTensor
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import ImpastoMedia
 import ImpastoStudio
 import ImpastoTensor
 
