@@ -469,37 +469,12 @@ func separableBlur(_ plane: [Float], width: Int, height: Int, kernel: [Float]) -
 }
 
 /// Bilinear resampling with pixel centres aligned (OpenCV's `INTER_LINEAR`, no antialiasing: blur first
-/// when shrinking).
+/// when shrinking): the engine's `upsampleBilinear2d`, which is PyTorch's `align_corners=False` rule, the same.
 func resizedBilinear(_ plane: [Float], width: Int, height: Int, to newWidth: Int, _ newHeight: Int) -> [Float] {
     if newWidth == width && newHeight == height { return plane }
-    let scaleX = Float(width) / Float(newWidth), scaleY = Float(height) / Float(newHeight)
-    let columns = (0..<newWidth).map { x -> (Int, Int, Float) in
-        let source = max(0, (Float(x) + 0.5) * scaleX - 0.5)
-        let left = min(Int(source), width - 1)
-        return (left, min(left + 1, width - 1), source - Float(left))
+    return withoutGradients {
+        upsampleBilinear2d(Tensor(shape: [1, 1, height, width], scalars: plane), size: (newHeight, newWidth)).scalars
     }
-    var result = [Float](repeating: 0, count: newWidth * newHeight)
-    plane.withUnsafeBufferPointer { source in
-        result.withUnsafeMutableBufferPointer { result in
-            let source = source.baseAddress!, result = result.baseAddress!
-            parallelFor(newHeight, grain: rowGrain(newWidth)) { rows in
-                for y in rows {
-                    let sourceY = max(0, (Float(y) + 0.5) * scaleY - 0.5)
-                    let top = min(Int(sourceY), height - 1), bottom = min(top + 1, height - 1)
-                    let v = sourceY - Float(top)
-                    let upper = source + top * width, lower = source + bottom * width
-                    let output = result + y * newWidth
-                    for x in 0..<newWidth {
-                        let (left, right, u) = columns[x]
-                        let a = upper[left] + u * (upper[right] - upper[left])
-                        let b = lower[left] + u * (lower[right] - lower[left])
-                        output[x] = a + v * (b - a)
-                    }
-                }
-            }
-        }
-    }
-    return result
 }
 
 extension FlowField {
