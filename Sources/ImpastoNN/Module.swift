@@ -87,7 +87,7 @@ open class Module {
             guard loaded.shape == tensor.shape else {
                 throw ImpastoError.shapeMismatch(key: key, expected: tensor.shape, actual: loaded.shape)
             }
-            guard loaded.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) else {
+            guard loaded.allFinite else {
                 throw ImpastoError.nonFiniteWeights(key: key, source: source)
             }
             assignments.append((tensor, loaded))

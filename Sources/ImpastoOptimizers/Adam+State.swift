@@ -8,14 +8,10 @@ extension Adam {
         var tensors: [String: Tensor] = [:]
         for (index, state) in states.enumerated() {
             guard let state else { continue }
-            let shape = parameters[index].shape
-            func tensor(_ buffer: FloatBuffer) -> Tensor {
-                Tensor(shape: shape) { _ = $0.update(fromContentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count)) }
-            }
             tensors["\(index).step"] = Tensor(Float(state.step))
-            tensors["\(index).exp_avg"] = tensor(state.firstMoment)
-            tensors["\(index).exp_avg_sq"] = tensor(state.secondMoment)
-            if let maximum = state.maximumSecondMoment { tensors["\(index).max_exp_avg_sq"] = tensor(maximum) }
+            tensors["\(index).exp_avg"] = state.firstMoment.copy()
+            tensors["\(index).exp_avg_sq"] = state.secondMoment.copy()
+            if let maximum = state.maximumSecondMoment { tensors["\(index).max_exp_avg_sq"] = maximum.copy() }
         }
         return tensors
     }
@@ -28,7 +24,7 @@ extension Adam {
         var restored: [State?] = Array(repeating: nil, count: parameters.count)
         for (index, parameter) in parameters.enumerated() {
             guard let step = tensors["\(index).step"] else { continue }
-            let state = State(count: parameter.count, amsgrad: amsgrad)
+            let state = State(shape: parameter.shape, amsgrad: amsgrad)
             state.step = Double(step.scalar)
             var buffers = [("exp_avg", state.firstMoment), ("exp_avg_sq", state.secondMoment)]
             if let maximum = state.maximumSecondMoment { buffers.append(("max_exp_avg_sq", maximum)) }
@@ -38,7 +34,7 @@ extension Adam {
                 guard saved.shape == parameter.shape else {
                     throw ImpastoError.shapeMismatch(key: key, expected: parameter.shape, actual: saved.shape)
                 }
-                saved.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(start: buffer.base, count: buffer.count).update(fromContentsOf: $0) }
+                buffer.assign(saved)
             }
             restored[index] = state
         }

@@ -23,13 +23,13 @@ public final class Adam: Optimizer {
 
     final class State {
         var step: Double = 0
-        let firstMoment, secondMoment: FloatBuffer
-        let maximumSecondMoment: FloatBuffer?
+        let firstMoment, secondMoment: Tensor
+        let maximumSecondMoment: Tensor?
 
-        init(count: Int, amsgrad: Bool) {
-            firstMoment = FloatBuffer(count: count)
-            secondMoment = FloatBuffer(count: count)
-            maximumSecondMoment = amsgrad ? FloatBuffer(count: count) : nil
+        init(shape: [Int], amsgrad: Bool) {
+            firstMoment = Tensor(zeros: shape)
+            secondMoment = Tensor(zeros: shape)
+            maximumSecondMoment = amsgrad ? Tensor(zeros: shape) : nil
         }
     }
 
@@ -56,34 +56,15 @@ public final class Adam: Optimizer {
     public func step(_ gradients: Gradients) {
         let decay = Float(weightDecay), eps = Float(epsilon)
         let weight1 = Float(1 - betas.0), beta2 = Float(betas.1), weight2 = Float(1 - betas.1)
-        forEachParameter(with: gradients) { index, p, g in
-            let state = states[index] ?? State(count: p.count, amsgrad: amsgrad)
+        forEachParameter(with: gradients) { index, parameter, gradient in
+            let state = states[index] ?? State(shape: parameter.shape, amsgrad: amsgrad)
             states[index] = state
             state.step += 1
             let stepSize = learningRate / (1 - pow(betas.0, state.step))
-            let rate = Float(-stepSize), correction2 = Float(pow(1 - pow(betas.1, state.step), 0.5))
-            let m = state.firstMoment.base, v = state.secondMoment.base, vMax = state.maximumSecondMoment?.base
-            // Updates the moments of element `i` and returns its second moment.
-            @inline(__always) func updateMoments(_ i: Int) -> Float {
-                let d = decayed(g[i], p[i], decay)
-                m[i] = lerp(m[i], d, weight1)
-                v[i] = v[i] * beta2 + weight2 * d * d
-                return v[i]
-            }
-            @inline(__always) func update(_ i: Int, secondMoment: Float) {
-                p[i] += rate * m[i] / (squareRoot(secondMoment) / correction2 + eps)
-            }
-            Loop.forEachChunk(p.count) { range in
-                // One loop per variant: a store under a condition keeps LLVM from vectorizing a loop.
-                if let vMax {
-                    for i in range {
-                        vMax[i] = max(vMax[i], updateMoments(i))
-                        update(i, secondMoment: vMax[i])
-                    }
-                } else {
-                    for i in range { update(i, secondMoment: updateMoments(i)) }
-                }
-            }
+            OptimizerKernels.adam(parameter, gradient: gradient, firstMoment: state.firstMoment,
+                                  secondMoment: state.secondMoment, maximumSecondMoment: state.maximumSecondMoment,
+                                  rate: Float(-stepSize), correction2: Float(pow(1 - pow(betas.1, state.step), 0.5)),
+                                  epsilon: eps, decay: decay, weight1: weight1, beta2: beta2, weight2: weight2)
         }
     }
 }

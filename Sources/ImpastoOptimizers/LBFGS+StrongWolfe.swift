@@ -5,7 +5,7 @@ extension LBFGS {
     private struct Trial {
         var step: Double
         var loss: Double
-        var gradient: FloatBuffer
+        var gradient: Tensor
         var slope: Float
     }
 
@@ -16,8 +16,8 @@ extension LBFGS {
     ///
     /// `toleranceChange` here is torch's default 1e-9, not the optimizer's: `LBFGS.step` does not pass its own.
     func strongWolfe(_ evaluate: () throws -> (loss: Float, gradients: Gradients), step initialStep: Double,
-                     loss: Double, gradient: FloatBuffer, slope: Float, maxSteps: Int) rethrows
-        -> (loss: Double, gradient: FloatBuffer, step: Double, evaluations: Int) {
+                     loss: Double, gradient: Tensor, slope: Float, maxSteps: Int) rethrows
+        -> (loss: Double, gradient: Tensor, step: Double, evaluations: Int) {
         let c1 = 1e-4, c2 = 0.9, toleranceChange = 1e-9
         let directionNorm = direction.absoluteMaximum()
         // The Armijo and curvature tests, in float32 as torch's tensor arithmetic does them.

@@ -24,7 +24,7 @@ import ImpastoTensor
 /// Everything torch keeps as float32 tensors is float32 here too: the flat gradient, the search direction,
 /// the curvature pairs, their dot products, `ρ`, the initial Hessian scale and the directional derivatives,
 /// and the Armijo and curvature tests compare in float32 as torch's do. Dot products and sums accumulate in
-/// `Double` before rounding to float32 (see `FloatBuffer.dot`), and step lengths and the cubic
+/// `Double` before rounding to float32 (see `Tensor.dot`), and step lengths and the cubic
 /// interpolation are `Double` where torch mixes Python floats with 0-dimensional float32 tensors; both put
 /// differences from torch in the last bits, which grow over many iterations only as far as float32
 /// rounding noise near a converged point lets them.
@@ -62,19 +62,19 @@ public final class LBFGS {
 
     private let count: Int
     /// The search direction and the step length last taken along it.
-    private(set) var direction: FloatBuffer
+    private(set) var direction: Tensor
     private var stepLength: Double = 0
     /// The curvature pairs, oldest first: `y` (change of gradient), `s` (change of parameters), `ρ = 1/(y·s)`.
-    private var history: [(y: FloatBuffer, s: FloatBuffer, rho: Float)] = []
+    private var history: [(y: Tensor, s: Tensor, rho: Float)] = []
     /// A pair of buffers for the next `y` and `s`: a rejected pair, or the one that fell out of the history.
-    private var spare: (y: FloatBuffer, s: FloatBuffer)?
+    private var spare: (y: Tensor, s: Tensor)?
     /// `αᵢ` of the two-loop recursion.
     private var alphas: [Float]
     private var hessianDiagonal: Float = 1
-    private var previousGradient: FloatBuffer
+    private var previousGradient: Tensor
     private var previousLoss: Double = 0
     /// The parameters where a line search starts.
-    private(set) lazy var lineSearchOrigin = FloatBuffer(count: count)
+    private(set) lazy var lineSearchOrigin = Tensor(zeros: [count])
 
     /// An L-BFGS optimizer over `parameters` with torch's defaults; `maxEvaluations` defaults to
     /// `maxIterations · 5 / 4`.
@@ -92,8 +92,8 @@ public final class LBFGS {
         self.historySize = historySize
         self.lineSearch = lineSearch
         count = parameters.reduce(0) { $0 + $1.count }
-        direction = FloatBuffer(count: count)
-        previousGradient = FloatBuffer(count: count)
+        direction = Tensor(zeros: [count])
+        previousGradient = Tensor(zeros: [count])
         alphas = Array(repeating: 0, count: historySize)
     }
 
@@ -167,8 +167,8 @@ public final class LBFGS {
 
     /// Adds the curvature pair of the last step, `y = g - g_prev` and `s = t · d`, when `y · s > 1e-10`
     /// (keeping the approximation positive definite), dropping the oldest pair when the history is full.
-    private func updateHistory(gradient: FloatBuffer) {
-        let (y, s) = spare ?? (FloatBuffer(count: count), FloatBuffer(count: count))
+    private func updateHistory(gradient: Tensor) {
+        let (y, s) = spare ?? (Tensor(zeros: [count]), Tensor(zeros: [count]))
         spare = nil
         y.assignDifference(gradient, previousGradient)
         s.assign(direction, scaledBy: Float(stepLength))
@@ -186,7 +186,7 @@ public final class LBFGS {
     }
 
     /// The two-loop recursion: `direction = -H·g` for the inverse Hessian approximation `H`, built in place.
-    private func updateDirection(gradient: FloatBuffer) {
+    private func updateDirection(gradient: Tensor) {
         direction.assign(gradient, scaledBy: -1)
         for i in history.indices.reversed() {
             alphas[i] = history[i].s.dot(direction) * history[i].rho
@@ -201,57 +201,39 @@ public final class LBFGS {
 
     /// Calls the objective and concatenates the gradients in parameter order (zeros where one is missing).
     func evaluateFlat(_ evaluate: () throws -> (loss: Float, gradients: Gradients)) rethrows
-        -> (loss: Double, gradient: FloatBuffer) {
+        -> (loss: Double, gradient: Tensor) {
         let (loss, gradients) = try evaluate()
-        let flat = FloatBuffer(count: count)
-        var offset = 0
-        for parameter in parameters {
-            if let gradient = gradients[parameter] {
-                precondition(gradient.shape == parameter.shape,
-                             "gradient of shape \(gradient.shape) for a parameter of shape \(parameter.shape)")
-                gradient.withUnsafeBufferPointer { g in
-                    _ = UnsafeMutableBufferPointer(start: flat.base + offset, count: g.count).update(fromContentsOf: g)
-                }
-            }
-            offset += parameter.count
+        let flat = Tensor(zeros: [count])
+        for (parameter, range) in zip(parameters, flatRanges) {
+            guard let gradient = gradients[parameter] else { continue }
+            precondition(gradient.shape == parameter.shape,
+                         "gradient of shape \(gradient.shape) for a parameter of shape \(parameter.shape)")
+            flat.slice(range).assign(gradient, scaledBy: 1)
         }
         return (Double(loss), flat)
     }
 
-    /// `parameters += t · vector` in float32, torch's `_add_grad`.
-    func addToParameters(_ vector: FloatBuffer, scaledBy t: Double) {
-        let alpha = Float(t)
+    /// Where each parameter lies in the flat vectors.
+    private var flatRanges: [Range<Int>] {
         var offset = 0
-        for parameter in parameters {
-            let source = vector.base + offset
-            parameter.mutate { p in
-                Loop.forEachChunk(p.count) { range in
-                    for i in range { p[i] += alpha * source[i] }
-                }
-            }
-            offset += parameter.count
+        return parameters.map { parameter in
+            defer { offset += parameter.count }
+            return offset..<offset + parameter.count
         }
+    }
+
+    /// `parameters += t · vector` in float32, torch's `_add_grad`.
+    func addToParameters(_ vector: Tensor, scaledBy t: Double) {
+        for (parameter, range) in zip(parameters, flatRanges) { parameter.add(vector.slice(range), scaledBy: Float(t)) }
     }
 
     /// Copies the parameters into `buffer`, in order.
-    func copyParameters(to buffer: FloatBuffer) {
-        var offset = 0
-        for parameter in parameters {
-            parameter.withUnsafeBufferPointer { p in
-                _ = UnsafeMutableBufferPointer(start: buffer.base + offset, count: p.count).update(fromContentsOf: p)
-            }
-            offset += parameter.count
-        }
+    func copyParameters(to buffer: Tensor) {
+        for (parameter, range) in zip(parameters, flatRanges) { buffer.slice(range).assign(parameter, scaledBy: 1) }
     }
 
     /// Sets the parameters from `buffer`, in order.
-    func setParameters(from buffer: FloatBuffer) {
-        var offset = 0
-        for parameter in parameters {
-            parameter.mutate { p in
-                _ = p.update(fromContentsOf: UnsafeBufferPointer(start: buffer.base + offset, count: p.count))
-            }
-            offset += parameter.count
-        }
+    func setParameters(from buffer: Tensor) {
+        for (parameter, range) in zip(parameters, flatRanges) { parameter.assign(buffer.slice(range), scaledBy: 1) }
     }
 }

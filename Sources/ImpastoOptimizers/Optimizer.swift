@@ -25,17 +25,13 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
-    /// Runs `update` on each parameter that received a gradient, with the parameter's index, its elements
-    /// (written in place) and the gradient's elements.
-    func forEachParameter(with gradients: Gradients,
-                          _ update: (Int, UnsafeMutableBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) {
+    /// Calls `update` with each parameter that received a gradient, its index and the gradient.
+    func forEachParameter(with gradients: Gradients, _ update: (Int, Tensor, Tensor) -> Void) {
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = gradients[parameter] else { continue }
             precondition(gradient.shape == parameter.shape,
                          "gradient of shape \(gradient.shape) for a parameter of shape \(parameter.shape)")
-            gradient.withUnsafeBufferPointer { g in
-                parameter.mutate { p in update(index, p, g) }
-            }
+            update(index, parameter, gradient)
         }
     }
 }
@@ -47,25 +43,4 @@ func validated(_ parameters: [Tensor]) -> [Tensor] {
         precondition(parameter.requiresGrad, "a parameter of shape \(parameter.shape) does not require gradients")
     }
     return parameters
-}
-
-/// torch's `lerp_` for float32: `start + weight · (end - start)`, computed from the nearer end so that
-/// weight 1 lands exactly on `end`.
-@inline(__always)
-func lerp(_ start: Float, _ end: Float, _ weight: Float) -> Float {
-    weight < 0.5 ? start + weight * (end - start) : end - (end - start) * (1 - weight)
-}
-
-/// The gradient with torch's L2 weight decay, `g + decay · p`; skipped at 0 as torch does, so that an
-/// infinite parameter does not turn its gradient into NaN.
-@inline(__always)
-func decayed(_ gradient: Float, _ parameter: Float, _ decay: Float) -> Float {
-    decay == 0 ? gradient : gradient + decay * parameter
-}
-
-/// `√x`, vectorizable: on Linux `Float.squareRoot()` keeps a call to `sqrtf` for negative arguments
-/// (which sets errno), and that call stops LLVM from vectorizing the loop. Negative `x` gives NaN either way.
-@inline(__always)
-func squareRoot(_ x: Float) -> Float {
-    (x < 0 ? .nan : x).squareRoot()
 }

@@ -22,13 +22,13 @@ public final class RMSProp: Optimizer {
     public let centered: Bool
 
     private final class State {
-        let squareAverage: FloatBuffer
-        let gradientAverage, momentumBuffer: FloatBuffer?
+        let squareAverage: Tensor
+        let gradientAverage, momentumBuffer: Tensor?
 
-        init(count: Int, centered: Bool, momentum: Bool) {
-            squareAverage = FloatBuffer(count: count)
-            gradientAverage = centered ? FloatBuffer(count: count) : nil
-            momentumBuffer = momentum ? FloatBuffer(count: count) : nil
+        init(shape: [Int], centered: Bool, momentum: Bool) {
+            squareAverage = Tensor(zeros: shape)
+            gradientAverage = centered ? Tensor(zeros: shape) : nil
+            momentumBuffer = momentum ? Tensor(zeros: shape) : nil
         }
     }
 
@@ -57,48 +57,12 @@ public final class RMSProp: Optimizer {
     public func step(_ gradients: Gradients) {
         let rate = Float(-learningRate), decay = Float(weightDecay), eps = Float(epsilon)
         let alpha = Float(alpha), weight = Float(1 - self.alpha), mu = Float(momentum)
-        forEachParameter(with: gradients) { index, p, g in
-            let state = states[index] ?? State(count: p.count, centered: centered, momentum: momentum > 0)
+        forEachParameter(with: gradients) { index, parameter, gradient in
+            let state = states[index] ?? State(shape: parameter.shape, centered: centered, momentum: momentum > 0)
             states[index] = state
-            let v = state.squareAverage.base, mean = state.gradientAverage?.base, b = state.momentumBuffer?.base
-            // Updates the squared-gradient average of element `i` and returns its gradient.
-            @inline(__always) func updateAverage(_ i: Int) -> Float {
-                let d = decayed(g[i], p[i], decay)
-                v[i] = v[i] * alpha + weight * d * d
-                return d
-            }
-            // The centred denominator: the gradient average of element `i` taken in, `√(v - ḡ²) + ε`.
-            @inline(__always) func centredSigma(_ i: Int, _ d: Float, _ mean: UnsafeMutablePointer<Float>) -> Float {
-                mean[i] = lerp(mean[i], d, weight)
-                return squareRoot(v[i] + -1 * mean[i] * mean[i]) + eps
-            }
-            Loop.forEachChunk(p.count) { range in
-                // One loop per variant: a store under a condition keeps LLVM from vectorizing a loop.
-                switch (mean, b) {
-                case (nil, nil):
-                    for i in range {
-                        let d = updateAverage(i)
-                        p[i] += rate * d / (squareRoot(v[i]) + eps)
-                    }
-                case let (mean?, nil):
-                    for i in range {
-                        let d = updateAverage(i)
-                        p[i] += rate * d / centredSigma(i, d, mean)
-                    }
-                case let (nil, b?):
-                    for i in range {
-                        let d = updateAverage(i)
-                        b[i] = b[i] * mu + d / (squareRoot(v[i]) + eps)
-                        p[i] += rate * b[i]
-                    }
-                case let (mean?, b?):
-                    for i in range {
-                        let d = updateAverage(i)
-                        b[i] = b[i] * mu + d / centredSigma(i, d, mean)
-                        p[i] += rate * b[i]
-                    }
-                }
-            }
+            OptimizerKernels.rmsprop(parameter, gradient: gradient, squareAverage: state.squareAverage,
+                                     gradientAverage: state.gradientAverage, momentumBuffer: state.momentumBuffer,
+                                     rate: rate, decay: decay, epsilon: eps, alpha: alpha, weight: weight, momentum: mu)
         }
     }
 }

@@ -20,7 +20,7 @@ public final class SGD: Optimizer {
     /// Whether to use Nesterov's look-ahead form of momentum.
     public let nesterov: Bool
     /// One momentum buffer per parameter, allocated at its first step.
-    private var momentumBuffers: [FloatBuffer?]
+    private var momentumBuffers: [Tensor?]
 
     /// An SGD optimizer over `parameters` with torch's defaults.
     public init(parameters: [Tensor], learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
@@ -43,24 +43,12 @@ public final class SGD: Optimizer {
     public func step(_ gradients: Gradients) {
         let rate = Float(-learningRate), decay = Float(weightDecay), nesterov = nesterov
         let mu = Float(momentum), keep = Float(1 - dampening)
-        forEachParameter(with: gradients) { index, p, g in
-            guard momentum != 0 else {
-                Loop.forEachChunk(p.count) { range in
-                    for i in range { p[i] += rate * decayed(g[i], p[i], decay) }
-                }
-                return
-            }
+        forEachParameter(with: gradients) { index, parameter, gradient in
             let isFirst = momentumBuffers[index] == nil
-            let buffer = momentumBuffers[index] ?? FloatBuffer(count: p.count)
+            let buffer = momentum == 0 ? nil : momentumBuffers[index] ?? Tensor(zeros: parameter.shape)
             momentumBuffers[index] = buffer
-            let b = buffer.base
-            Loop.forEachChunk(p.count) { range in
-                for i in range {
-                    let d = decayed(g[i], p[i], decay)
-                    b[i] = isFirst ? d : b[i] * mu + keep * d
-                    p[i] += rate * (nesterov ? d + mu * b[i] : b[i])
-                }
-            }
+            OptimizerKernels.sgd(parameter, gradient: gradient, momentumBuffer: buffer, isFirstStep: isFirst, rate: rate,
+                                 decay: decay, momentum: mu, keep: keep, nesterov: nesterov)
         }
     }
 }

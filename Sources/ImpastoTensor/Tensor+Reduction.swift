@@ -40,3 +40,19 @@ extension Tensor {
         return sum(alongAxes: axes, keepingDimensions: keepingDimensions) * (1 / Float(Swift.max(n, 1)))
     }
 }
+
+extension Tensor {
+    /// Whether every element is finite (no NaN or infinity): what strict weight loading checks.
+    public var allFinite: Bool {
+        let source = plain()
+        return withExtendedLifetime(source) {
+            let x = source.floatBuffer
+            return OptimizerLoop.sum(x.count) { range in
+                // A sum of x·0 is NaN exactly when some x is NaN or infinite, and the loop vectorises.
+                var lanes: Float = 0
+                for i in range { lanes += x[i] * 0 }
+                return Double(lanes)
+            } == 0
+        }
+    }
+}

@@ -129,8 +129,8 @@ func expectMatches(_ actual: Trajectory, _ expected: Trajectory, rtol: Float = 2
 }
 
 @Test func largeTensorsUpdateInParallelChunks() {
-    // Bigger than `Loop.grain` on any machine with two or more cores; each element is its own problem.
-    let count = 3 * Loop.grain + 5
+    // Bigger than the optimizer kernels' chunk (2¹⁵ elements) on any machine with two or more cores; each element is its own problem.
+    let count = 3 * (1 << 15) + 5
     let start = (0..<count).map { Float($0 % 97) - 48 }
     let parameter = Tensor(shape: [count], scalars: start).requiringGradient()
     let optimizer = SGD(parameters: [parameter], learningRate: 0.25, momentum: 0.5)
