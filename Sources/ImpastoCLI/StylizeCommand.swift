@@ -112,7 +112,7 @@ struct StylizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Iterations of each stage of --scales (default: --iterations each).", valueName: "n1,n2…"))
     var iterationsPerScale: CommaSeparated<Int>?
 
-    @Option(help: "A service tier: free is 600 px and 100 iterations, premium 700 px and 600, hd 1200 px and 100–1000 (default 500).")
+    @Option(help: "A service tier: free is 600 px and 100 iterations, premium 700 px and 600 from the photo, hd 1200 px and 100–1000 (default 500).")
     var preset: StylizePreset?
 
     // MARK: Optimisation
@@ -243,7 +243,8 @@ struct StylizeCommand: ParsableCommand {
         if let scales { options.scales = scales.elements }
         if let iterationsPerScale { options.iterationsPerScale = iterationsPerScale.elements }
         options.styleColors = styleColors
-        options.initialization = initImagePath != nil || start == "image" ? .content : .random
+        // Without --init the preset's start stands (premium starts from the photo), else neural-style's noise.
+        if start != nil { options.initialization = initImagePath != nil || start == "image" ? .content : .random }
         return options
     }
 

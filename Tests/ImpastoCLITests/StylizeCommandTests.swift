@@ -107,6 +107,14 @@ let exampleImages = repositoryRoot.appendingPathComponent("Examples/images")
         #expect(options.size == size && options.iterations == iterations)
     }
 
+    /// Premium starts from the photo (it reaches the 600-iteration loss sooner); an explicit start wins.
+    @Test func premiumStartsFromThePhotoUnlessToldOtherwise() throws {
+        let base = ["photo.jpg", "--style", "a.jpg", "-o", "out.png", "--preset"]
+        #expect(try StylizeCommand.parse(base + ["premium"]).stylizeOptions().initialization == .content)
+        #expect(try StylizeCommand.parse(base + ["premium", "--init", "random"]).stylizeOptions().initialization == .random)
+        #expect(try StylizeCommand.parse(base + ["free"]).stylizeOptions().initialization == .random)
+    }
+
     @Test func helpListsBothSpellingsAndHidesTheIgnoredOptions() {
         let help = StylizeCommand.helpMessage(columns: 200)
         #expect(help.contains("--style-weight, -style_weight <style-weight>"))
