@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImpastoMedia
 import ImpastoStudio
 import ImpastoTensor
 
@@ -63,7 +64,7 @@ struct ApplyCommand: ParsableCommand {
         if let size, size < 16 { throw ValidationError("--size must be at least 16 pixels, not \(size).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100, not \(quality).") }
-        if let output, !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: output).pathExtension.lowercased()) {
+        if let output, !ImageFileFormat.fileExtensions.contains(URL(fileURLWithPath: output).pathExtension.lowercased()) {
             throw ValidationError("The output \(output) must end in .png, .jpg or .jpeg.")
         }
     }

@@ -207,7 +207,7 @@ struct StylizeCommand: ParsableCommand {
             throw ValidationError("-original_colors takes 0 or 1, not \(number).")
         }
         let options = stylizeOptions()
-        let total = options.stages.reduce(0) { $0 + $1.iterations }
+        let total = options.totalIterations
         if let preset, let range = preset.iterationRange, !range.contains(total) {
             throw ValidationError("The \(preset) preset runs \(range.lowerBound) to \(range.upperBound) iterations, not \(total).")
         }

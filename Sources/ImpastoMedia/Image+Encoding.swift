@@ -9,6 +9,18 @@ public enum ImageFileFormat: Sendable, Equatable {
     case png
     /// Baseline JPEG with 4:2:0 chroma subsampling at `quality` 1 to 100 (Pillow's default is 75).
     case jpeg(quality: Int)
+
+    /// The file extensions Impasto reads and writes images by, lower case.
+    public static let fileExtensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// The format a file name's extension asks for (any case), JPEG at `jpegQuality`; nil for other extensions.
+    public init?(pathExtension: String, jpegQuality: Int) {
+        switch pathExtension.lowercased() {
+        case "png": self = .png
+        case "jpg", "jpeg": self = .jpeg(quality: jpegQuality)
+        default: return nil
+        }
+    }
 }
 
 extension Image {

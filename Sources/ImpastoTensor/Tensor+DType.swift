@@ -43,7 +43,7 @@ extension Tensor {
     /// The elements as integers in row-major order: exact for integer and bool tensors, truncated toward
     /// zero for floating-point ones.
     public var integers: [Int] {
-        let source = isStrided ? contiguous() : dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
+        let source = rowMajor
         let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
         return (0..<count).map { index in
             source.dtype == .i64 ? Int(base.load(fromByteOffset: index * 8, as: Int64.self))
@@ -55,7 +55,7 @@ extension Tensor {
     /// differentiable way to float32).
     public func converted(to dtype: DType) -> Tensor {
         if dtype == .f32 { return plain().detached() }
-        let source = isStrided ? contiguous() : self.dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
+        let source = rowMajor
         let storage = Storage(uninitializedByteCount: count * dtype.byteSize)
         let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
         if source.dtype == dtype {
@@ -77,6 +77,11 @@ extension Tensor {
             }
         }
         return Tensor(shape: shape, dtype: dtype, storage: storage)
+    }
+
+    /// This tensor's elements in row-major order, in its own type, or float32 when oneDNN holds them blocked.
+    private var rowMajor: Tensor {
+        isStrided ? contiguous() : dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
     }
 
     /// A plain tensor of another type as float32: the copy `plain()` makes. Floating-point sources keep

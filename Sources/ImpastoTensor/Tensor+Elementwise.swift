@@ -13,11 +13,14 @@ func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
     }
 }
 
-/// Strides that read `shape` as if it had `target`'s shape: 0 along broadcast dimensions.
-func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
-    let padded = [Int](repeating: 1, count: target.count - shape.count) + shape
-    let strides = Tensor.strides(of: padded)
-    return zip(padded, strides).map { $0 == 1 ? 0 : $1 }
+/// Strides that read an operand of `shape`, laid out with `strides` (row-major when nil), as if it had
+/// `target`'s shape: 0 along the dimensions it is broadcast in, including those NumPy's rules add in front.
+func broadcastStrides(_ shape: [Int], strides: [Int]? = nil, to target: [Int]) -> [Int] {
+    let strides = strides ?? Tensor.strides(of: shape)
+    let padding = target.count - shape.count
+    return target.indices.map { axis in
+        axis < padding || shape[axis - padding] == 1 && target[axis] != 1 ? 0 : strides[axis - padding]
+    }
 }
 
 /// Calls `body(outputOffset, aOffset, bOffset, runLength, aStep, bStep)` for each contiguous run of the

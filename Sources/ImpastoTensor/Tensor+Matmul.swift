@@ -88,9 +88,6 @@ private struct MatrixOperand {
         }
         self.tensor = tensor
         base = tensor.viewBase
-        let batchShape = Array(tensor.shape.dropLast(2)), padding = batch.count - batchShape.count
-        batchStrides = batch.indices.map { axis in
-            axis < padding || batchShape[axis - padding] == 1 && batch[axis] != 1 ? 0 : strides[axis - padding]
-        }
+        batchStrides = broadcastStrides(Array(tensor.shape.dropLast(2)), strides: Array(strides.dropLast(2)), to: batch)
     }
 }

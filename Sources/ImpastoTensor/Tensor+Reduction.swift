@@ -47,8 +47,8 @@ extension Tensor {
         let source = plain()
         return withExtendedLifetime(source) {
             let x = source.floatBuffer
-            return OptimizerLoop.sum(x.count) { range in
-                // A sum of x·0 is NaN exactly when some x is NaN or infinite, and the loop vectorises.
+            // A sum of x·0 is NaN exactly when some x is NaN or infinite, and the loop vectorises.
+            return parallelSum(x.count) { range in
                 var lanes: Float = 0
                 for i in range { lanes += x[i] * 0 }
                 return Double(lanes)

@@ -84,11 +84,7 @@ extension Tensor {
 
     /// Element strides that read this tensor as if it had `target`'s shape: 0 along broadcast dimensions.
     func broadcastElementStrides(to target: [Int]) -> [Int] {
-        let padding = target.count - rank
-        let strides = elementStrides
-        return target.indices.map { axis in
-            axis < padding || shape[axis - padding] == 1 && target[axis] != 1 ? 0 : strides[axis - padding]
-        }
+        broadcastStrides(shape, strides: elementStrides, to: target)
     }
 
     /// Swaps the last two dimensions: a view.

@@ -85,7 +85,7 @@ public struct ApplyJob: Sendable {
             pairs = [(images[0], output)]
         case .folder(let folder):
             pairs = images.map { image in
-                let ext = ["jpg", "jpeg", "png"].contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
+                let ext = ImageFileFormat.fileExtensions.contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
                 return (image, folder.appendingPathComponent("\(image.deletingPathExtension().lastPathComponent)-\(source.name).\(ext)"))
             }
         }
@@ -118,7 +118,7 @@ public struct ApplyJob: Sendable {
             }
             guard isFolder.boolValue else { return [url] }
             let images = try manager.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
-                .filter { ["jpg", "jpeg", "png"].contains($0.pathExtension.lowercased()) }
+                .filter { ImageFileFormat.fileExtensions.contains($0.pathExtension.lowercased()) }
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
             guard !images.isEmpty else {
                 throw ImpastoError.invalidArgument("The folder \(url.path) holds no JPEG or PNG images.")
@@ -129,10 +129,9 @@ public struct ApplyJob: Sendable {
 
     /// The encoding an output's extension asks for.
     public func format(of url: URL) throws -> ImageFileFormat {
-        switch url.pathExtension.lowercased() {
-        case "png": return .png
-        case "jpg", "jpeg": return .jpeg(quality: quality)
-        default: throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
+        guard let format = ImageFileFormat(pathExtension: url.pathExtension, jpegQuality: quality) else {
+            throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
         }
+        return format
     }
 }

@@ -34,9 +34,9 @@ public struct JobContext: Sendable {
         self.control = control
     }
 
-    /// A reporter for one job's steps (`title` names it on the human line).
-    public func reporter(title: String, unit: ProgressReporter.Unit, total: Int64?) -> ProgressReporter {
-        ProgressReporter(mode: progress, title: title, unit: unit, total: total, streams: streams)
+    /// A reporter for one job's steps (`title` names it on the human line), `completed` of them done already.
+    public func reporter(title: String, unit: ProgressReporter.Unit, total: Int64?, completed: Int64 = 0) -> ProgressReporter {
+        ProgressReporter(mode: progress, title: title, unit: unit, total: total, completed: completed, streams: streams)
     }
 
     /// A note for the person running the job (which weights it uses, options it ignores) on the error stream,

@@ -24,9 +24,11 @@ public struct StylizeJob: Sendable {
     /// The PNG text key under which the settings of a result are stored.
     public static let settingsKey = "impasto.stylize"
 
-    /// Output extensions and how each is encoded; JPEG at the quality photographers keep (Pillow's 75 blurs
+    /// The encoding of an output, by its extension: JPEG at the quality photographers keep (Pillow's 75 blurs
     /// brush strokes), and without the settings, which only PNG can carry.
-    public static let outputFormats: [String: ImageFileFormat] = ["png": .png, "jpg": .jpeg(quality: 95), "jpeg": .jpeg(quality: 95)]
+    static func outputFormat(of url: URL) -> ImageFileFormat? {
+        ImageFileFormat(pathExtension: url.pathExtension, jpegQuality: 95)
+    }
 
     public init(content: URL, styles: [URL], output: URL, options: StylizeOptions, initialImage: URL? = nil,
                 weights: URL? = nil, variant: String? = nil) {
@@ -52,9 +54,8 @@ public struct StylizeJob: Sendable {
     /// The iterations `options.saveEvery` writes an image at: every multiple short of the last, which is the
     /// output itself.
     public var checkpointIterations: [Int] {
-        let total = options.stages.reduce(0) { $0 + $1.iterations }
         guard options.saveEvery > 0 else { return [] }
-        return Array(stride(from: options.saveEvery, to: total, by: options.saveEvery))
+        return Array(stride(from: options.saveEvery, to: options.totalIterations, by: options.saveEvery))
     }
 
     /// The output with the iteration number before the extension, as neural-style names its intermediate images.
@@ -67,7 +68,7 @@ public struct StylizeJob: Sendable {
     /// output of unknown type or in a missing folder, an output that is one of the inputs.
     public func validate() throws {
         try options.validate(styleCount: styles.count)
-        guard Self.outputFormats[output.pathExtension.lowercased()] != nil else {
+        guard Self.outputFormat(of: output) != nil else {
             throw ImpastoError.invalidArgument("The output \(output.relativePath) must end in .png, .jpg or .jpeg.")
         }
         let directory = output.deletingLastPathComponent().path
@@ -97,7 +98,7 @@ public struct StylizeJob: Sendable {
         let stylizer = try ModelCache.shared.stylizer(contentsOf: resolution.url, preprocessing: preprocessing)
         let settings = [Self.settingsKey: settingsLine(options, preprocessing: preprocessing), "Software": "Impasto"]
 
-        let total = options.stages.reduce(0) { $0 + $1.iterations }
+        let total = options.totalIterations
         let reporter = context.reporter(title: "stylize", unit: .steps(name: "iteration", rateSymbol: "it/s"),
                                         total: Int64(total))
         let result = try stylizer.run(content: contentImage, styles: styleImages, options: options) { step in
@@ -134,7 +135,7 @@ public struct StylizeJob: Sendable {
 
     /// Writes atomically, as PNG with the settings or as JPEG, by the path's extension.
     private func write(_ image: Image, to url: URL, settings: [String: String]) throws {
-        let format = Self.outputFormats[url.pathExtension.lowercased()] ?? .png
+        let format = Self.outputFormat(of: url) ?? .png
         try image.write(to: url, format: format, textChunks: format == .png ? settings : [:])
     }
 

@@ -82,6 +82,9 @@ public struct StylizeOptions: Sendable, Equatable {
     /// 8192 its activations no longer fit in memory.
     public static let sizeRange = 16...8192
 
+    /// Iterations over all stages.
+    public var totalIterations: Int { stages.reduce(0) { $0 + $1.iterations } }
+
     /// The stages to run: (longest side, iterations) for each.
     public var stages: [(size: Int, iterations: Int)] {
         if scales.isEmpty { return [(size, iterations)] }

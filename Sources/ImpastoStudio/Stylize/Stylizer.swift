@@ -143,7 +143,7 @@ public final class Stylizer: @unchecked Sendable {
 
         let stages = options.stages
         try Self.checkSizes(content: content, styles: styles, stages: stages, styleScale: options.styleScale)
-        let total = stages.reduce(0) { $0 + $1.iterations }
+        let total = options.totalIterations
         var iteration = 0
         var best: (input: Tensor, losses: StylizeLosses)?
         var render: (Tensor) -> Image = preprocessing.image(from:)

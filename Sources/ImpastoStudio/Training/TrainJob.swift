@@ -84,8 +84,8 @@ public struct TrainJob: Sendable {
         let network = try LossNetwork.load(model: lossNetwork, contentsOf: resolution.url, preprocessing: resolution.preprocessing)
         let trainer = try StyleTrainer(style: styleImage, photos: trainingPhotos, lossNetwork: network, configuration: configuration)
         if let resume { try trainer.resume(from: resume) }
-        let reporter = ProgressReporter(mode: context.progress, title: "train", unit: .steps(name: "iteration", rateSymbol: "it/s"),
-                                        total: Int64(iterations), completed: Int64(trainer.iteration), streams: context.streams)
+        let reporter = context.reporter(title: "train", unit: .steps(name: "iteration", rateSymbol: "it/s"),
+                                        total: Int64(iterations), completed: Int64(trainer.iteration))
         let stopped = try trainer.train(iterations: iterations, files: files, snapshotEvery: snapshotEvery,
                                         progress: reporter, shouldStop: { context.control.isCancelled })
 

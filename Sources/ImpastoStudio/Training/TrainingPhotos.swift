@@ -30,7 +30,7 @@ public struct TrainingPhotos: Sendable {
         } catch {
             throw ImpastoError.unreadableFile(path: folder.path, reason: "it is not a readable folder")
         }
-        let files = names.filter { ["jpg", "jpeg", "png"].contains($0.pathExtension.lowercased()) }
+        let files = names.filter { ImageFileFormat.fileExtensions.contains($0.pathExtension.lowercased()) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         guard !files.isEmpty else { throw ImpastoError.invalidArgument("The folder \(folder.path) holds no JPEG or PNG images.") }
         self.init(files: files, imageSize: imageSize, seed: seed)
