@@ -54,7 +54,7 @@ public enum SafeTensors {
         try withUnsafeBytes(of: UInt64(json.count).littleEndian) { try file.append($0) }
         try json.withUnsafeBytes { try file.append($0) }
         for name in names {
-            try tensors[name]!.withUnsafeBufferPointer { try file.append(UnsafeRawBufferPointer($0)) }
+            try tensors[name]!.scalars.withUnsafeBytes { try file.append($0) }
         }
         try file.commit()
     }

@@ -59,7 +59,7 @@ extension Image {
         precondition((shape.count == 4 && shape[0] == 1) || shape.count == 3,
                      "an image tensor has shape [1, C, H, W] or [C, H, W], not \(shape)")
         let (channels, height, width) = (shape[shape.count - 3], shape[shape.count - 2], shape[shape.count - 1])
-        let pixels = tensor.withUnsafeBufferPointer { samples in samples.map(clampedSample) }
+        let pixels = tensor.scalars.map(clampedSample)
         self.init(width: width, height: height, channels: channels, pixels: pixels)
     }
 }

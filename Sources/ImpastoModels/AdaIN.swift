@@ -84,7 +84,7 @@ public final class AdaIN: Module {
 
     /// RGB images (nominally [0, 1], unclamped) from relu4_1-shaped features.
     public func decode(_ features: Tensor) -> Tensor {
-        decoder(features).plain()
+        decoder(features)
     }
 
     /// The statistics AdaIN transfers from a style: relu4_1's channel means and deviations, `[N, 512, 1, 1]`.
@@ -176,14 +176,13 @@ extension AdaIN {
             offset[c] = Float(shift)
         }
         let count = source.count / 3
-        return source.withUnsafeBufferPointer { x in
-            Tensor(shape: source.shape) { out in
-                for c in 0..<3 {
-                    let (a, b, d, shift) = (scale[c][0], scale[c][1], scale[c][2], offset[c])
-                    for i in 0..<count { out[c * count + i] = a * x[i] + b * x[count + i] + d * x[2 * count + i] + shift }
-                }
-            }
+        let x = source.scalars
+        var out = [Float](repeating: 0, count: x.count)
+        for c in 0..<3 {
+            let (a, b, d, shift) = (scale[c][0], scale[c][1], scale[c][2], offset[c])
+            for i in 0..<count { out[c * count + i] = a * x[i] + b * x[count + i] + d * x[2 * count + i] + shift }
         }
+        return Tensor(shape: source.shape, scalars: out)
     }
 }
 
@@ -195,19 +194,18 @@ private struct ColourStatistics {
     init(_ image: Tensor) {
         let count = image.count / 3
         precondition(count > 1, "coral needs images of two pixels or more, got \(image.shape)")
-        image.withUnsafeBufferPointer { x in
-            for c in 0..<3 { mean[c] = x[c * count..<(c + 1) * count].reduce(0.0) { $0 + Double($1) } / Double(count) }
-            var products = [[Double]](repeating: [0, 0, 0], count: 3)
-            for i in 0..<count {
-                let d = (0..<3).map { Double(x[$0 * count + i]) - mean[$0] }
-                for r in 0..<3 { for c in r..<3 { products[r][c] += d[r] * d[c] } }
-            }
-            for c in 0..<3 { deviation[c] = (products[c][c] / Double(count - 1)).squareRoot() }
-            for r in 0..<3 {
-                for c in r..<3 {
-                    covariance[r][c] = products[r][c] / (deviation[r] * deviation[c]) + (r == c ? 1 : 0)
-                    covariance[c][r] = covariance[r][c]
-                }
+        let x = image.scalars
+        for c in 0..<3 { mean[c] = x[c * count..<(c + 1) * count].reduce(0.0) { $0 + Double($1) } / Double(count) }
+        var products = [[Double]](repeating: [0, 0, 0], count: 3)
+        for i in 0..<count {
+            let d = (0..<3).map { Double(x[$0 * count + i]) - mean[$0] }
+            for r in 0..<3 { for c in r..<3 { products[r][c] += d[r] * d[c] } }
+        }
+        for c in 0..<3 { deviation[c] = (products[c][c] / Double(count - 1)).squareRoot() }
+        for r in 0..<3 {
+            for c in r..<3 {
+                covariance[r][c] = products[r][c] / (deviation[r] * deviation[c]) + (r == c ? 1 : 0)
+                covariance[c][r] = covariance[r][c]
             }
         }
     }

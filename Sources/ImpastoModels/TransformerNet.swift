@@ -57,7 +57,7 @@ public final class TransformerNet: Module, UnaryLayer {
         for block in residualBlocks { y = block(y) }
         y = deconv1(y)
         y = deconv2(y, normalizedBy: in4)
-        return deconv3(y, normalizedBy: in5).plain()
+        return deconv3(y, normalizedBy: in5)
     }
 
     /// Copies `weights` in, dropping the obsolete instance-norm statistics old checkpoints carry.

@@ -1,11 +1,49 @@
 import Foundation
 
-/// A 64-byte aligned block of memory that tensors share.
-///
-/// Tensors are values from the API's point of view; the only writers after creation are optimizers
-/// updating parameters in place, and each such write bumps `version` so that caches derived from the
-/// contents (bf16 copies of weights, reordered layouts) know to rebuild.
-final class Storage: @unchecked Sendable {
+/// Where a tensor's elements live: one case per kind of memory, as candle's `Storage` enum. Host memory is
+/// the only kind today; a device backend adds a case for its own (a CUDA allocation and its stream), and
+/// every place that reads host memory goes through `host`, so the compiler lists what a new case must answer.
+enum Storage: @unchecked Sendable {
+    case host(HostMemory)
+
+    /// Zero-filled host memory.
+    init(byteCount: Int) { self = .host(HostMemory(byteCount: byteCount)) }
+
+    /// Host memory every byte of which is about to be written.
+    init(uninitializedByteCount byteCount: Int) { self = .host(HostMemory(uninitializedByteCount: byteCount)) }
+
+    /// The device the memory belongs to.
+    var device: Device {
+        switch self {
+        case .host: .cpu
+        }
+    }
+
+    /// The host memory, for kernels that run on the CPU.
+    var host: HostMemory {
+        switch self {
+        case .host(let memory): memory
+        }
+    }
+
+    /// The first byte of host memory (CPU kernels only).
+    var hostPointer: UnsafeMutableRawPointer { host.pointer }
+
+    var byteCount: Int { host.byteCount }
+
+    /// Identifies the memory (not the tensor: views share it), for caches keyed by contents.
+    var identity: ObjectIdentifier { ObjectIdentifier(host) }
+
+    /// Bumped by every write in place (optimizer steps, `assign`), so that caches derived from the contents
+    /// (bf16 copies of weights, reordered layouts) know to rebuild.
+    var version: Int { host.version }
+
+    /// Marks the contents as changed in place.
+    func bumpVersion() { host.bumpVersion() }
+}
+
+/// A 64-byte aligned block of host memory that tensors share.
+final class HostMemory: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
     private(set) var version = 0
@@ -22,7 +60,6 @@ final class Storage: @unchecked Sendable {
         pointer = BufferPool.shared.take(byteCount: byteCount)
     }
 
-    /// Marks the contents as changed in place.
     func bumpVersion() { version &+= 1 }
 
     deinit { BufferPool.shared.give(pointer, byteCount: byteCount) }

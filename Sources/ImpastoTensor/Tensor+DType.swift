@@ -17,7 +17,7 @@ extension Tensor {
                      "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(values.count)")
         let storage = Storage(uninitializedByteCount: values.count * dtype.byteSize)
         for (index, value) in values.enumerated() {
-            ElementAccess.store(Double(value), at: index, of: dtype, in: storage.pointer)
+            ElementAccess.store(Double(value), at: index, of: dtype, in: storage.hostPointer)
         }
         self.init(shape: shape, dtype: dtype, storage: storage)
     }
@@ -27,9 +27,9 @@ extension Tensor {
     public convenience init(shape: [Int], dtype: DType, copyingBytesFrom source: UnsafeRawPointer) {
         let count = shape.reduce(1, *)
         let storage = Storage(uninitializedByteCount: count * dtype.byteSize)
-        storage.pointer.copyMemory(from: source, byteCount: count * dtype.byteSize)
+        storage.hostPointer.copyMemory(from: source, byteCount: count * dtype.byteSize)
         if dtype == .bool {
-            let bytes = storage.pointer.assumingMemoryBound(to: UInt8.self)
+            let bytes = storage.hostPointer.assumingMemoryBound(to: UInt8.self)
             for index in 0..<count where bytes[index] > 1 { bytes[index] = 1 }
         }
         self.init(shape: shape, dtype: dtype, storage: storage)
@@ -44,7 +44,7 @@ extension Tensor {
     /// zero for floating-point ones.
     public var integers: [Int] {
         let source = rowMajor
-        let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
+        let base = UnsafeRawPointer(source.storage.hostPointer) + source.offset * source.dtype.byteSize
         return (0..<count).map { index in
             source.dtype == .i64 ? Int(base.load(fromByteOffset: index * 8, as: Int64.self))
                                  : Int(ElementAccess.load(at: index, of: source.dtype, in: base))
@@ -57,14 +57,14 @@ extension Tensor {
         if dtype == .f32 { return plain().detached() }
         let source = rowMajor
         let storage = Storage(uninitializedByteCount: count * dtype.byteSize)
-        let base = UnsafeRawPointer(source.storage.pointer) + source.offset * source.dtype.byteSize
+        let base = UnsafeRawPointer(source.storage.hostPointer) + source.offset * source.dtype.byteSize
         if source.dtype == dtype {
-            storage.pointer.copyMemory(from: base, byteCount: count * dtype.byteSize)
+            storage.hostPointer.copyMemory(from: base, byteCount: count * dtype.byteSize)
         } else if source.dtype == .i64 && dtype == .i32 || source.dtype == .i32 && dtype == .i64 {
             for index in 0..<count {  // integer to integer without a detour through Double
                 let value = source.dtype == .i64 ? base.load(fromByteOffset: index * 8, as: Int64.self)
                                                  : Int64(base.load(fromByteOffset: index * 4, as: Int32.self))
-                ElementAccess.store(Double(value), at: index, of: dtype, in: storage.pointer)
+                ElementAccess.store(Double(value), at: index, of: dtype, in: storage.hostPointer)
             }
         } else {
             let floats = source.dtype == .f32
@@ -72,7 +72,7 @@ extension Tensor {
                 for index in range {
                     let value = floats ? Double(base.load(fromByteOffset: index * 4, as: Float.self))
                                        : ElementAccess.load(at: index, of: source.dtype, in: base)
-                    ElementAccess.store(value, at: index, of: dtype, in: storage.pointer)
+                    ElementAccess.store(value, at: index, of: dtype, in: storage.hostPointer)
                 }
             }
         }
@@ -81,13 +81,13 @@ extension Tensor {
 
     /// This tensor's elements in row-major order, in its own type, or float32 when oneDNN holds them blocked.
     private var rowMajor: Tensor {
-        isStrided ? contiguous() : dtype.isComputable && !isPlain ? DNNL.reorderToPlainF32(self) : self
+        isStrided ? contiguous() : dtype.isComputable && !isPlain ? backend.rowMajorFloat(self) : self
     }
 
     /// A plain tensor of another type as float32: the copy `plain()` makes. Floating-point sources keep
     /// their autograd history (the gradient flows back in float32); integer ones have none.
     func convertedToFloat() -> Tensor {
-        let base = UnsafeRawPointer(storage.pointer) + offset * dtype.byteSize
+        let base = UnsafeRawPointer(storage.hostPointer) + offset * dtype.byteSize
         let dtype = dtype
         let result = Tensor.uninitialized(shape)
         let destination = result.basePointer

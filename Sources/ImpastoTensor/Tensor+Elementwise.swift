@@ -115,21 +115,8 @@ extension Tensor {
         return result
     }
 
-    /// Element-wise sum used to accumulate gradients: keeps a shared oneDNN layout when both have it.
-    func adding(_ other: Tensor) -> Tensor {
-        if case .dnnl(let a) = layout, case .dnnl(let b) = other.layout, dtype == .f32, other.dtype == .f32,
-           DNNL.equal(a, b) {
-            // Same blocked layout: padding is zero in both, so the raw buffers add element by element.
-            let result = DNNL.allocate(shape, a)
-            let n = storage.byteCount / 4
-            let x = storage.pointer.assumingMemoryBound(to: Float.self)
-            let y = other.storage.pointer.assumingMemoryBound(to: Float.self)
-            let out = result.storage.pointer.assumingMemoryBound(to: Float.self)
-            parallelFor(n) { range in for i in range { out[i] = x[i] + y[i] } }
-            return result
-        }
-        return zipMap(other, +)
-    }
+    /// Element-wise sum used to accumulate gradients: the backend keeps a layout both share.
+    func adding(_ other: Tensor) -> Tensor { backend.accumulate(self, other) }
 }
 
 // MARK: - Differentiable arithmetic

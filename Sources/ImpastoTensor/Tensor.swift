@@ -57,7 +57,7 @@ public final class Tensor: @unchecked Sendable {
                      "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(scalars.count)")
         let storage = Storage(uninitializedByteCount: scalars.count * 4)
         scalars.withUnsafeBufferPointer { source in
-            storage.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
+            storage.hostPointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
         }
         self.init(shape: shape, storage: storage)
     }
@@ -66,7 +66,7 @@ public final class Tensor: @unchecked Sendable {
     public convenience init(shape: [Int], initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
         let count = shape.reduce(1, *)
         let storage = Storage(byteCount: count * 4)
-        try initializer(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self),
+        try initializer(UnsafeMutableBufferPointer(start: storage.hostPointer.assumingMemoryBound(to: Float.self),
                                                    count: count))
         self.init(shape: shape, storage: storage)
     }
@@ -121,7 +121,7 @@ public final class Tensor: @unchecked Sendable {
     /// The element at index zero of a plain or strided float32 tensor.
     var viewBase: UnsafeMutablePointer<Float> {
         precondition(!isDNNL && dtype == .f32, "viewBase needs a plain or strided float32 tensor")
-        return storage.pointer.assumingMemoryBound(to: Float.self) + offset
+        return storage.hostPointer.assumingMemoryBound(to: Float.self) + offset
     }
 
     var isDNNL: Bool {
@@ -134,7 +134,7 @@ public final class Tensor: @unchecked Sendable {
         guard case .strided(let strides) = layout else { return self }
         let size = dtype.byteSize, count = count
         let result = Tensor(shape: shape, dtype: dtype, storage: Storage(uninitializedByteCount: count * size))
-        let source = storage.pointer + offset * size, destination = result.storage.pointer
+        let source = storage.hostPointer + offset * size, destination = result.storage.hostPointer
         var position = StridedOffsets(shape: shape, strides: [strides])
         if size == 4 {
             let from = source.assumingMemoryBound(to: UInt32.self), to = destination.assumingMemoryBound(to: UInt32.self)
@@ -155,24 +155,24 @@ public final class Tensor: @unchecked Sendable {
     var floatBuffer: UnsafeMutableBufferPointer<Float> {
         precondition(isPlain && dtype == .f32, "floatBuffer needs a plain float32 tensor")
         return UnsafeMutableBufferPointer(
-            start: storage.pointer.assumingMemoryBound(to: Float.self) + offset, count: count)
+            start: storage.hostPointer.assumingMemoryBound(to: Float.self) + offset, count: count)
     }
 
     /// Calls `body` with the elements of this tensor, as plain row-major float32 (converting if needed).
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         let source = plain()
         return try withExtendedLifetime(source) { try body(UnsafeBufferPointer(source.floatBuffer)) }
     }
 
     /// This tensor as plain row-major float32: itself when it already is, otherwise a converted copy
     /// that shares the autograd history (the conversion's gradient is the inverse conversion).
-    public func plain() -> Tensor {
+    func plain() -> Tensor {
         if isPlain && dtype == .f32 { return self }
         if isStrided { return contiguous().plain() }
         if isPlain && !dtype.isComputable { return convertedToFloat() }
-        let result = DNNL.reorderToPlainF32(self)
+        let result = backend.rowMajorFloat(self)
         return Tensor.record(result, inputs: [self]) { [self] grad in
-            [DNNL.reorder(grad, like: self)]
+            [backend.relayout(grad, like: self)]
         }
     }
 
@@ -209,7 +209,7 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Changes elements in place through `body` (plain float32 only) and bumps the storage version.
-    public func mutate(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+    func mutate(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
         precondition(isPlain && dtype == .f32, "mutate needs a plain float32 tensor")
         try body(floatBuffer)
         storage.bumpVersion()

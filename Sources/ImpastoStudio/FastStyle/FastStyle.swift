@@ -50,31 +50,29 @@ public enum FastStyle {
         let (count, height, width) = (frames.shape[0], frames.shape[2], frames.shape[3])
         let (outHeight, outWidth) = (output.shape[2], output.shape[3])
         let plane = height * width, outPlane = outHeight * outWidth
-        return frames.withUnsafeBufferPointer { input in
-            output.withUnsafeBufferPointer { stylized in
-                Tensor(shape: frames.shape) { result in
-                    parallelFor(count * height, grain: 64) { rows in
-                        for row in rows {
-                            let (n, y) = row.quotientAndRemainder(dividingBy: height)
-                            let source = n * 3 * outPlane + y * outWidth, target = n * 3 * plane + y * width
-                            for x in 0..<width {
-                                var red = stylized[source + x] / 255
-                                var green = stylized[source + outPlane + x] / 255
-                                var blue = stylized[source + 2 * outPlane + x] / 255
-                                if preserveColors {
-                                    let (r, g, b) = (input[target + x], input[target + plane + x],
-                                                     input[target + 2 * plane + x])
-                                    let shift = luma(red, green, blue) - luma(r, g, b)
-                                    (red, green, blue) = (r + shift, g + shift, b + shift)
-                                }
-                                result[target + x] = clampedSample(red)
-                                result[target + plane + x] = clampedSample(green)
-                                result[target + 2 * plane + x] = clampedSample(blue)
-                            }
+        let input = frames.scalars, stylized = output.scalars
+        var pixels = [Float](repeating: 0, count: frames.count)
+        pixels.withUnsafeMutableBufferPointer { result in
+            parallelFor(count * height, grain: 64) { rows in
+                for row in rows {
+                    let (n, y) = row.quotientAndRemainder(dividingBy: height)
+                    let source = n * 3 * outPlane + y * outWidth, target = n * 3 * plane + y * width
+                    for x in 0..<width {
+                        var red = stylized[source + x] / 255
+                        var green = stylized[source + outPlane + x] / 255
+                        var blue = stylized[source + 2 * outPlane + x] / 255
+                        if preserveColors {
+                            let (r, g, b) = (input[target + x], input[target + plane + x], input[target + 2 * plane + x])
+                            let shift = luma(red, green, blue) - luma(r, g, b)
+                            (red, green, blue) = (r + shift, g + shift, b + shift)
                         }
+                        result[target + x] = clampedSample(red)
+                        result[target + plane + x] = clampedSample(green)
+                        result[target + 2 * plane + x] = clampedSample(blue)
                     }
                 }
             }
         }
+        return Tensor(shape: frames.shape, scalars: pixels)
     }
 }

@@ -32,13 +32,13 @@ enum ImageBatch {
     static func tensor(_ images: [Image]) -> Tensor {
         let (width, height) = (images[0].width, images[0].height)
         let planeSize = 3 * width * height
-        return Tensor(shape: [images.count, 3, height, width]) { buffer in
-            for (n, image) in images.enumerated() {
-                precondition(image.width == width && image.height == height, "a batch needs images of one size")
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[n * planeSize..<(n + 1) * planeSize])
-                    .update(fromContentsOf: image.rgb().pixels)
-            }
+        var pixels: [Float] = []
+        pixels.reserveCapacity(images.count * planeSize)
+        for image in images {
+            precondition(image.width == width && image.height == height, "a batch needs images of one size")
+            pixels += image.rgb().pixels
         }
+        return Tensor(shape: [images.count, 3, height, width], scalars: pixels)
     }
 
     /// The images of a `[N, 3, H, W]` batch, clamped to [0, 1].

@@ -40,7 +40,7 @@ struct StylizeObjective {
         let (contentLayers, styleLayers) = (options.contentLayers, options.styleLayers)
         (contentTargets, styleTargets) = withoutGradients {
             let features = contentLayers.isEmpty ? [:] : network(content, layers: contentLayers)
-            let contentTargets = contentLayers.map { ($0, features[$0]!.plain()) }
+            let contentTargets = contentLayers.map { ($0, features[$0]!) }
             var grams: [Tensor?] = Array(repeating: nil, count: styleLayers.count)
             for (style, blend) in zip(styles, blendWeights) where !styleLayers.isEmpty {
                 let features = network(style, layers: styleLayers)
@@ -98,14 +98,13 @@ struct StylizeObjective {
             let term = loss(features) * weight
             return (term.scalar, term)
         }
-        let plain = features.plain()
-        let leaf = plain.detached().requiringGradient()
+        let leaf = features.detached().requiringGradient()
         let unweighted = loss(leaf)
         let direction = withoutGradients {
             let gradient = unweighted.backward()[leaf]!
             return gradient / (gradient.abs().sum().scalar + 1e-8)
         }
         // Σ F·d has gradient d with respect to F; its value is not reported.
-        return (unweighted.scalar * weight, (plain * direction).sum() * weight)
+        return (unweighted.scalar * weight, (features * direction).sum() * weight)
     }
 }

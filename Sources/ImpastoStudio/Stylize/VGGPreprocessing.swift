@@ -68,11 +68,10 @@ public enum VGGPreprocessing: String, Sendable, CaseIterable {
         let (height, width) = (input.shape[2], input.shape[3])
         let planeSize = height * width
         var rgb = [Float](repeating: 0, count: 3 * planeSize)
-        input.withUnsafeBufferPointer { samples in
-            for (channel, c) in channels.enumerated() {
-                for i in 0..<planeSize {
-                    rgb[c.source * planeSize + i] = (samples[channel * planeSize + i] * c.divisor + c.mean) / c.multiplier
-                }
+        let samples = input.scalars
+        for (channel, c) in channels.enumerated() {
+            for i in 0..<planeSize {
+                rgb[c.source * planeSize + i] = (samples[channel * planeSize + i] * c.divisor + c.mean) / c.multiplier
             }
         }
         return Image(tensor: Tensor(shape: [1, 3, height, width], scalars: rgb))

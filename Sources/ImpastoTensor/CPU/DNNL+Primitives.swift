@@ -95,11 +95,11 @@ extension DNNL {
 final class Scratchpad: @unchecked Sendable {
     static let shared = Scratchpad()
     let lock = NSLock()
-    private var storage = Storage(uninitializedByteCount: 0)
+    private var memory = HostMemory(uninitializedByteCount: 0)
 
     /// At least `byteCount` bytes; call with `lock` held.
     func pointer(byteCount: Int) -> UnsafeMutableRawPointer {
-        if storage.byteCount < byteCount { storage = Storage(uninitializedByteCount: byteCount) }
-        return storage.pointer
+        if memory.byteCount < byteCount { memory = HostMemory(uninitializedByteCount: byteCount) }
+        return memory.pointer
     }
 }

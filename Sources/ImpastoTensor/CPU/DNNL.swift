@@ -76,7 +76,7 @@ enum DNNL {
 
     /// A oneDNN memory object over `tensor`'s storage (no copy). Destroy it after use.
     static func memory(of tensor: Tensor) -> dnnl_memory_t {
-        memory(descriptor(of: tensor), tensor.storage.pointer + tensor.offset * tensor.dtype.byteSize)
+        memory(descriptor(of: tensor), tensor.storage.hostPointer + tensor.offset * tensor.dtype.byteSize)
     }
 
     static func memory(_ descriptor: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer) -> dnnl_memory_t {

@@ -18,7 +18,7 @@ final class WeightCache: @unchecked Sendable {
     }
 
     private struct Entry {
-        weak var storage: Storage?
+        weak var memory: HostMemory?
         let version: Int
         let weights: Tensor
     }
@@ -29,11 +29,11 @@ final class WeightCache: @unchecked Sendable {
     /// `weight`'s elements seen through `source` (oneDNN's dimensions over the caller's memory order,
     /// float32), converted to `target`.
     func weights(_ weight: Tensor, viewedAs source: dnnl_memory_desc_t, in target: dnnl_memory_desc_t) -> Tensor {
-        let key = Key(storage: ObjectIdentifier(weight.storage), offset: weight.offset,
+        let key = Key(storage: weight.storage.identity, offset: weight.offset,
                       descriptors: PrimitiveKey("weights", descriptors: [source, target]))
         lock.lock()
         defer { lock.unlock() }
-        if let entry = entries[key], entry.storage === weight.storage, entry.version == weight.contentVersion {
+        if let entry = entries[key], entry.memory === weight.storage.host, entry.version == weight.contentVersion {
             return entry.weights
         }
         let plain = weight.plain()
@@ -41,9 +41,9 @@ final class WeightCache: @unchecked Sendable {
                           layout: .dnnl(source))
         // Already in the wanted form: caching the view would keep the weight's storage alive forever.
         if DNNL.equal(source, target) { return view }
-        entries = entries.filter { $0.value.storage != nil }
+        entries = entries.filter { $0.value.memory != nil }
         let converted = DNNL.reorder(view, to: target)
-        entries[key] = Entry(storage: weight.storage, version: weight.contentVersion, weights: converted)
+        entries[key] = Entry(memory: weight.storage.host, version: weight.contentVersion, weights: converted)
         return converted
     }
 

@@ -86,7 +86,7 @@ public func which(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let mask = condition.converted(to: .bool), x = a.plain(), y = b.plain()
     let maskStrides = broadcastStrides(mask.shape, to: shape)
     let xStrides = broadcastStrides(x.shape, to: shape), yStrides = broadcastStrides(y.shape, to: shape)
-    let chosen = UnsafeRawPointer(mask.storage.pointer).assumingMemoryBound(to: UInt8.self)
+    let chosen = UnsafeRawPointer(mask.storage.hostPointer).assumingMemoryBound(to: UInt8.self)
     let xs = x.basePointer, ys = y.basePointer
     let result = Tensor(shape: shape) { out in
         var position = StridedOffsets(shape: shape, strides: [maskStrides, xStrides, yStrides])

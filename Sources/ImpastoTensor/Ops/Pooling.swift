@@ -1,12 +1,10 @@
-internal import CDNNL
-
 /// 2-D max pooling, as PyTorch's `max_pool2d` (`stride` defaults to the kernel size; `ceilMode` rounds
 /// the output size up, but a window never starts in the right padding). Works in the input's layout
 /// and type and keeps them; the backward pass routes each gradient to its window's maximum.
 public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
                       padding: (Int, Int) = (0, 0), ceilMode: Bool = false) -> Tensor {
     let plan = PoolingPlan(input.shape, kernelSize, stride ?? kernelSize, padding, ceilMode, "maxPool2d")
-    return plan.apply(input, dnnl_pooling_max)
+    return input.backend.pooling(plan, input, .max)
 }
 
 /// 2-D average pooling, as PyTorch's `avg_pool2d`. With `countIncludePad` the zero padding counts
@@ -16,16 +14,16 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
                       countIncludePad: Bool = true) -> Tensor {
     let plan = PoolingPlan(input.shape, kernelSize, stride ?? kernelSize, padding, ceilMode, "avgPool2d")
     // Without padding the two conventions agree, except for ceil-mode windows: there PyTorch's divisor
-    // is oneDNN's `exclude_padding` one.
+    // is the one that leaves the padding out.
     guard countIncludePad && (padding.0 > 0 || padding.1 > 0) else {
-        return plan.apply(input, dnnl_pooling_avg_exclude_padding)
+        return input.backend.pooling(plan, input, .average(includePadding: false))
     }
-    let pooled = plan.apply(input, dnnl_pooling_avg_include_padding)
+    let pooled = input.backend.pooling(plan, input, .average(includePadding: true))
     guard let correction = plan.includePaddingCorrection() else { return pooled }
     return pooled.plain() * correction
 }
 
-/// Output sizes and oneDNN's paddings for one pooling geometry, with PyTorch's size rules.
+/// Output sizes and paddings for one pooling geometry, with PyTorch's size rules.
 struct PoolingPlan {
     let source: [Int]
     let destination: [Int]
@@ -48,7 +46,7 @@ struct PoolingPlan {
         self.kernel = [Int64(kernel.0), Int64(kernel.1)]
         strides = [Int64(stride.0), Int64(stride.1)]
         paddingL = [Int64(padding.0), Int64(padding.1)]
-        // oneDNN wants the right padding that makes its size arithmetic land on our output size: larger
+        // The right padding that makes the usual size arithmetic (oneDNN's, cuDNN's) land on our output size: larger
         // than the left one when ceil mode added a window.
         paddingR = zip(sizes, outputs).map { size, output in
             Int64(max(size.3, (output - 1) * size.2 + size.1 - size.0 - size.3))
@@ -65,55 +63,7 @@ struct PoolingPlan {
         return output
     }
 
-    private func key(_ stage: String, _ algorithm: dnnl_alg_kind_t, _ training: Bool,
-                     _ source: dnnl_memory_desc_t) -> PrimitiveKey {
-        PrimitiveKey("pooling.\(stage)", integers: destination + [Int(algorithm.rawValue), training ? 1 : 0]
-                     + (kernel + strides + paddingL + paddingR).map { Int($0) }, descriptors: [source])
-    }
-
-    func forward(_ algorithm: dnnl_alg_kind_t, training: Bool, source: dnnl_memory_desc_t) -> CachedPrimitive {
-        PrimitiveCache.shared.primitive(for: key("forward", algorithm, training, source)) {
-            var src = source, dst = DNNL.anyDescriptor(destination, source.data_type == dnnl_bf16 ? .bf16 : .f32)
-            return DNNL.plan("pooling \(self.source) → \(destination)", dnnl_pooling_desc_t()) { op in
-                dnnl_pooling_forward_desc_init(op, DNNL.propagation(training: training), algorithm, &src, &dst,
-                                               strides, kernel, paddingL, paddingR)
-            }
-        }
-    }
-
-    func backward(_ algorithm: dnnl_alg_kind_t, source: dnnl_memory_desc_t) -> CachedPrimitive {
-        let hint = forward(algorithm, training: true, source: source)
-        return PrimitiveCache.shared.primitive(for: key("backward", algorithm, true, source)) {
-            var diffSrc = source, diffDst = hint.descriptor(dnnl_query_dst_md)
-            return DNNL.plan("pooling backward \(self.source)", dnnl_pooling_desc_t(), hint: hint) { op in
-                dnnl_pooling_backward_desc_init(op, algorithm, &diffSrc, &diffDst, strides, kernel, paddingL,
-                                                paddingR)
-            }
-        }
-    }
-
-    /// Pools `input` in its own layout and records the backward pass.
-    func apply(_ input: Tensor, _ algorithm: dnnl_alg_kind_t) -> Tensor {
-        let input = input.computable
-        let training = recordsGradient([input])
-        let sourceDescriptor = DNNL.descriptor(of: input)
-        let primitive = forward(algorithm, training: training, source: sourceDescriptor)
-        let output = DNNL.allocate(destination, for: primitive, dnnl_query_dst_md)
-        // Max pooling remembers where each maximum was, for the backward pass.
-        let workspace = training ? DNNL.workspace(for: primitive) : nil
-        DNNL.execute(primitive, [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]
-                     + (workspace.map { [(DNNL_ARG_WORKSPACE, $0)] } ?? []))
-        return Tensor.record(output, inputs: [input]) { grad in
-            let primitive = backward(algorithm, source: sourceDescriptor)
-            let diffDst = DNNL.reorder(grad, to: primitive.descriptor(dnnl_query_diff_dst_md))
-            let diffSrc = DNNL.allocate(source, sourceDescriptor)
-            DNNL.execute(primitive, [(DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_DIFF_SRC, diffSrc)]
-                         + (workspace.map { [(DNNL_ARG_WORKSPACE, $0)] } ?? []))
-            return [diffSrc]
-        }
-    }
-
-    /// oneDNN's `include_padding` divides every window by the kernel area; PyTorch leaves out the cells
+    /// Including padding, the backends divide every window by the kernel area; PyTorch leaves out the cells
     /// past the right padding that ceil mode adds. Returns the factor [1, 1, oh, ow] that turns the
     /// first into the second, or nil where they agree.
     func includePaddingCorrection() -> Tensor? {

@@ -1,18 +1,7 @@
 internal import CDNNL
 
-/// A fully connected layer, input · weightᵀ + bias, as PyTorch's `linear`: `input` is `[…, in]` (any
-/// leading dimensions, or none), `weight` `[out, in]`, `bias` `[out]`; the result is plain float32
-/// `[…, out]`. oneDNN's inner product, forward and backward, with each gradient computed only when asked for.
-public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    precondition(input.rank >= 1 && weight.rank == 2 && input.shape.last == weight.shape[1],
-                 "linear: input \(input.shape), weight \(weight.shape)")
-    if input.rank == 2 { return linear2d(input, weight: weight, bias: bias) }
-    let rows = input.reshaped([input.count / max(weight.shape[1], 1), weight.shape[1]])
-    return linear2d(rows, weight: weight, bias: bias).reshaped(input.shape.dropLast() + [weight.shape[0]])
-}
-
-/// `linear` of a `[N, in]` input.
-private func linear2d(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+/// `linear` of a `[N, in]` input, on oneDNN's inner product.
+func innerProduct(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     precondition(input.rank == 2 && weight.rank == 2 && input.shape[1] == weight.shape[1],
                  "linear: input \(input.shape), weight \(weight.shape)")
     precondition(bias == nil || bias!.shape == [weight.shape[0]],

@@ -5,44 +5,26 @@ internal import CDNNL
 // between its layers. Where the derivative can be read off the output, the backward pass keeps the
 // output rather than the input (`*_use_dst_for_bwd`): it is the next layer's input, alive anyway.
 
-/// max(x, 0), element-wise. Its backward rule is the one `BackwardRules.relu` names when `backward()` runs.
-public func relu(_ x: Tensor) -> Tensor {
-    eltwise(x, dnnl_eltwise_relu_use_dst_for_bwd, keepsOutput: true) { gradient, standard in
-        switch BackwardRules.relu {
-        case .standard: standard()
-        case .guided: relu(standard())  // where the input was positive, and only positive gradients
-        case .deconvnet: relu(gradient)  // only positive gradients, wherever the input was
+extension Activation {
+    /// oneDNN's algorithm, its α, and whether the backward pass reads the output rather than the input.
+    var oneDNN: (algorithm: dnnl_alg_kind_t, alpha: Float, keepsOutput: Bool) {
+        switch self {
+        case .relu: (dnnl_eltwise_relu_use_dst_for_bwd, 0, true)
+        // The output determines the derivative only while the slope keeps its sign.
+        case .leakyRelu(let slope): slope > 0 ? (dnnl_eltwise_relu_use_dst_for_bwd, slope, true)
+                                              : (dnnl_eltwise_relu, slope, false)
+        case .tanh: (dnnl_eltwise_tanh_use_dst_for_bwd, 0, true)
+        case .sigmoid: (dnnl_eltwise_logistic_use_dst_for_bwd, 0, true)
+        case .hardSwish: (dnnl_eltwise_hardswish, 0, false)
+        case .gelu(let tanhApproximation): (tanhApproximation ? dnnl_eltwise_gelu_tanh : dnnl_eltwise_gelu_erf, 0, false)
         }
     }
 }
 
-/// x for x > 0, `negativeSlope` · x otherwise.
-public func leakyRelu(_ x: Tensor, negativeSlope: Float = 0.01) -> Tensor {
-    // The output determines the derivative only while the slope keeps its sign.
-    negativeSlope > 0
-        ? eltwise(x, dnnl_eltwise_relu_use_dst_for_bwd, alpha: negativeSlope, keepsOutput: true)
-        : eltwise(x, dnnl_eltwise_relu, alpha: negativeSlope, keepsOutput: false)
-}
-
-/// The hyperbolic tangent, element-wise. (Foundation's `tanh` on plain numbers is unaffected.)
-public func tanh(_ x: Tensor) -> Tensor {
-    eltwise(x, dnnl_eltwise_tanh_use_dst_for_bwd, keepsOutput: true)
-}
-
-/// The logistic function 1 / (1 + e^−x), element-wise.
-public func sigmoid(_ x: Tensor) -> Tensor {
-    eltwise(x, dnnl_eltwise_logistic_use_dst_for_bwd, keepsOutput: true)
-}
-
-/// x · relu6(x + 3) / 6, element-wise (MobileNetV3's activation, PyTorch's `hardswish`).
-public func hardSwish(_ x: Tensor) -> Tensor {
-    eltwise(x, dnnl_eltwise_hardswish, keepsOutput: false)
-}
-
 /// One activation through oneDNN. `rule`, when given, decides the input gradient from the output gradient
 /// and the standard rule (a closure, so a replacement that ignores it costs nothing).
-private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0,
-                     keepsOutput: Bool, rule: ((_ gradient: Tensor, _ standard: () -> Tensor) -> Tensor)? = nil) -> Tensor {
+func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0,
+                     keepsOutput: Bool, rule: ActivationGradientRule? = nil) -> Tensor {
     let x = x.computable
     let training = recordsGradient([x])
     let data = DNNL.descriptor(of: x)
@@ -79,8 +61,3 @@ private func eltwise(_ x: Tensor, _ algorithm: dnnl_alg_kind_t, alpha: Float = 0
     }
 }
 
-/// x · Φ(x), Φ the standard normal's distribution function (`F.gelu`: transformers' activation); with
-/// `tanhApproximation`, Hendrycks and Gimpel's tanh form (`F.gelu(approximate="tanh")`).
-public func gelu(_ x: Tensor, tanhApproximation: Bool = false) -> Tensor {
-    eltwise(x, tanhApproximation ? dnnl_eltwise_gelu_tanh : dnnl_eltwise_gelu_erf, keepsOutput: false)
-}
