@@ -121,6 +121,8 @@ CASES = {
     "roiAlignAligned": (lambda: [randn(2, 3, 10, 12)],
                         lambda x: roi_align(x, torch.tensor(ROI_BOXES), output_size=(2, 2), spatial_scale=1.0,
                                             sampling_ratio=2, aligned=True)),
+    # Issue 13: MobileNetV2's activation (values on both sides of 0 and 6).
+    "relu6": (lambda: [randn(3, 17) * 5 + 2], lambda x: F.relu6(x)),
 }
 
 

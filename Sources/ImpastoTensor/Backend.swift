@@ -58,6 +58,8 @@ struct ConvolutionGeometry {
 /// The element-wise activations a backend provides.
 enum Activation: Hashable {
     case relu, leakyRelu(negativeSlope: Float), tanh, sigmoid, hardSwish, gelu(tanhApproximation: Bool)
+    /// min(max(x, lower), upper); the gradient passes strictly inside the range only, as PyTorch's `hardtanh`.
+    case clip(lower: Float, upper: Float)
 }
 
 /// An activation's replacement input-gradient rule: `(outputGradient, standardRule) -> inputGradient`.

@@ -66,6 +66,7 @@ private let opsUnderTest: [String: @Sendable ([Tensor]) -> Tensor] = [
     "convTranspose1d": { convTranspose1d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1) },
     "gelu": { gelu($0[0]) },
     "geluTanh": { gelu($0[0], tanhApproximation: true) },
+    "relu6": { relu6($0[0]) },
     "layerNorm": { layerNorm($0[0], normalizedShape: [6], weight: $0[1], bias: $0[2]) },
     "layerNormPlain2d": { layerNorm($0[0], normalizedShape: [4, 5]) },
     "matmulBroadcast": { Tensor.matmul($0[0], $0[1]) },

@@ -6,17 +6,19 @@ internal import CDNNL
 // output rather than the input (`*_use_dst_for_bwd`): it is the next layer's input, alive anyway.
 
 extension Activation {
-    /// oneDNN's algorithm, its α, and whether the backward pass reads the output rather than the input.
-    var oneDNN: (algorithm: dnnl_alg_kind_t, alpha: Float, keepsOutput: Bool) {
+    /// oneDNN's algorithm, its α and β, and whether the backward pass reads the output rather than the input.
+    var oneDNN: (algorithm: dnnl_alg_kind_t, alpha: Float, beta: Float, keepsOutput: Bool) {
         switch self {
-        case .relu: (dnnl_eltwise_relu_use_dst_for_bwd, 0, true)
+        case .relu: (dnnl_eltwise_relu_use_dst_for_bwd, 0, 0, true)
         // The output determines the derivative only while the slope keeps its sign.
-        case .leakyRelu(let slope): slope > 0 ? (dnnl_eltwise_relu_use_dst_for_bwd, slope, true)
-                                              : (dnnl_eltwise_relu, slope, false)
-        case .tanh: (dnnl_eltwise_tanh_use_dst_for_bwd, 0, true)
-        case .sigmoid: (dnnl_eltwise_logistic_use_dst_for_bwd, 0, true)
-        case .hardSwish: (dnnl_eltwise_hardswish, 0, false)
-        case .gelu(let tanhApproximation): (tanhApproximation ? dnnl_eltwise_gelu_tanh : dnnl_eltwise_gelu_erf, 0, false)
+        case .leakyRelu(let slope): slope > 0 ? (dnnl_eltwise_relu_use_dst_for_bwd, slope, 0, true)
+                                              : (dnnl_eltwise_relu, slope, 0, false)
+        case .tanh: (dnnl_eltwise_tanh_use_dst_for_bwd, 0, 0, true)
+        case .sigmoid: (dnnl_eltwise_logistic_use_dst_for_bwd, 0, 0, true)
+        case .hardSwish: (dnnl_eltwise_hardswish, 0, 0, false)
+        case .gelu(let tanh): (tanh ? dnnl_eltwise_gelu_tanh : dnnl_eltwise_gelu_erf, 0, 0, false)
+        // clip_v2, not clip: its derivative is 0 at both bounds, as PyTorch's (clip passes it at the upper one).
+        case .clip(let lower, let upper): (dnnl_eltwise_clip_v2, lower, upper, false)
         }
     }
 }

@@ -32,8 +32,8 @@ struct CPUBackend: Backend {
     }
 
     func activation(_ function: Activation, _ x: Tensor, rule: ActivationGradientRule?) -> Tensor {
-        let (algorithm, alpha, keepsOutput) = function.oneDNN
-        return eltwise(x, algorithm, alpha: alpha, keepsOutput: keepsOutput, rule: rule)
+        let (algorithm, alpha, beta, keepsOutput) = function.oneDNN
+        return eltwise(x, algorithm, alpha: alpha, beta: beta, keepsOutput: keepsOutput, rule: rule)
     }
 
     func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {

@@ -16,6 +16,13 @@ public func leakyRelu(_ x: Tensor, negativeSlope: Float = 0.01) -> Tensor {
     x.backend.activation(.leakyRelu(negativeSlope: negativeSlope), x, rule: nil)
 }
 
+/// min(max(x, 0), 6), element-wise (MobileNetV2's activation, PyTorch's `relu6`). Its gradient passes where
+/// 0 < x < 6. It is not `relu`, so `BackwardRules.relu` leaves it alone, as captum's guided backpropagation
+/// leaves PyTorch's `ReLU6` modules alone.
+public func relu6(_ x: Tensor) -> Tensor {
+    x.backend.activation(.clip(lower: 0, upper: 6), x, rule: nil)
+}
+
 /// The hyperbolic tangent, element-wise. (Foundation's `tanh` on plain numbers is unaffected.)
 public func tanh(_ x: Tensor) -> Tensor {
     x.backend.activation(.tanh, x, rule: nil)
