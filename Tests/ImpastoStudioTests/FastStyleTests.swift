@@ -14,8 +14,8 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 private func transformerNet() throws -> TransformerNet {
     let net = try TransformerNet(contentsOf: root.appendingPathComponent(
         "Tests/ImpastoModelsTests/Fixtures/transformer-net-random.pth"))
-    net.deconv3.conv2d.weight.mutate { for i in $0.indices { $0[i] *= 60 } }
-    net.deconv3.conv2d.bias!.mutate { for i in $0.indices { $0[i] += 128 } }
+    net.deconv3.conv2d.weight.assign(net.deconv3.conv2d.weight * 60)
+    net.deconv3.conv2d.bias!.assign(net.deconv3.conv2d.bias! + Tensor(repeating: 128, shape: [3]))
     return net
 }
 
