@@ -1,4 +1,5 @@
 import Foundation
+import ImpastoFormats
 import ImpastoTensor
 import ImpastoTestSupport
 import Testing
@@ -67,4 +68,27 @@ func attributionsMatchCaptum(_ name: String) throws {
     #expect(abs(weights.reduce(0, +) - 1) < 1e-13 && zip(nodes, nodes.dropFirst()).allSatisfy { $0 < $1 })
     // ∫₀¹ x⁹⁹ dx = 1/100, exact for 50 nodes.
     #expect(abs(zip(nodes, weights).map { pow($0, 99) * $1 }.reduce(0, +) - 0.01) < 1e-14)
+}
+
+/// On VGG-19, whose activations are ReLUs, guided backpropagation and deconvnet change the gradient (on this crop
+/// by up to 88 % and 126 % of its largest value): the override computes what captum's hooks compute.
+@Test func reluRuleOverridesMatchCaptumOnVGG19() throws {
+    let url = Bundle.module.url(forResource: "vgg-explain-reference", withExtension: "safetensors", subdirectory: "Fixtures")!
+    let reference = try SafeTensors.load(contentsOf: url)
+    let file = try pasticheVGG19File()
+    let vgg = try VGG19.pretrained(VGG19.weights(contentsOf: file), source: file.path)
+    let channel = Int(reference["channel"]!.integers[0])
+    let score: (Tensor) -> Tensor = { vgg($0, layers: ["relu4_1"])["relu4_1"]!.sliced(axis: 1, channel..<channel + 1) }
+    let input = reference["input"]!
+    for (method, key) in [(AttributionMethod.guided, "guided"), (.deconvnet, "deconvnet")] {
+        let attribution = Attribution.backpropagation(method, of: score, at: input)
+        let expected = reference[key]!
+        let error = zip(attribution.scalars, expected.scalars).map { abs($0 - $1) }.reduce(0, +)
+            / expected.scalars.map(abs).reduce(0, +)
+        #expect(error <= 1e-4, "\(key): Σ|Δ| / Σ|captum| = \(error)")
+        #expect(maxAbsDifference(attribution, reference["saliency"]!) > 0.5 * reference["saliency"]!.scalars.map(abs).max()!,
+                "\(key) must differ from the plain gradient, or this test proves nothing")
+    }
+    #expect(maxAbsDifference(Attribution.gradient(of: score, at: input), reference["saliency"]!)
+            <= 1e-4 * reference["saliency"]!.scalars.map(abs).max()!)
 }
