@@ -45,6 +45,16 @@ enum VGGFeatures {
         return names
     }
 
+    /// The channels of a block's layers, block 1 first.
+    static let widths = [64, 128, 256, 512, 512]
+
+    /// The channels of the layer called `name` (`relu4_1`: 512), or nil for a name that is no VGG layer.
+    static func channels(of name: String) -> Int? {
+        let digits = name.drop { $0.isLetter }
+        guard let block = digits.first?.wholeNumberValue, (1...widths.count).contains(block) else { return nil }
+        return widths[block - 1]
+    }
+
     /// The layers named by `layerNames`, and the convolutions among them.
     static func make(layerNames: [String], pooling: VGG19.Pooling) -> Sequential {
         var layers: [any UnaryLayer] = []
@@ -52,7 +62,7 @@ enum VGGFeatures {
         for name in layerNames {
             if name.hasPrefix("conv") {
                 let block = Int(String(name.dropFirst(4).prefix(1)))!
-                let width = [64, 128, 256, 512, 512][block - 1]
+                let width = widths[block - 1]
                 let conv = Conv2d(inputChannels: channels, outputChannels: width, kernelSize: 3, padding: 1)
                 layers.append(conv)
                 channels = width

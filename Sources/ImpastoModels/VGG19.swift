@@ -35,6 +35,11 @@ public final class VGG19: Module {
     /// The index of a named layer in `features`, or nil if there is no such layer.
     public static func index(of layer: String) -> Int? { layerNames.firstIndex(of: layer) }
 
+    /// The number of channels of a named layer's output, or nil if there is no such layer.
+    public static func channels(of layer: String) -> Int? {
+        index(of: layer) == nil ? nil : VGGFeatures.channels(of: layer)
+    }
+
     /// Runs the stack up to the deepest of `layers` and returns each requested activation by name.
     public func callAsFunction(_ input: Tensor, layers: [String]) -> [String: Tensor] {
         VGGFeatures.run(features, layerNames: Self.layerNames, model: "VGG-19", input: input, layers: layers)

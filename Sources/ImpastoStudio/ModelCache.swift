@@ -39,6 +39,11 @@ public final class ModelCache: @unchecked Sendable {
         try entry("classifier", url) { try ImageClassifier(contentsOf: url) }
     }
 
+    /// A frozen VGG-19 feature extractor with the weights in `url` (any of the files `VGG19.weights` reads).
+    public func vgg19(contentsOf url: URL) throws -> VGG19 {
+        try entry("vgg19", url) { try VGG19.pretrained(VGG19.weights(contentsOf: url), source: url.path) }
+    }
+
     /// Drops every cached network (a service freeing memory between bursts of jobs).
     public func removeAll() {
         lock.withLock { entries = [:] }
