@@ -34,7 +34,7 @@ public struct TFLiteSubgraph: Sendable {
 }
 
 /// A tensor: a value flowing between operators, or a constant (weights) when `data` is set.
-public struct TFLiteTensor: @unchecked Sendable {
+public struct TFLiteTensor: Sendable {
     public var name: String
     public var type: TFLiteTensorType
     /// In the file's layout: NHWC for images, OHWI for convolution weights, [1, H, W, O] for depthwise ones.

@@ -34,8 +34,9 @@ public struct SelfieSegmentation: Sendable {
     /// The person probability of each pixel of `image` (`[1, 3, H, W]`, RGB in [0, 1]), `[H, W]`, as
     /// `mp.solutions.selfie_segmentation` returns it.
     public func mask(for image: Tensor) throws -> Tensor {
+        let output = try modelOutput(for: image)
         let (height, width) = (image.shape[2], image.shape[3])
-        return upsampleBilinear2d(try modelOutput(for: image), size: (height, width)).reshaped([height, width])
+        return upsampleBilinear2d(output, size: (height, width)).reshaped([height, width])
     }
 
     /// The model's own output for `image`: `[1, 1, inputHeight, inputWidth]` probabilities.

@@ -21,7 +21,7 @@ struct GraphBuilder {
     }
 
     /// A kernel: the tensors it reads at run time and what it computes from them.
-    typealias Kernel = (inputs: [Int], run: ([Tensor]) -> Tensor)
+    typealias Kernel = (inputs: [Int], run: @Sendable ([Tensor]) -> Tensor)
 
     mutating func add(_ op: TFLiteOperator, index: Int) throws {
         guard op.outputs.count == 1 else { throw unsupported(op, index, "it has \(op.outputs.count) outputs") }
@@ -90,14 +90,14 @@ private struct OperatorContext {
         return window
     }
 
-    func unary(_ body: @escaping (Tensor) -> Tensor) throws -> GraphBuilder.Kernel {
+    func unary(_ body: @escaping @Sendable (Tensor) -> Tensor) throws -> GraphBuilder.Kernel {
         _ = try fileShape(0)
         return ([op.inputs[0]], { body($0[0]) })
     }
 
     /// Element-wise arithmetic with NumPy broadcasting as NHWC sees it: an operand of lower rank lines up
     /// with the channels, so it is brought to NCHW before broadcasting.
-    func binary(_ body: @escaping (Tensor, Tensor) -> Tensor) throws -> GraphBuilder.Kernel {
+    func binary(_ body: @escaping @Sendable (Tensor, Tensor) -> Tensor) throws -> GraphBuilder.Kernel {
         let activation = try fusedActivation()
         let (left, right) = (try fileShape(0).count, try fileShape(1).count)
         let rank = max(left, right)
@@ -112,7 +112,7 @@ private struct OperatorContext {
         return x.reshaped(Array(repeating: 1, count: 4 - x.rank) + x.shape).permuted([0, 3, 1, 2])
     }
 
-    func fusedActivation() throws -> (Tensor) -> Tensor {
+    func fusedActivation() throws -> @Sendable (Tensor) -> Tensor {
         let activation: TFLiteActivation
         switch op.options {
         case let .activation(value): activation = value

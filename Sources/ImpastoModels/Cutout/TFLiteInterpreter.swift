@@ -13,7 +13,7 @@ import ImpastoTensor
 // at build time), as TensorFlow Lite's XNNPACK delegate, which MediaPipe uses on CPUs, also does.
 
 /// A TensorFlow Lite model's first subgraph, ready to run.
-public struct TFLiteInterpreter: @unchecked Sendable {
+public struct TFLiteInterpreter: Sendable {
     /// Where the model was read from, for errors.
     public let source: String
     /// Each input's shape, NCHW for 4-D inputs.
@@ -27,10 +27,10 @@ public struct TFLiteInterpreter: @unchecked Sendable {
     private let constants: [Int: Tensor]
 
     /// One operator, bound to its tensors.
-    struct Step {
+    struct Step: Sendable {
         let inputs: [Int]
         let output: Int
-        let run: ([Tensor]) -> Tensor
+        let run: @Sendable ([Tensor]) -> Tensor
         /// Tensors no later step reads: freed once this step has run.
         var releases: [Int] = []
     }
