@@ -1,14 +1,18 @@
 import ImpastoFormats
 import ImpastoTensor
 
-/// Turns a subgraph's operators into steps over Impasto's tensor ops, checking each operator's options as it
-/// goes. Operators whose inputs are all constants (DEQUANTIZE of float16 weights) run here, once.
+/// Turns a subgraph's operators into steps over Impasto's tensor ops. Each operator's options are checked and
+/// its output shape worked out from its inputs' as it is added, and must be the shape the file declares: a graph
+/// that passes runs without tripping an engine precondition, whatever the file says. Operators whose inputs
+/// are all constants (DEQUANTIZE of float16 weights) run here, once.
 struct GraphBuilder {
     let graph: TFLiteSubgraph
     let source: String
     var steps: [TFLiteInterpreter.Step] = []
     /// float32 values known before the graph runs, 4-D ones NCHW (OHWI weights become OIHW).
     var constants: [Int: Tensor] = [:]
+    /// The NCHW shape of every value available so far: inputs, constants, outputs of the steps so far.
+    var shapes: [Int: [Int]] = [:]
 
     init(graph: TFLiteSubgraph, source: String) {
         self.graph = graph
@@ -17,19 +21,33 @@ struct GraphBuilder {
             guard let data = tensor.data else { continue }
             let value = data.converted(to: .f32)
             constants[index] = value.rank == 4 ? value.permuted([0, 3, 1, 2]).copy() : value
+            shapes[index] = constants[index]!.shape
         }
+        for input in graph.inputs { shapes[input] = TFLiteInterpreter.engineShape(graph.tensors[input].shape) }
     }
 
-    /// A kernel: the tensors it reads at run time and what it computes from them.
-    typealias Kernel = (inputs: [Int], run: @Sendable ([Tensor]) -> Tensor)
+    /// A kernel: the tensors it reads at run time, the shape it gives, and what it computes.
+    typealias Kernel = (inputs: [Int], shape: [Int], run: @Sendable ([Tensor]) -> Tensor)
 
     mutating func add(_ op: TFLiteOperator, index: Int) throws {
         guard op.outputs.count == 1 else { throw unsupported(op, index, "it has \(op.outputs.count) outputs") }
         let kernel = try self.kernel(op, index)
+        let output = op.outputs[0], declared = TFLiteInterpreter.engineShape(graph.tensors[output].shape)
+        guard kernel.shape == declared else {
+            throw unsupported(op, index, "it gives \(kernel.shape) (NCHW) where the file declares \(declared)")
+        }
+        shapes[output] = kernel.shape
         if kernel.inputs.allSatisfy({ constants[$0] != nil }) {
-            constants[op.outputs[0]] = kernel.run(kernel.inputs.map { constants[$0]! })
+            constants[output] = kernel.run(kernel.inputs.map { constants[$0]! })
         } else {
-            steps.append(.init(inputs: kernel.inputs, output: op.outputs[0], run: kernel.run))
+            steps.append(.init(inputs: kernel.inputs, output: output, run: kernel.run))
+        }
+    }
+
+    /// Throws unless every output of the graph is computed, constant or an input.
+    func checkOutputs() throws {
+        for output in graph.outputs where shapes[output] == nil {
+            throw ImpastoError.invalidFormat(path: source, reason: "no operator computes its output '\(graph.tensors[output].name)'")
         }
     }
 
@@ -69,19 +87,29 @@ private struct OperatorContext {
 
     func fail(_ reason: String) -> ImpastoError { builder.unsupported(op, index, reason) }
 
-    /// The file's shape of input `position` (NHWC for images).
-    func fileShape(_ position: Int) throws -> [Int] {
+    /// The NCHW shape of input `position`, which an earlier operator, a constant or the caller provides.
+    func shape(_ position: Int) throws -> [Int] {
         guard position < op.inputs.count, op.inputs[position] >= 0 else { throw fail("it has no input \(position)") }
-        return builder.graph.tensors[op.inputs[position]].shape
+        guard let shape = builder.shapes[op.inputs[position]] else {
+            throw fail("it reads '\(builder.graph.tensors[op.inputs[position]].name)' before anything computes it")
+        }
+        return shape
     }
 
     /// Input `position`, which must be constant (weights, sizes, axes).
     func constant(_ position: Int) throws -> Tensor {
-        _ = try fileShape(position)
+        _ = try shape(position)
         guard let value = builder.constants[op.inputs[position]] else {
             throw fail("its input \(position) ('\(builder.graph.tensors[op.inputs[position]].name)') is not a constant")
         }
         return value
+    }
+
+    /// An NCHW image input: [N, C, H, W].
+    func image(_ position: Int) throws -> [Int] {
+        let shape = try shape(position)
+        guard shape.count == 4 else { throw fail("its input \(position) of shape \(shape) is not an image") }
+        return shape
     }
 
     /// The operator's window options (convolutions, pools).
@@ -91,25 +119,43 @@ private struct OperatorContext {
     }
 
     func unary(_ body: @escaping @Sendable (Tensor) -> Tensor) throws -> GraphBuilder.Kernel {
-        _ = try fileShape(0)
-        return ([op.inputs[0]], { body($0[0]) })
+        ([op.inputs[0]], try shape(0), { body($0[0]) })
     }
 
     /// Element-wise arithmetic with NumPy broadcasting as NHWC sees it: an operand of lower rank lines up
     /// with the channels, so it is brought to NCHW before broadcasting.
     func binary(_ body: @escaping @Sendable (Tensor, Tensor) -> Tensor) throws -> GraphBuilder.Kernel {
         let activation = try fusedActivation()
-        let (left, right) = (try fileShape(0).count, try fileShape(1).count)
-        let rank = max(left, right)
-        return ([op.inputs[0], op.inputs[1]], { values in
+        let (left, right) = (try shape(0), try shape(1))
+        let rank = max(left.count, right.count)
+        let shape = try broadcast(Self.nchw(left, rank: rank), Self.nchw(right, rank: rank))
+        return ([op.inputs[0], op.inputs[1]], shape, { values in
             activation(body(Self.nchw(values[0], rank: rank), Self.nchw(values[1], rank: rank)))
         })
     }
 
     /// `x` of rank below 4, broadcast against 4-D NHWC values, as an NCHW-broadcastable tensor.
     private static func nchw(_ x: Tensor, rank: Int) -> Tensor {
-        guard rank == 4, x.rank < 4 else { return x }
-        return x.reshaped(Array(repeating: 1, count: 4 - x.rank) + x.shape).permuted([0, 3, 1, 2])
+        rank == 4 && x.rank < 4 ? x.reshaped(nhwcPadded(x.shape)).permuted([0, 3, 1, 2]) : x
+    }
+
+    private static func nchw(_ shape: [Int], rank: Int) -> [Int] {
+        guard rank == 4, shape.count < 4 else { return shape }
+        let padded = nhwcPadded(shape)
+        return [padded[0], padded[3], padded[1], padded[2]]
+    }
+
+    private static func nhwcPadded(_ shape: [Int]) -> [Int] {
+        Array(repeating: 1, count: 4 - shape.count) + shape
+    }
+
+    private func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        let rank = max(a.count, b.count)
+        let (a, b) = (Array(repeating: 1, count: rank - a.count) + a, Array(repeating: 1, count: rank - b.count) + b)
+        return try zip(a, b).map { x, y in
+            guard x == y || x == 1 || y == 1 else { throw fail("its operands \(a) and \(b) do not broadcast") }
+            return x == 1 ? y : x
+        }
     }
 
     func fusedActivation() throws -> @Sendable (Tensor) -> Tensor {
@@ -133,42 +179,54 @@ private struct OperatorContext {
     /// CONV_2D (weights OHWI, held OIHW) and DEPTHWISE_CONV_2D (weights [1, H, W, C·m], held [C·m, 1, H, W]).
     func convolution(depthwise: Bool) throws -> GraphBuilder.Kernel {
         let window = try window(), activation = try fusedActivation()
-        let input = try fileShape(0)
+        let input = try image(0)
         var weight = try constant(1)
         let bias = op.inputs.count > 2 && op.inputs[2] >= 0 ? try constant(2) : nil
-        guard input.count == 4, weight.rank == 4 else { throw fail("its input \(input) or weight \(weight.shape) is not 4-D") }
-        let groups = depthwise ? input[3] : 1
+        guard weight.rank == 4, !depthwise || weight.shape[0] == 1 else {
+            throw fail("its weight \(weight.shape) is not \(depthwise ? "[1, C·m, H, W]" : "4-D") (NCHW)")
+        }
+        let groups = depthwise ? input[1] : 1
         if depthwise { weight = weight.reshaped([weight.shape[1], 1, weight.shape[2], weight.shape[3]]) }
-        guard weight.shape[1] * groups == input[3], weight.shape[0] % groups == 0, bias.map({ $0.shape == [weight.shape[0]] }) ?? true else {
+        guard weight.shape[1] * groups == input[1], weight.shape[0] % groups == 0, bias.map({ $0.shape == [weight.shape[0]] }) ?? true else {
             throw fail("its weight \(weight.shape) and bias \(bias?.shape ?? []) do not fit its input \(input)")
         }
-        let padding = Self.padding(window, input: input, kernel: (weight.shape[2], weight.shape[3]))
-        return ([op.inputs[0]], { [weight] values in
+        let geometry = try self.geometry(window, input: input, kernel: (weight.shape[2], weight.shape[3]))
+        return ([op.inputs[0]], [input[0], weight.shape[0], geometry.height, geometry.width], { [weight] values in
             activation(conv2d(values[0], weight: weight, bias: bias, stride: (window.strideHeight, window.strideWidth),
-                              padding: padding, dilation: (window.dilationHeight, window.dilationWidth), groups: groups))
+                              padding: geometry.padding, dilation: (window.dilationHeight, window.dilationWidth),
+                              groups: groups))
         })
     }
 
-    /// TensorFlow's SAME or VALID padding for a window over an NHWC `input`.
-    static func padding(_ window: TFLiteWindow, input: [Int], kernel: (Int, Int))
-        -> (left: Int, right: Int, top: Int, bottom: Int) {
-        guard window.padding == .same else { return (0, 0, 0, 0) }
-        let rows = samePadding(size: input[1], kernel: kernel.0, stride: window.strideHeight, dilation: window.dilationHeight)
-        let columns = samePadding(size: input[2], kernel: kernel.1, stride: window.strideWidth, dilation: window.dilationWidth)
-        return (columns.before, columns.after, rows.before, rows.after)
+    /// TensorFlow's SAME or VALID padding for a window over an NCHW `input`, and the output's size.
+    func geometry(_ window: TFLiteWindow, input: [Int], kernel: (Int, Int)) throws
+        -> (padding: (left: Int, right: Int, top: Int, bottom: Int), height: Int, width: Int) {
+        func axis(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> (before: Int, after: Int, output: Int) {
+            let padding = window.padding == .same ? samePadding(size: size, kernel: kernel, stride: stride, dilation: dilation)
+                                                  : (before: 0, after: 0)
+            let extent = size + padding.before + padding.after - dilation * (kernel - 1) - 1
+            return (padding.before, padding.after, extent < 0 ? 0 : extent / stride + 1)
+        }
+        let rows = axis(input[2], kernel.0, window.strideHeight, window.dilationHeight)
+        let columns = axis(input[3], kernel.1, window.strideWidth, window.dilationWidth)
+        guard rows.output > 0, columns.output > 0 else {
+            throw fail("its \(kernel.0)×\(kernel.1) window does not fit its input \(input)")
+        }
+        return ((columns.before, columns.after, rows.before, rows.after), rows.output, columns.output)
     }
 
     /// AVERAGE_POOL_2D. With SAME padding TensorFlow Lite averages only the cells inside the input.
     func averagePool() throws -> GraphBuilder.Kernel {
         let window = try window(), activation = try fusedActivation()
-        let input = try fileShape(0)
-        let padding = Self.padding(window, input: input, kernel: (window.filterHeight, window.filterWidth))
+        let input = try image(0)
+        let kernel = (window.filterHeight, window.filterWidth)
+        let geometry = try self.geometry(window, input: input, kernel: kernel)
+        let padding = geometry.padding
         guard padding.left == padding.right, padding.top == padding.bottom else {
             throw fail("its SAME padding \(padding) is uneven, which Impasto's pooling cannot express")
         }
-        return ([op.inputs[0]], { values in
-            activation(avgPool2d(values[0], kernelSize: (window.filterHeight, window.filterWidth),
-                                 stride: (window.strideHeight, window.strideWidth),
+        return ([op.inputs[0]], [input[0], input[1], geometry.height, geometry.width], { values in
+            activation(avgPool2d(values[0], kernelSize: kernel, stride: (window.strideHeight, window.strideWidth),
                                  padding: (padding.top, padding.left), countIncludePad: false))
         })
     }
@@ -176,13 +234,15 @@ private struct OperatorContext {
     /// MEAN over constant axes, NHWC axes mapped to NCHW for 4-D inputs.
     func mean() throws -> GraphBuilder.Kernel {
         guard case let .reduction(keeping) = op.options else { throw fail("it has no reduction options") }
-        let rank = try fileShape(0).count
-        let axes = try constant(1).scalars.map { axis in
-            let axis = (Int(axis) + rank) % max(rank, 1)
-            return rank == 4 ? [0, 2, 3, 1][axis] : axis
+        let input = try shape(0)
+        let axes = try constant(1).scalars.map { value in
+            let axis = Int(value)
+            guard (-input.count..<input.count).contains(axis) else { throw fail("its axis \(axis) is outside its input \(input)") }
+            return input.count == 4 ? [0, 2, 3, 1][(axis + 4) % 4] : (axis + input.count) % input.count
         }
-        guard keeping || rank != 4 else { throw fail("it drops dimensions of a 4-D input, which changes its layout") }
-        return ([op.inputs[0]], { $0[0].mean(alongAxes: axes, keepingDimensions: keeping) })
+        guard keeping || input.count != 4 else { throw fail("it drops dimensions of a 4-D input, which changes its layout") }
+        let shape = input.indices.compactMap { axis in axes.contains(axis) ? (keeping ? 1 : nil) : input[axis] }
+        return ([op.inputs[0]], shape, { $0[0].mean(alongAxes: axes, keepingDimensions: keeping) })
     }
 
     /// RESIZE_BILINEAR to a constant size. Half-pixel centres are PyTorch's `align_corners=False`; TensorFlow's
@@ -191,9 +251,12 @@ private struct OperatorContext {
         guard case let .resize(alignCorners, halfPixelCenters) = op.options, alignCorners != halfPixelCenters else {
             throw fail("it uses TensorFlow's legacy resize (align_corners = half_pixel_centers = false), which Impasto does not implement")
         }
+        let input = try image(0)
         let size = try constant(1).scalars.map { Int($0) }
         guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw fail("its size \(size) is not two positive numbers") }
-        return ([op.inputs[0]], { upsampleBilinear2d($0[0], size: (size[0], size[1]), alignCorners: alignCorners) })
+        return ([op.inputs[0]], [input[0], input[1], size[0], size[1]], {
+            upsampleBilinear2d($0[0], size: (size[0], size[1]), alignCorners: alignCorners)
+        })
     }
 
     /// MediaPipe's Convolution2DTransposeBias: TensorFlow Lite's reference transposed convolution plus a bias,
@@ -202,19 +265,20 @@ private struct OperatorContext {
     /// into the unpadded result (mediapipe/util/tflite/operations/transpose_conv_bias.cc).
     func transposeConvolutionBias() throws -> GraphBuilder.Kernel {
         let window = try window()
-        let input = try fileShape(0)
-        let weight = try constant(1).permuted([1, 0, 2, 3]).copy(), bias = try constant(2)
-        guard input.count == 4, weight.shape[0] == input[3], bias.shape == [weight.shape[1]] else {
-            throw fail("its weight and bias do not fit its input \(input)")
+        let input = try image(0)
+        let weight = try constant(1), bias = try constant(2)
+        guard weight.rank == 4, weight.shape[1] == input[1], bias.shape == [weight.shape[0]] else {
+            throw fail("its weight \(weight.shape) and bias \(bias.shape) do not fit its input \(input)")
         }
+        let engineWeight = weight.permuted([1, 0, 2, 3]).copy()
         func crop(_ size: Int, _ kernel: Int, _ stride: Int) -> Range<Int> {
             let pad = window.padding == .same ? max(0, kernel - (size - 1) % stride - 1) : 0
             return pad / 2..<pad / 2 + stride * (size - 1) + kernel - pad
         }
-        let rows = crop(input[1], weight.shape[2], window.strideHeight)
-        let columns = crop(input[2], weight.shape[3], window.strideWidth)
-        return ([op.inputs[0]], { values in
-            convTranspose2d(values[0], weight: weight, bias: bias, stride: (window.strideHeight, window.strideWidth))
+        let rows = crop(input[2], weight.shape[2], window.strideHeight)
+        let columns = crop(input[3], weight.shape[3], window.strideWidth)
+        return ([op.inputs[0]], [input[0], weight.shape[0], rows.count, columns.count], { values in
+            convTranspose2d(values[0], weight: engineWeight, bias: bias, stride: (window.strideHeight, window.strideWidth))
                 .sliced(axis: 2, rows).sliced(axis: 3, columns)
         })
     }

@@ -36,7 +36,8 @@ public struct TFLiteInterpreter: Sendable {
     }
 
     /// Prepares `model` (read from `source`) to run. Throws a sentence naming the file, the operator and the
-    /// tensor when the graph uses an operator or option this interpreter does not implement.
+    /// tensor when the graph uses an operator or option this interpreter does not implement, or when an
+    /// operator's output would not have the shape the file declares.
     public init(model: TFLiteModel, source: String) throws {
         guard let graph = model.subgraphs.first else { throw ImpastoError.invalidFormat(path: source, reason: "it has no subgraph") }
         self.source = source
@@ -47,6 +48,7 @@ public struct TFLiteInterpreter: Sendable {
         for (index, op) in graph.operators.enumerated() {
             try builder.add(op, index: index)
         }
+        try builder.checkOutputs()
         steps = Self.withReleases(builder.steps, keeping: Set(graph.outputs))
         constants = builder.constants
     }
