@@ -61,6 +61,15 @@ public enum VGGPreprocessing: String, Sendable, CaseIterable {
         return Tensor(shape: [1, 3, rgb.height, rgb.width], scalars: samples)
     }
 
+    /// The network input for `[N, 3, H, W]` RGB pixels in [0, 1], as differentiable tensor operations (a channel
+    /// reorder and one affine map per channel), for optimisations that work in pixel space (DeepDream).
+    public func networkInput(fromPixels pixels: Tensor) -> Tensor {
+        let order = Tensor(shape: [3], integers: channels.map(\.source))
+        let scale = Tensor(shape: [1, 3, 1, 1], scalars: channels.map { $0.multiplier / $0.divisor })
+        let shift = Tensor(shape: [1, 3, 1, 1], scalars: channels.map { $0.mean / $0.divisor })
+        return indexSelect(pixels, axis: 1, indices: order) * scale - shift
+    }
+
     /// The RGB image a `[1, 3, H, W]` network input shows, clamped to [0, 1].
     public func image(from input: Tensor) -> Image {
         precondition(input.rank == 4 && input.shape[0] == 1 && input.shape[1] == 3,
