@@ -6,6 +6,8 @@
   conv   --runs 5              one 256→256 3×3 convolution on 1×256×128×128: forward, backward-data, backward-weights.
   transformer --runs 5         pytorch/examples' TransformerNet (scripts/make_fast_style_reference.py) on one 1280×720
                                frame, inference only; fp32 and bf16 autocast.
+  classify --runs 5            torchvision's MobileNetV2, random weights, eval mode, 224×224 batches of 1 and 16,
+                               inference only, fp32.
 
 Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
 """
@@ -123,9 +125,22 @@ def stylize(size, runs):
         print(f"pytorch stylize {size}px {precision}: median {statistics.median(times[2:]):.3f} s", flush=True)
 
 
+def classify(runs):
+    torch.manual_seed(0)
+    model = torchvision.models.mobilenet_v2(weights=None).eval()
+    for batch in (1, 16):
+        images = torch.rand(batch, 3, 224, 224)
+
+        def run():
+            with torch.no_grad():
+                return model(images)
+        seconds = median_seconds(run, runs)
+        print(f"pytorch classify batch {batch}: median {seconds * 1e3:.1f} ms", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -136,6 +151,8 @@ def main():
         transformer(args.runs)
     elif args.workload == "stylize":
         stylize(args.size, args.runs)
+    elif args.workload == "classify":
+        classify(args.runs)
     else:
         conv(args.runs)
 

@@ -14,7 +14,7 @@ struct ImpastoBench: ParsableCommand {
         commandName: "impasto-bench",
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
-                      StylizeBenchmark.self])
+                      StylizeBenchmark.self, ClassifyBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -229,6 +229,30 @@ struct TransformerBenchmark: ParsableCommand {
         }
         let theirs = reference.run(["transformer", "--runs", "\(runs)"])
         precisionRatioLines("transformer 720p", ours, theirs)
+    }
+}
+
+struct ClassifyBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "MobileNetV2 (torchvision's architecture, random weights, batch norms folded) on 224×224 batches of 1 and 16.")
+
+    @Option(help: "Timed runs (the median is reported).") var runs = 5
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() throws {
+        let model = Initialization.withSeed(0) { MobileNetV2() }
+        var generator = RandomGenerator(seed: 1)
+        var ours: [Int: Double] = [:]
+        for batch in [1, 16] {
+            let images = Tensor.randomUniform([batch, 3, 224, 224], generator: &generator)
+            ours[batch] = medianSeconds(runs: runs) { _ = withoutGradients { model(images) } }
+            print(String(format: "impasto classify batch %d: median %.1f ms (%.1f images/s)", batch, ours[batch]! * 1000,
+                         Double(batch) / ours[batch]!))
+            fflush(nil)
+        }
+        let theirs = reference.run(["classify", "--runs", "\(runs)"])
+        for batch in [1, 16] { ratioLine("classify batch \(batch)", ours[batch]!, theirs["classify batch \(batch)"]) }
     }
 }
 

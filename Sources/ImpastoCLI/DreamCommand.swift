@@ -42,7 +42,7 @@ struct DreamCommand: ParsableCommand {
     @Option(help: "Scales, coarse to fine.") var octaves = 4
     @Option(help: "The size ratio between octaves.") var octaveScale = 1.4
     @Option(help: "The largest random shift before each step, in pixels.") var jitter = 32
-    @Option(help: "Ascent steps per octave.") var steps = 20
+    @Option(help: "Ascent steps per octave.") var steps = 10
     @Option(help: "The mean change per step, on a 0…255 scale.") var stepSize: Float = 1.5
     @Option(help: "L2 penalty on the network input (class: λ Σ x², layer: λ mean x²).") var l2: Float = 0
     @Option(help: "The longest side of the result, in pixels.") var size = 512

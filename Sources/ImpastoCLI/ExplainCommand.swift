@@ -18,10 +18,17 @@ struct ExplainCommand: ParsableCommand {
               impasto explain photo.jpg --method gradcam -o cam.png
               impasto explain photo.jpg --method integrated --class 285 --steps 100 -o ig.png
               impasto explain photo.jpg --method guided --model vgg19 --layer relu4_1 --channel 59 -o guided.png
+              impasto explain --atlas photos/ -o atlas.png
             """)
 
-    @Argument(help: "A JPEG or PNG image.")
-    var input: String
+    @Argument(help: "A JPEG or PNG image (with --atlas: images and folders of them).")
+    var inputs: [String]
+
+    @Flag(help: "Instead of one attribution: an atlas of what each VGG-19 block's strongest channels respond to in the images.")
+    var atlas = false
+
+    @Option(help: "With --atlas: channels per block.")
+    var channels = 4
 
     @Option(help: "saliency, deconvnet, guided, gradcam or integrated.",
             transform: { text in
@@ -30,7 +37,7 @@ struct ExplainCommand: ParsableCommand {
                 }
                 return method
             })
-    var method: AttributionMethod
+    var method: AttributionMethod?
 
     @Option(name: .shortAndLong, help: "The picture (.png, .jpg or .jpeg).")
     var output: String
@@ -70,8 +77,24 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var progress: ProgressOptions
 
+    func validate() throws {
+        if atlas {
+            guard method == nil else { throw ValidationError("--atlas draws its own guided reconstructions; leave out --method.") }
+        } else {
+            guard method != nil else { throw ValidationError("Give --method (saliency, deconvnet, guided, gradcam or integrated), or --atlas.") }
+            guard inputs.count == 1 else { throw ValidationError("explain takes one image (--atlas takes several).") }
+        }
+    }
+
     func run() throws {
-        var job = ExplainJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), method: method)
+        let context = JobContext(progress: progress.mode)
+        if atlas {
+            var job = LayerAtlas(photos: inputs.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output))
+            job.channels = channels
+            job.weights = weights
+            return try job.run(context)
+        }
+        var job = ExplainJob(input: URL(fileURLWithPath: inputs[0]), output: URL(fileURLWithPath: output), method: method!)
         job.network = model
         job.targetClass = targetClass
         job.layer = layer
@@ -81,6 +104,6 @@ struct ExplainCommand: ParsableCommand {
         job.size = size
         job.overlay = overlay
         job.weights = weights
-        _ = try job.run(JobContext(progress: progress.mode))
+        _ = try job.run(context)
     }
 }

@@ -52,3 +52,10 @@ import Testing
         try DreamJob(input: photo, output: photo, objective: .randomClass).validate()
     }
 }
+
+/// VGG-19's receptive fields as the literature gives them (conv5_4: 252 pixels), and where they start.
+@Test func atlasReceptiveFieldsAreVGG19s() {
+    #expect(LayerAtlas.receptiveField(layer: "relu1_2", y: 0, x: 0) == (-2, -2, 5))
+    #expect(LayerAtlas.receptiveField(layer: "relu3_4", y: 1, x: 2) == (-22 + 4, -22 + 8, 48))
+    #expect(LayerAtlas.receptiveField(layer: "relu5_4", y: 3, x: 0) == (-118 + 48, -118, 252))
+}

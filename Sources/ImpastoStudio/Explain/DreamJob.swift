@@ -36,8 +36,8 @@ public struct DreamJob: Sendable {
     public var octaveScale = 1.4
     /// The largest random shift, in pixels of the finest octave.
     public var jitter = 32
-    /// Ascent steps per octave.
-    public var steps = 20
+    /// Ascent steps per octave (the notebook's `iter_n`).
+    public var steps = 10
     /// Each step moves pixels by this much on average (the Caffe notebook's 1.5 on a 0…255 scale).
     public var stepSize: Float = 1.5 / 255
     /// The L2 penalty λ on the network input x (class visualisation): the class objective is Simonyan et al.'s
