@@ -123,6 +123,8 @@ CASES = {
                                             sampling_ratio=2, aligned=True)),
     # Issue 13: MobileNetV2's activation (values on both sides of 0 and 6).
     "relu6": (lambda: [randn(3, 17) * 5 + 2], lambda x: F.relu6(x)),
+    # Tileable texture synthesis: convolutions on a torus.
+    "circularPad2d": (lambda: [randn(2, 3, 4, 5)], lambda x: F.pad(x, (2, 1, 1, 3), mode="circular")),
 }
 
 

@@ -69,16 +69,20 @@ struct TextureCommand: ParsableCommand {
             Examples:
               impasto texture starry_night.jpg -o starry-texture.png
               impasto texture scream.jpg --size 512 --iterations 800 -o scream-texture.png
+              impasto texture starry_night.jpg --tile -o wallpaper.png
             """)
 
     @Argument(help: "A JPEG or PNG image whose texture is synthesized.")
     var style: String
+
+    @Flag(help: "Make the texture tile seamlessly (VGG-19 convolves over a torus).")
+    var tile = false
 
     @OptionGroup var options: ReconstructionOptions
 
     func run() throws {
         try options.run(.texture(of: URL(fileURLWithPath: style), output: URL(fileURLWithPath: options.output),
                                  size: options.size, iterations: options.iterations, tvWeight: options.tvWeight,
-                                 seed: options.seed))
+                                 seed: options.seed, tileable: tile))
     }
 }

@@ -38,9 +38,20 @@ public final class Conv2d: Module, UnaryLayer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        // The arithmetic is the job's (`Precision.current`), never a setting stored in the layer.
-        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        // The arithmetic is the job's (`Precision.current`), never a setting stored in the layer; so is the padding.
+        if ConvolutionPadding.wrapsAround && (padding.0 > 0 || padding.1 > 0) {
+            let wrapped = circularPad2d(input, padding: (left: padding.1, right: padding.1, top: padding.0, bottom: padding.0))
+            return conv2d(wrapped, weight: weight, bias: bias, stride: stride, dilation: dilation, groups: groups)
+        }
+        return conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
+}
+
+/// How the padded `Conv2d` layers of a scope pad: `ConvolutionPadding.$wrapsAround.withValue(true) { … }` makes each
+/// one wrap around (PyTorch's `padding_mode="circular"`) instead of padding with zeros, so a network sees its input
+/// as a torus — what tileable texture synthesis needs. A task-local, so a job changes no shared network.
+public enum ConvolutionPadding {
+    @TaskLocal public static var wrapsAround = false
 }
 
 /// A transposed 2-D convolution, as `torch.nn.ConvTranspose2d` (weights [in, out / groups, kh, kw]).

@@ -139,3 +139,18 @@ final class DiscoveredNet: Module {
         try layer.load(["weight_v": v, "bias": bias], merging: [.weightNorm], source: "half.pth")
     }
 }
+
+/// Inside `ConvolutionPadding.$wrapsAround`, a padded convolution sees a torus: shifting the input (with wrap)
+/// shifts the output the same way, which zero padding breaks at the edges.
+@Test func wrappingConvolutionsCommuteWithRolls() {
+    let conv = Initialization.withSeed(3) { Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1) }
+    var generator = RandomGenerator(seed: 4)
+    let x = Tensor.randomUniform([1, 2, 6, 7], generator: &generator)
+    let shifted = roll(x, shifts: [2, -3], axes: [2, 3])
+    let wrapped = ConvolutionPadding.$wrapsAround.withValue(true) {
+        (roll(conv(x), shifts: [2, -3], axes: [2, 3]).scalars, conv(shifted).scalars)
+    }
+    #expect(zip(wrapped.0, wrapped.1).allSatisfy { abs($0 - $1) < 1e-5 })
+    let zeroPadded = (roll(conv(x), shifts: [2, -3], axes: [2, 3]).scalars, conv(shifted).scalars)
+    #expect(zip(zeroPadded.0, zeroPadded.1).contains { abs($0 - $1) > 1e-3 }, "zero padding should not commute")
+}

@@ -67,6 +67,7 @@ private let opsUnderTest: [String: @Sendable ([Tensor]) -> Tensor] = [
     "gelu": { gelu($0[0]) },
     "geluTanh": { gelu($0[0], tanhApproximation: true) },
     "relu6": { relu6($0[0]) },
+    "circularPad2d": { circularPad2d($0[0], padding: (left: 2, right: 1, top: 1, bottom: 3)) },
     "layerNorm": { layerNorm($0[0], normalizedShape: [6], weight: $0[1], bias: $0[2]) },
     "layerNormPlain2d": { layerNorm($0[0], normalizedShape: [4, 5]) },
     "matmulBroadcast": { Tensor.matmul($0[0], $0[1]) },

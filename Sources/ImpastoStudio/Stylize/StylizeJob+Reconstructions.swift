@@ -24,9 +24,10 @@ extension StylizeJob {
     }
 
     /// Texture synthesis (Gatys, Ecker and Bethge 2015): from noise, an image whose Gram matrices at neural-style's
-    /// five style layers match `style`'s, at the style image's proportions scaled to `size`.
+    /// five style layers match `style`'s, at the style image's proportions scaled to `size`. `tileable` makes
+    /// VGG-19 see the image as a torus (every convolution pads by wrapping around), so the texture tiles.
     public static func texture(of style: URL, output: URL, size: Int = 384, iterations: Int = 500,
-                               tvWeight: Float = 1e-3, seed: UInt64 = 0) -> StylizeJob {
+                               tvWeight: Float = 1e-3, seed: UInt64 = 0, tileable: Bool = false) -> StylizeJob {
         var options = StylizeOptions()
         options.contentLayers = []
         options.contentWeight = 0
@@ -35,6 +36,7 @@ extension StylizeJob {
         options.iterations = iterations
         options.initialization = .random
         options.seed = seed
+        options.tileable = tileable
         // The style image is also the "content" only to fix the output's size; no content loss reads it.
         return StylizeJob(content: style, styles: [style], output: output, options: options)
     }

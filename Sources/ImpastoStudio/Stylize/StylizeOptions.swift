@@ -74,6 +74,8 @@ public struct StylizeOptions: Sendable, Equatable {
     public var iterationsPerScale: [Int] = []
     /// Reduce each style image to this many colours (k-means in CIELAB) before extracting its style.
     public var styleColors: Int?
+    /// Every padded convolution of VGG-19 wraps around (`ConvolutionPadding`), so the result tiles without seams.
+    public var tileable = false
 
     /// The defaults.
     public init() {}

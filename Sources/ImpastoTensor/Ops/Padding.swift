@@ -13,13 +13,19 @@ public func replicationPad2d(_ x: Tensor, padding: (left: Int, right: Int, top: 
 
 /// Pads the last two dimensions with `value` (`torch.nn.ConstantPad2d`); negative padding crops, as
 /// in PyTorch.
+/// Wrap-around padding, as `F.pad(mode="circular")`: the rows above come from the bottom, the columns left of
+/// the image from its right edge (a torus: what tileable texture synthesis convolves over).
+public func circularPad2d(_ x: Tensor, padding: (left: Int, right: Int, top: Int, bottom: Int)) -> Tensor {
+    pad2d(x, padding, .circular)
+}
+
 public func constantPad2d(_ x: Tensor, padding: (left: Int, right: Int, top: Int, bottom: Int),
                           value: Float = 0) -> Tensor {
     pad2d(x, padding, .constant(value))
 }
 
 enum PaddingMode {
-    case reflect, replicate, constant(Float)
+    case reflect, replicate, circular, constant(Float)
 
     /// The source index that output position `i` (in input coordinates, so it may be negative or
     /// past the end) reads along a dimension of length `n`, or nil where it reads the constant.
@@ -27,6 +33,7 @@ enum PaddingMode {
         switch self {
         case .reflect: i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i)
         case .replicate: min(max(i, 0), n - 1)
+        case .circular: (i % n + n) % n
         case .constant: (0..<n).contains(i) ? i : nil
         }
     }
@@ -46,6 +53,10 @@ private func pad2d(_ x: Tensor, _ padding: (left: Int, right: Int, top: Int, bot
     case .replicate:
         precondition([left, right, top, bottom].allSatisfy { $0 >= 0 } && height > 0 && width > 0,
                      "replication padding \(padding) of \(x.shape): must be ≥ 0 of a non-empty input")
+    case .circular:
+        precondition([left, right, top, bottom].allSatisfy { $0 >= 0 } && max(left, right) <= width
+                     && max(top, bottom) <= height,
+                     "circular padding \(padding) of \(x.shape): each must be ≥ 0 and at most the dimension")
     case .constant:
         precondition(outHeight >= 0 && outWidth >= 0, "constant padding \(padding) crops all of \(x.shape)")
     }
