@@ -47,6 +47,27 @@ import Testing
         }
     }
 
+    @Test func dreamInvertAndTextureWriteTheirImages() throws {
+        let models = try Self.modelCache()
+        defer { try? FileManager.default.removeItem(at: models) }
+        let photo = repositoryRoot.appendingPathComponent("Examples/images/tubingen.jpg").path
+        let runs: [(String, [String])] = [
+            ("dream.png", ["dream", photo, "--layer", "relu3_1", "--size", "64", "--octaves", "2", "--steps", "2"]),
+            ("classes.png", ["dream", photo, "--random-class", "--size", "64", "--octaves", "1", "--steps", "2"]),
+            ("invert.png", ["invert", photo, "--layers", "relu2_1", "--size", "48", "--iterations", "3"]),
+            ("texture.png", ["texture", photo, "--size", "48", "--iterations", "3", "--tile"]),
+        ]
+        for (name, arguments) in runs {
+            let output = models.appendingPathComponent(name)
+            let result = try runImpasto(arguments + ["-o", output.path, "--quiet"], environment: ["IMPASTO_MODELS": models.path])
+            #expect(result.status == 0 && result.error.isEmpty, "\(arguments): \(result.error)")
+            let image = try Image(contentsOf: output)
+            #expect(max(image.width, image.height) == (name.hasPrefix("dream") || name.hasPrefix("classes") ? 64 : 48))
+        }
+        let refused = try runImpasto(["dream", photo, "--layer", "relu3_1", "--class", "3", "-o", "x.png"])
+        #expect(refused.status == 64 && refused.error.contains("Give exactly one of --layer, --class or --random-class."))
+    }
+
     @Test func eachBadInputIsOneSentence() throws {
         let models = try Self.modelCache()
         defer { try? FileManager.default.removeItem(at: models) }
