@@ -74,3 +74,18 @@ public final class ModelCache: @unchecked Sendable {
                 Int(status.st_mtim.tv_nsec)]
     }
 }
+
+extension ModelCache {
+    /// The installed ImageNet classifier (`mobilenet_v2`), or the one in the file at `weights`.
+    public func installedClassifier(weights: String? = nil) throws -> ImageClassifier {
+        try classifier(contentsOf: ModelStore().resolve(model: "mobilenet_v2", explicitPath: weights).url)
+    }
+
+    /// The installed VGG-19 (or the one in the file at `weights`) with the preprocessing its file expects; a file
+    /// of unrecognised name gets neural-style's Caffe preprocessing, as `stylize` gives it.
+    public func installedVGG19(weights: String? = nil) throws -> (network: VGG19, preprocessing: VGGPreprocessing) {
+        let resolution = try ModelStore().resolve(model: "vgg19", explicitPath: weights)
+        let preprocessing = resolution.preprocessing ?? VGGPreprocessing(fileName: resolution.url.lastPathComponent) ?? .caffe
+        return (try vgg19(contentsOf: resolution.url), preprocessing)
+    }
+}

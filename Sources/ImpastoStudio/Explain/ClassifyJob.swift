@@ -32,8 +32,7 @@ public struct ClassifyJob: Sendable {
     public func run(_ context: JobContext = JobContext()) throws -> [Result] {
         try validate()
         let images = try ImageInputs.expand(inputs)
-        let resolution = try ModelStore().resolve(model: "mobilenet_v2", explicitPath: weights)
-        let classifier = try ModelCache.shared.classifier(contentsOf: resolution.url)
+        let classifier = try ModelCache.shared.installedClassifier(weights: weights)
         let reporter = context.reporter(title: "classify", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(images.count))
         var results: [Result] = []

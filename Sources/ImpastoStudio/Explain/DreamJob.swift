@@ -145,9 +145,7 @@ public struct DreamJob: Sendable {
         let l2 = self.l2
         switch objective {
         case .layer(let layer, let channel):
-            let resolution = try ModelStore().resolve(model: "vgg19", explicitPath: weights)
-            let preprocessing = resolution.preprocessing ?? VGGPreprocessing(fileName: resolution.url.lastPathComponent) ?? .caffe
-            let vgg = try ModelCache.shared.vgg19(contentsOf: resolution.url)
+            let (vgg, preprocessing) = try ModelCache.shared.installedVGG19(weights: weights)
             return { _ in
                 { pixels in
                     let input = preprocessing.networkInput(fromPixels: pixels)
@@ -157,8 +155,7 @@ public struct DreamJob: Sendable {
                 }
             }
         case .imageNetClass, .randomClass:
-            let resolution = try ModelStore().resolve(model: "mobilenet_v2", explicitPath: weights)
-            let model = try ModelCache.shared.classifier(contentsOf: resolution.url).model
+            let model = try ModelCache.shared.installedClassifier(weights: weights).model
             let fixed: Int? = if case .imageNetClass(let index) = objective { index } else { nil }
             if let fixed { context.note("dreaming of class \(fixed) (\(ImageNet.classNames[fixed]))") }
             return { generator in

@@ -108,8 +108,7 @@ public struct ExplainJob: Sendable {
 
     /// MobileNetV2's class score on torchvision's centre crop.
     private func explainClass(_ photo: Image, _ context: JobContext) throws -> (Tensor, Image, String) {
-        let resolution = try ModelStore().resolve(model: "mobilenet_v2", explicitPath: weights)
-        let classifier = try ModelCache.shared.classifier(contentsOf: resolution.url)
+        let classifier = try ModelCache.shared.installedClassifier(weights: weights)
         let input = classifier.input(for: photo)
         let logits = withoutGradients { classifier.model(input) }
         let best = classifier.classes(logits: logits, top: 1)[0]
@@ -130,9 +129,7 @@ public struct ExplainJob: Sendable {
 
     /// A VGG-19 channel's summed activation, on the photo scaled to `size`.
     private func explainChannel(_ photo: Image, _ context: JobContext) throws -> (Tensor, Image, String) {
-        let resolution = try ModelStore().resolve(model: "vgg19", explicitPath: weights)
-        let preprocessing = resolution.preprocessing ?? VGGPreprocessing(fileName: resolution.url.lastPathComponent) ?? .caffe
-        let vgg = try ModelCache.shared.vgg19(contentsOf: resolution.url)
+        let (vgg, preprocessing) = try ModelCache.shared.installedVGG19(weights: weights)
         let scaled = photo.rgb().resized(longestSide: min(size, max(photo.width, photo.height)))
         let input = preprocessing.networkInput(from: scaled)
         let (layer, channel) = (self.layer!, self.channel!)

@@ -41,9 +41,7 @@ public struct LayerAtlas: Sendable {
         }
         let files = try ImageInputs.expand(photos)
         try Overwriting.refuse(outputs: [output], inputs: files)
-        let resolution = try ModelStore().resolve(model: "vgg19", explicitPath: weights)
-        let preprocessing = resolution.preprocessing ?? VGGPreprocessing(fileName: resolution.url.lastPathComponent) ?? .caffe
-        let vgg = try ModelCache.shared.vgg19(contentsOf: resolution.url)
+        let (vgg, preprocessing) = try ModelCache.shared.installedVGG19(weights: weights)
         let images = try files.map { try Image(contentsOf: $0).rgb().resized(longestSide: size) }
         let inputs = images.map(preprocessing.networkInput(from:))
         let reporter = context.reporter(title: "atlas", unit: .steps(name: "layer", rateSymbol: "layers/s"),
