@@ -14,8 +14,9 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 private func transformerNet() throws -> TransformerNet {
     let net = try TransformerNet(contentsOf: root.appendingPathComponent(
         "Tests/ImpastoModelsTests/Fixtures/transformer-net-random.pth"))
-    net.deconv3.conv2d.weight.mutate { for i in $0.indices { $0[i] *= 60 } }
-    net.deconv3.conv2d.bias!.mutate { for i in $0.indices { $0[i] += 128 } }
+    let (weight, bias) = (net.deconv3.conv2d.weight, net.deconv3.conv2d.bias!)
+    weight.assign(Tensor(shape: weight.shape, scalars: weight.scalars.map { $0 * 60 }))
+    bias.assign(Tensor(shape: bias.shape, scalars: bias.scalars.map { $0 + 128 }))
     return net
 }
 
