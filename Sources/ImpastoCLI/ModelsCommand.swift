@@ -27,7 +27,7 @@ public struct ModelsCommand: AsyncParsableCommand {
             discussion: "Interrupted downloads resume where they stopped when run again.")
 
         /// Which network.
-        @Argument(help: "The model: \(ModelRegistry.standard.models.joined(separator: ", ")).")
+        @Argument(help: "The model: \((ModelRegistry.standard.models + ModelRegistry.standard.composites.keys.sorted()).joined(separator: ", ")).")
         public var model: String
 
         /// Which weights for it; nil for the model's default.
@@ -46,7 +46,9 @@ public struct ModelsCommand: AsyncParsableCommand {
         /// Rejects unknown models and variants before anything touches the disk or the network.
         public func validate() throws {
             do {
-                _ = try ModelRegistry.standard.file(model: model, variant: variant)
+                for part in ModelRegistry.standard.parts(of: model) {
+                    _ = try ModelRegistry.standard.file(model: part, variant: variant)
+                }
             } catch {
                 throw ValidationError(error.description)
             }
@@ -54,7 +56,9 @@ public struct ModelsCommand: AsyncParsableCommand {
 
         /// Fetches into the cache with the chosen progress reporting.
         public func run() async throws {
-            _ = try await ModelStore().fetch(model: model, variant: variant, progress: progress.mode)
+            for part in ModelRegistry.standard.parts(of: model) {
+                _ = try await ModelStore().fetch(model: part, variant: variant, progress: progress.mode)
+            }
         }
     }
 

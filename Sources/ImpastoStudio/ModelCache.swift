@@ -34,6 +34,14 @@ public final class ModelCache: @unchecked Sendable {
         return try entry("transformer-net", url) { try TransformerNet(contentsOf: url) }
     }
 
+    /// MTCNN on facenet-pytorch's three weight files (a rewritten P-Net file reloads all three; R-Net and O-Net
+    /// are keyed by path only).
+    public func mtcnn(pnet: URL, rnet: URL, onet: URL) throws -> MTCNNDetector {
+        try entry("mtcnn", pnet, detail: rnet.standardizedFileURL.path + "\n" + onet.standardizedFileURL.path) {
+            try MTCNNDetector(pnet: pnet, rnet: rnet, onet: onet)
+        }
+    }
+
     /// Drops every cached network (a service freeing memory between bursts of jobs).
     public func removeAll() {
         lock.withLock { entries = [:] }

@@ -92,7 +92,10 @@ public struct ModelRegistry: Sendable {
     public var files: [ModelFile]
 
     /// A registry of the given entries.
-    public init(files: [ModelFile]) { self.files = files }
+    public init(files: [ModelFile], composites: [String: [String]] = [:]) {
+        self.files = files
+        self.composites = composites
+    }
 
     /// The weights Impasto's jobs use.
     public static let standard = ModelRegistry(files: [
@@ -137,7 +140,28 @@ public struct ModelRegistry: Sendable {
                   size: 553_433_881,
                   checksum: .sha256("397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0"),
                   summary: "VGG-16, torchvision ImageNet weights: RGB in [0, 1], ImageNet mean/std"),
-    ])
+        // MTCNN's three networks as facenet-pytorch 2.6.0 (MIT) ships them in its wheel (legacy torch.save
+        // files); the SHA-256s are scripts/fetch-test-weights.sh's, measured on the files in the wheel.
+        mtcnnFile("pnet", size: 28_570, sha256: "a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f",
+                  summary: "MTCNN's proposal network (facenet-pytorch 2.6.0 on PyPI): any RGB picture, 0–255"),
+        mtcnnFile("rnet", size: 403_147, sha256: "bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86",
+                  summary: "MTCNN's refinement network (facenet-pytorch 2.6.0 on PyPI): 24×24 crops"),
+        mtcnnFile("onet", size: 1_559_269, sha256: "165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d",
+                  summary: "MTCNN's output network with landmarks (facenet-pytorch 2.6.0 on PyPI): 48×48 crops"),
+    ], composites: ["mtcnn": ["mtcnn-pnet", "mtcnn-rnet", "mtcnn-onet"]])
+
+    /// One of MTCNN's networks, model `mtcnn-<network>`, from facenet-pytorch's wheel.
+    private static func mtcnnFile(_ network: String, size: Int64, sha256: String, summary: String) -> ModelFile {
+        ModelFile(model: "mtcnn-\(network)", variant: "facenet-pytorch", fileName: "\(network).pt",
+                  source: .wheel(package: "facenet-pytorch", version: "2.6.0", member: "facenet_pytorch/data/\(network).pt"),
+                  size: size, checksum: .sha256(sha256), summary: summary)
+    }
+
+    /// Models made of several files, fetched together (`impasto models fetch mtcnn`), by the name users give.
+    public var composites: [String: [String]]
+
+    /// The models `name` stands for: its parts when it is a composite, else itself.
+    public func parts(of name: String) -> [String] { composites[name] ?? [name] }
 
     /// The model names, in registry order.
     public var models: [String] {

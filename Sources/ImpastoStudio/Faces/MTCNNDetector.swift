@@ -41,11 +41,18 @@ public final class MTCNNDetector: @unchecked Sendable {
     /// Crops per R-Net or O-Net pass.
     static let batchSize = 512
 
-    /// The three networks from facenet-pytorch's `pnet.pt`, `rnet.pt` and `onet.pt`.
+    /// The three networks from facenet-pytorch's `pnet.pt`, `rnet.pt` and `onet.pt`. A file holding another
+    /// network is refused in one sentence naming it.
     public init(pnet: URL, rnet: URL, onet: URL) throws {
         (self.pnet, self.rnet, self.onet) = (PNet(), RNet(), ONet())
-        for (network, url) in [(self.pnet, pnet), (self.rnet, rnet), (self.onet, onet)] as [(Module, URL)] {
-            try network.load(WeightFile.load(contentsOf: url), source: url.path)
+        let networks: [(Module, URL, String)] = [(self.pnet, pnet, "P-Net"), (self.rnet, rnet, "R-Net"), (self.onet, onet, "O-Net")]
+        for (network, url, name) in networks {
+            do {
+                try network.load(WeightFile.load(contentsOf: url), source: url.path)
+            } catch let ImpastoError.shapeMismatch(key, expected, actual) {
+                throw ImpastoError.invalidFormat(path: url.path, reason: "it does not hold MTCNN's \(name) (\(key) is "
+                                                 + "\(actual), not \(expected))")
+            }
         }
     }
 

@@ -74,7 +74,7 @@ public struct ApplyJob: Sendable {
     /// Each input image with its output; refuses to overwrite any input (image, style or weight file), to
     /// write two results to one file, or to start when a destination folder cannot be written.
     public func plan() throws -> [(input: URL, output: URL)] {
-        let images = try expandedInputs()
+        let images = try ImageInputs.expanded(inputs)
         let pairs: [(input: URL, output: URL)]
         switch destination {
         case .file(let output):
@@ -106,25 +106,6 @@ public struct ApplyJob: Sendable {
             throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
         }
         return pairs
-    }
-
-    /// The input images, folders replaced by the JPEG and PNG files directly inside them, sorted by name.
-    private func expandedInputs() throws -> [URL] {
-        let manager = FileManager.default
-        return try inputs.flatMap { url -> [URL] in
-            var isFolder: ObjCBool = false
-            guard manager.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-                throw ImpastoError.unreadableFile(path: url.path, reason: "it does not exist")
-            }
-            guard isFolder.boolValue else { return [url] }
-            let images = try manager.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
-                .filter { ImageFileFormat.fileExtensions.contains($0.pathExtension.lowercased()) }
-                .sorted { $0.lastPathComponent < $1.lastPathComponent }
-            guard !images.isEmpty else {
-                throw ImpastoError.invalidArgument("The folder \(url.path) holds no JPEG or PNG images.")
-            }
-            return images
-        }
     }
 
     /// The encoding an output's extension asks for.

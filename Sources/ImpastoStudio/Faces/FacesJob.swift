@@ -1,0 +1,196 @@
+import Foundation
+import ImpastoMedia
+import ImpastoTensor
+
+/// One `impasto faces` run as Studio performs it for any front end: the faces in images (and folders of them),
+/// reported per image through the `JobContext` (JSON events carry boxes, probabilities and landmarks), with
+/// optional annotated copies and upright face crops, every file written atomically. No face is not a failure:
+/// the image's list is empty.
+public struct FacesJob: Sendable {
+    /// Which detector finds the faces.
+    public enum Detector: String, CaseIterable, Sendable {
+        /// MTCNN with facenet-pytorch's weights and defaults.
+        case mtcnn
+    }
+
+    /// Where annotated copies go.
+    public enum Destination: Sendable {
+        /// One file, for a single input image.
+        case file(URL)
+        /// A folder (created when missing); each copy is named `<image>-faces.<ext>` in its input's format.
+        case folder(URL)
+    }
+
+    /// Upright crops of every face: `<image>-face<k>.png` in `folder`, `size` pixels square with facenet-pytorch's
+    /// `margin` (in pixels of the crop).
+    public struct Crops: Sendable {
+        public var folder: URL
+        public var size = 160
+        public var margin = 32
+
+        public init(folder: URL, size: Int = 160, margin: Int = 32) {
+            (self.folder, self.size, self.margin) = (folder, size, margin)
+        }
+    }
+
+    /// Images (JPEG or PNG) and folders, whose JPEG and PNG files directly inside count, sorted by name.
+    public var inputs: [URL]
+    public var detector = Detector.mtcnn
+    /// A folder holding facenet-pytorch's `pnet.pt`, `rnet.pt` and `onet.pt`; nil for the installed ones
+    /// (`impasto models fetch mtcnn`).
+    public var weights: URL?
+    public var options = MTCNNOptions()
+    /// Keep only the face this method picks in each image; nil keeps them all.
+    public var selection: FaceSelection?
+    public var annotated: Destination?
+    public var crops: Crops?
+    /// Images per detection call.
+    public var batchSize = 8
+    /// JPEG quality of .jpg annotated copies.
+    public var quality = 95
+
+    public init(inputs: [URL]) {
+        self.inputs = inputs
+    }
+
+    /// The faces of one image and the files written for it.
+    public struct ImageFaces: Sendable {
+        public let input: URL
+        public let width: Int
+        public let height: Int
+        public let faces: [DetectedFace]
+        public let annotated: URL?
+        public let crops: [URL]
+    }
+
+    /// What a finished run did.
+    public struct Outcome: Sendable {
+        /// Every image done, in input order.
+        public let images: [ImageFaces]
+        /// Whether the context's control stopped it before every image was done.
+        public let stopped: Bool
+    }
+
+    /// Finds the faces in every image. Inputs, outputs and the weights are checked before the first image is
+    /// read; a stop ends the run after the current batch, with the results so far written.
+    public func run(_ context: JobContext = JobContext()) throws -> Outcome {
+        let plan = try self.plan()
+        let mtcnn = try loadDetector()
+        let reporter = context.reporter(title: "faces", unit: .steps(name: "image", rateSymbol: "img/s"),
+                                        total: Int64(plan.count))
+        var done: [ImageFaces] = []
+        for start in stride(from: 0, to: plan.count, by: batchSize) {
+            if context.control.isCancelled { break }
+            let chunk = plan[start..<min(start + batchSize, plan.count)]
+            let images = try chunk.map { try Image(contentsOf: $0.input) }
+            for ((input, annotated), (image, faces)) in zip(chunk, zip(images, mtcnn.detect(images, options: options))) {
+                let result = try write(selected(faces, in: image), of: image, input: input, annotated: annotated)
+                done.append(result)
+                reporter.update(completed: Int64(done.count), detail: "\(input.path): \(Self.count(result.faces))",
+                                json: Self.event(result))
+            }
+        }
+        let stopped = done.count < plan.count
+        let faceCount = done.reduce(0) { $0 + $1.faces.count }
+        reporter.finish(summary: (stopped ? "Stopped after \(done.count) of \(plan.count) images" : "\(done.count) images")
+                            + ", \(Self.count(done.flatMap(\.faces)))" + String(format: " (%.1f s)", reporter.elapsed),
+                        json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(done.count))),
+                               ("faces", .int(Int64(faceCount)))])
+        return Outcome(images: done, stopped: stopped)
+    }
+
+    /// Each input image with its annotated copy's path (when asked for); refuses to overwrite an input or to
+    /// start when an output folder cannot be made.
+    public func plan() throws -> [(input: URL, annotated: URL?)] {
+        let images = try ImageInputs.expanded(inputs)
+        let annotatedPaths: [URL?]
+        switch annotated {
+        case nil: annotatedPaths = images.map { _ in nil }
+        case let .file(output):
+            guard images.count == 1 else {
+                throw ImpastoError.invalidArgument("-o names one output file but there are \(images.count) input images; give a folder.")
+            }
+            _ = try format(of: output)
+            annotatedPaths = [output]
+        case let .folder(folder):
+            annotatedPaths = images.map { image in
+                let ext = ImageFileFormat.fileExtensions.contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
+                return folder.appendingPathComponent("\(image.deletingPathExtension().lastPathComponent)-faces.\(ext)")
+            }
+        }
+        try Overwriting.refuse(outputs: annotatedPaths.compactMap { $0 }, inputs: images)
+        for folder in [annotated.flatMap { if case let .folder(folder) = $0 { folder } else { nil } }, crops?.folder] {
+            guard let folder else { continue }
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
+            }
+        }
+        for folder in Set(annotatedPaths.compactMap { $0?.deletingLastPathComponent().path })
+        where !FileManager.default.isWritableFile(atPath: folder) {
+            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
+        }
+        return Array(zip(images, annotatedPaths))
+    }
+
+    /// The detector, from `weights` or the model store.
+    private func loadDetector() throws -> MTCNNDetector {
+        let files = try ["pnet", "rnet", "onet"].map { network in
+            if let weights { return weights.appendingPathComponent("\(network).pt") }
+            return try ModelStore().resolve(model: "mtcnn-\(network)").url
+        }
+        return try ModelCache.shared.mtcnn(pnet: files[0], rnet: files[1], onet: files[2])
+    }
+
+    /// All of `faces`, or the one `selection` picks.
+    private func selected(_ faces: [DetectedFace], in image: Image) -> [DetectedFace] {
+        guard let selection else { return faces }
+        return selection.select(faces, width: image.width, height: image.height).map { [$0] } ?? []
+    }
+
+    /// Writes the annotated copy and the crops of one image.
+    private func write(_ faces: [DetectedFace], of image: Image, input: URL, annotated: URL?) throws -> ImageFaces {
+        if let annotated { try image.annotated(with: faces).write(to: annotated, format: try format(of: annotated)) }
+        var cropFiles: [URL] = []
+        if let crops {
+            let stem = input.deletingPathExtension().lastPathComponent
+            for (k, face) in faces.enumerated() {
+                let url = crops.folder.appendingPathComponent("\(stem)-face\(k + 1).png")
+                try Overwriting.refuse(outputs: [url], inputs: [input])
+                try face.alignedCrop(of: image, size: crops.size, margin: crops.margin).write(to: url, format: .png)
+                cropFiles.append(url)
+            }
+        }
+        return ImageFaces(input: input, width: image.width, height: image.height, faces: faces, annotated: annotated,
+                          crops: cropFiles)
+    }
+
+    /// `1 face`, `3 faces`.
+    public static func count(_ faces: [DetectedFace]) -> String { faces.count == 1 ? "1 face" : "\(faces.count) faces" }
+
+    /// The encoding an output's extension asks for.
+    private func format(of url: URL) throws -> ImageFileFormat {
+        guard let format = ImageFileFormat(pathExtension: url.pathExtension, jpegQuality: quality) else {
+            throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
+        }
+        return format
+    }
+
+    /// One image's JSON event: its path and size, and per face the box corners, probability and landmarks.
+    static func event(_ result: ImageFaces) -> [(String, ProgressValue)] {
+        let faces = result.faces.map { face -> ProgressValue in
+            let box = face.box
+            return .object([
+                .init("box", .array([box.x1, box.y1, box.x2, box.y2].map(ProgressValue.float))),
+                .init("probability", .float(face.probability)),
+                .init("landmarks", .array(face.landmarks.map { .array([.float($0.x), .float($0.y)]) })),
+            ])
+        }
+        var fields: [(String, ProgressValue)] = [("input", .string(result.input.path)), ("width", .int(Int64(result.width))),
+                                                 ("height", .int(Int64(result.height))), ("faces", .array(faces))]
+        if let annotated = result.annotated { fields.append(("annotated", .string(annotated.path))) }
+        if !result.crops.isEmpty { fields.append(("crops", .array(result.crops.map { .string($0.path) }))) }
+        return fields
+    }
+}
