@@ -27,7 +27,7 @@ public struct ModelsCommand: AsyncParsableCommand {
             discussion: "Interrupted downloads resume where they stopped when run again.")
 
         /// Which network.
-        @Argument(help: "The model: \((ModelRegistry.standard.models + ModelRegistry.standard.composites.keys.sorted()).joined(separator: ", ")).")
+        @Argument(help: "The model: \(ModelRegistry.standard.models.joined(separator: ", ")).")
         public var model: String
 
         /// Which weights for it; nil for the model's default.

@@ -163,9 +163,10 @@ public struct ModelRegistry: Sendable {
     /// The models `name` stands for: its parts when it is a composite, else itself.
     public func parts(of name: String) -> [String] { composites[name] ?? [name] }
 
-    /// The model names, in registry order.
+    /// The model names users give, in registry order: a composite's parts appear as the composite.
     public var models: [String] {
-        files.map(\.model).reduce(into: []) { names, name in if !names.contains(name) { names.append(name) } }
+        files.map { file in composites.first { $0.value.contains(file.model) }?.key ?? file.model }
+            .reduce(into: []) { names, name in if !names.contains(name) { names.append(name) } }
     }
 
     /// The variants of `model`, default first.
