@@ -80,4 +80,14 @@ import Testing
         #expect(lines.count == 2 && lines[0].hasPrefix("{\"input\":\"\(rocket)\",\"width\":320,") && lines[0].contains("\"faces\":[]"))
         #expect(lines.last?.hasPrefix("{\"event\":\"done\",\"images\":1,\"faces\":0,") == true)
     }
+
+    /// Without installed weights, faces names the one command that installs all three networks.
+    @Test func missingMTCNNWeightsNameTheFetchCommand() throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-empty-\(UUID().uuidString)")
+        let photo = repositoryRoot.appendingPathComponent("Examples/images/astronaut.png").path
+        let result = try runImpasto(["faces", photo], environment: ["IMPASTO_MODELS": cache.path])
+        #expect(result.status == 1 && result.output.isEmpty)
+        #expect(result.error == "error: Run `impasto models fetch mtcnn` to install MTCNN's pnet.pt, rnet.pt and onet.pt "
+            + "(from PyPI's facenet-pytorch==2.6.0 wheel) into \(cache.path)/, or pass --weights with a folder holding them.\n")
+    }
 }

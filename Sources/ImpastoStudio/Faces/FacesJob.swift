@@ -134,11 +134,19 @@ public struct FacesJob: Sendable {
         return Array(zip(images, annotatedPaths))
     }
 
-    /// The detector, from `weights` or the model store.
+    /// The detector, from `weights` or the model store; missing installed weights are one sentence naming the
+    /// command that installs all three.
     private func loadDetector() throws -> MTCNNDetector {
+        let store = ModelStore()
         let files = try ["pnet", "rnet", "onet"].map { network in
             if let weights { return weights.appendingPathComponent("\(network).pt") }
-            return try ModelStore().resolve(model: "mtcnn-\(network)").url
+            do {
+                return try store.resolve(model: "mtcnn-\(network)").url
+            } catch ModelStoreError.missingWeights {
+                throw ImpastoError.invalidArgument("Run `impasto models fetch mtcnn` to install MTCNN's pnet.pt, rnet.pt "
+                    + "and onet.pt (from PyPI's facenet-pytorch==2.6.0 wheel) into \(store.directory.path)/, or pass "
+                    + "--weights with a folder holding them.")
+            }
         }
         return try ModelCache.shared.mtcnn(pnet: files[0], rnet: files[1], onet: files[2])
     }
