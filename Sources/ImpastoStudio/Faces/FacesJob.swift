@@ -127,10 +127,7 @@ public struct FacesJob: Sendable {
                 throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
             }
         }
-        for folder in Set(annotatedPaths.compactMap { $0?.deletingLastPathComponent().path })
-        where !FileManager.default.isWritableFile(atPath: folder) {
-            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
-        }
+        try ImageInputs.checkWritable(foldersOf: annotatedPaths.compactMap { $0 })
         return Array(zip(images, annotatedPaths))
     }
 
@@ -179,10 +176,7 @@ public struct FacesJob: Sendable {
 
     /// The encoding an output's extension asks for.
     private func format(of url: URL) throws -> ImageFileFormat {
-        guard let format = ImageFileFormat(pathExtension: url.pathExtension, jpegQuality: quality) else {
-            throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
-        }
-        return format
+        try ImageInputs.format(of: url, quality: quality)
     }
 
     /// One image's JSON event: its path and size, and per face the box corners, probability and landmarks.

@@ -101,18 +101,12 @@ public struct ApplyJob: Sendable {
                 throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
             }
         }
-        for folder in Set(pairs.map { $0.output.deletingLastPathComponent().path })
-        where !FileManager.default.isWritableFile(atPath: folder) {
-            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
-        }
+        try ImageInputs.checkWritable(foldersOf: pairs.map(\.output))
         return pairs
     }
 
     /// The encoding an output's extension asks for.
     public func format(of url: URL) throws -> ImageFileFormat {
-        guard let format = ImageFileFormat(pathExtension: url.pathExtension, jpegQuality: quality) else {
-            throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
-        }
-        return format
+        try ImageInputs.format(of: url, quality: quality)
     }
 }

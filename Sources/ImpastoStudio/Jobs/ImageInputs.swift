@@ -2,8 +2,8 @@ import Foundation
 import ImpastoMedia
 import ImpastoTensor
 
-/// The pictures a job's inputs name: files as given, folders standing for the JPEG and PNG files directly
-/// inside them.
+/// The pictures a job's inputs name (files as given, folders standing for the JPEG and PNG files directly
+/// inside them), and the checks its image outputs share.
 enum ImageInputs {
     /// The input images, folders replaced by the JPEG and PNG files directly inside them, sorted by name.
     static func expanded(_ inputs: [URL]) throws -> [URL] {
@@ -21,6 +21,22 @@ enum ImageInputs {
                 throw ImpastoError.invalidArgument("The folder \(url.path) holds no JPEG or PNG images.")
             }
             return images
+        }
+    }
+
+    /// The encoding an output's extension asks for, or the sentence saying which extensions there are.
+    static func format(of url: URL, quality: Int) throws -> ImageFileFormat {
+        guard let format = ImageFileFormat(pathExtension: url.pathExtension, jpegQuality: quality) else {
+            throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
+        }
+        return format
+    }
+
+    /// Refuses to start when a folder that outputs go to is missing or not writable.
+    static func checkWritable(foldersOf outputs: [URL]) throws {
+        for folder in Set(outputs.map { $0.deletingLastPathComponent().path })
+        where !FileManager.default.isWritableFile(atPath: folder) {
+            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
         }
     }
 }
