@@ -6,6 +6,8 @@
   conv   --runs 5              one 256→256 3×3 convolution on 1×256×128×128: forward, backward-data, backward-weights.
   transformer --runs 5         pytorch/examples' TransformerNet (scripts/make_fast_style_reference.py) on one 1280×720
                                frame, inference only; fp32 and bf16 autocast.
+  mtcnn  --runs 5              facenet-pytorch 2.6.0's MTCNN().detect on Examples/images/astronaut.png resized (Pillow
+                               bicubic) to 640x480 and 1920x1080, one image per call.
 
 Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
 """
@@ -123,9 +125,22 @@ def stylize(size, runs):
         print(f"pytorch stylize {size}px {precision}: median {statistics.median(times[2:]):.3f} s", flush=True)
 
 
+def mtcnn(runs):
+    from PIL import Image
+    from facenet_pytorch import MTCNN
+
+    detector = MTCNN(device="cpu").eval()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    photo = Image.open(os.path.join(root, "Examples/images/astronaut.png")).convert("RGB")
+    for width, height in [(640, 480), (1920, 1080)]:
+        image = photo.resize((width, height), Image.BICUBIC)
+        seconds = median_seconds(lambda: detector.detect(image), runs)
+        print(f"pytorch mtcnn {width}x{height}: median {seconds * 1000:.1f} ms", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "mtcnn"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -136,6 +151,8 @@ def main():
         transformer(args.runs)
     elif args.workload == "stylize":
         stylize(args.size, args.runs)
+    elif args.workload == "mtcnn":
+        mtcnn(args.runs)
     else:
         conv(args.runs)
 
