@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImpastoMedia
 import ImpastoStudio
+import ImpastoTensor
 
 /// `impasto faces IMAGE…|DIR [--json] [-o OUT] [--crop DIR]`: find faces, draw them, cut them out.
 struct FacesCommand: ParsableCommand {
@@ -83,15 +84,14 @@ struct FacesCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard thresholds.elements.count == 3, thresholds.elements.allSatisfy({ (0...1).contains($0) }) else {
-            throw ValidationError("--thresholds takes three probabilities between 0 and 1, such as 0.6,0.7,0.7.")
+        guard thresholds.elements.count == 3 else {
+            throw ValidationError("--thresholds takes three probabilities, such as 0.6,0.7,0.7.")
         }
-        guard minFaceSize >= 1 else { throw ValidationError("--min-face-size must be at least 1, not \(minFaceSize).") }
-        guard factor > 0 && factor < 1 else { throw ValidationError("--factor must be between 0 and 1, not \(factor).") }
-        guard size >= 1, (0..<size).contains(margin) else {
-            throw ValidationError("--margin must be at least 0 and less than --size (\(size)), not \(margin).")
+        do {
+            try job().validate()
+        } catch let error as ImpastoError {
+            throw ValidationError(error.description)
         }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
     }
 
     func run() throws {

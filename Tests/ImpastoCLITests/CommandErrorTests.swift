@@ -56,7 +56,9 @@ import Testing
              "\(wrongWeights.path)/pnet.pt is not a valid file of the expected kind: it does not hold MTCNN's P-Net "
                 + "(conv1.weight is [32, 3, 3, 3], not [10, 3, 3, 3])."),
             (["faces", photo, "--weights", mtcnn, "--crop", folder.path, "--margin", "160"], 64,
-             "--margin must be at least 0 and less than --size (160), not 160."),
+             "The crop margin must be at least 0 and less than the crop size (160), not 160."),
+            (["faces", photo, "--thresholds", "0.6,1.7,0.7"], 64,
+             "The thresholds must be probabilities between 0 and 1, not 0.6, 1.7, 0.7."),
             (["inspect", missing + ".pt"], 1, "Cannot read \(missing).pt: No such file or directory."),
             (["inspect", notes], 1,
              "\(notes) is not a valid file of the expected kind: it is neither a ZIP-format nor a legacy PyTorch checkpoint."),

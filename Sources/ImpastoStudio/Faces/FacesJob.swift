@@ -71,9 +71,28 @@ public struct FacesJob: Sendable {
         public let stopped: Bool
     }
 
-    /// Finds the faces in every image. Inputs, outputs and the weights are checked before the first image is
-    /// read; a stop ends the run after the current batch, with the results so far written.
+    /// Refuses, in one sentence each, settings no run can use (before anything is read).
+    public func validate() throws {
+        let (p, r, o) = options.thresholds
+        guard [p, r, o].allSatisfy({ (0...1).contains($0) }) else {
+            throw ImpastoError.invalidArgument("The thresholds must be probabilities between 0 and 1, not \(p), \(r), \(o).")
+        }
+        guard options.minFaceSize >= 1 else {
+            throw ImpastoError.invalidArgument("The smallest face must be at least 1 pixel, not \(options.minFaceSize).")
+        }
+        guard options.factor > 0 && options.factor < 1 else {
+            throw ImpastoError.invalidArgument("The pyramid factor must be between 0 and 1, not \(options.factor).")
+        }
+        if let crops, !(crops.size >= 1 && (0..<crops.size).contains(crops.margin)) {
+            throw ImpastoError.invalidArgument("The crop margin must be at least 0 and less than the crop size (\(crops.size)), not \(crops.margin).")
+        }
+        guard batchSize >= 1 else { throw ImpastoError.invalidArgument("The batch size must be at least 1, not \(batchSize).") }
+    }
+
+    /// Finds the faces in every image. Settings, inputs, outputs and the weights are checked before the first
+    /// image is read; a stop ends the run after the current batch, with the results so far written.
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
+        try validate()
         let plan = try self.plan()
         let mtcnn = try loadDetector()
         let reporter = context.reporter(title: "faces", unit: .steps(name: "image", rateSymbol: "img/s"),
