@@ -11,8 +11,9 @@ import ImpastoTestSupport
     #expect(result.status == 0)
     #expect(result.error.isEmpty)
     let lines = result.output.split(separator: "\n")
-    #expect(lines.first == "MODEL  VARIANT      FILE                                                  SIZE  STATE")
-    #expect(lines.dropFirst().first == "vgg19  caffe-q8     vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
+    #expect(lines.first == "MODEL       VARIANT          FILE                                                  SIZE  STATE")
+    #expect(lines.dropFirst().first == "vgg19       caffe-q8         vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
+    #expect(lines.contains("mtcnn-onet  facenet-pytorch  onet.pt                                                  -  not installed"))
     #expect(lines.last == "Directory: \(cache.path)")
 }
 
