@@ -63,7 +63,8 @@ public final class MTCNNDetector: @unchecked Sendable {
             PixelPlanes(width: image.width, height: image.height, rgbUnitSamples: image.rgb().pixels)
         }
         return withoutGradients {
-            var candidates = proposals(planes, options: options)
+            // Same-sized images share P-Net's passes, up to ImageBatch's pixel budget per pass.
+            var candidates = proposals(planes, groups: ImageBatch.groups(of: images, limit: .max), options: options)
             candidates = refined(candidates, planes, threshold: options.thresholds.1)
             let faces = finished(candidates, planes, threshold: options.thresholds.2)
             return faces.map { faces in
@@ -89,9 +90,9 @@ public final class MTCNNDetector: @unchecked Sendable {
     }
 
     /// P-Net's boxes after its NMS (0.5 within a scale, 0.7 across scales), regressed and squared.
-    private func proposals(_ planes: [PixelPlanes], options: MTCNNOptions) -> [Candidate] {
+    private func proposals(_ planes: [PixelPlanes], groups: [[Int]], options: MTCNNOptions) -> [Candidate] {
         var perImage = [[Candidate]](repeating: [], count: planes.count)
-        for group in sameSizeGroups(planes) {
+        for group in groups {
             let (width, height) = (planes[group[0]].width, planes[group[0]].height)
             for scale in Self.scales(width: width, height: height, options: options) {
                 let found = pnetCandidates(group.map { planes[$0] }, scale: scale, threshold: options.thresholds.0)
@@ -105,21 +106,8 @@ public final class MTCNNDetector: @unchecked Sendable {
             }
         }
         return perImage.flatMap { boxes in
-            NonMaximumSuppression.iou(boxes, threshold: 0.7).map { squared(regressedPNet(boxes[$0])) }
+            NonMaximumSuppression.iou(boxes, threshold: 0.7).map { squared(regressed(boxes[$0], extent: 0)) }
         }
-    }
-
-    /// Indices of `planes` grouped by size, first appearance first.
-    private func sameSizeGroups(_ planes: [PixelPlanes]) -> [[Int]] {
-        var groups: [[Int]] = [], index: [[Int]: Int] = [:]
-        for (i, plane) in planes.enumerated() {
-            let key = [plane.width, plane.height]
-            if let group = index[key] { groups[group].append(i) } else {
-                index[key] = groups.count
-                groups.append([i])
-            }
-        }
-        return groups
     }
 
     /// One pyramid level of same-sized images through P-Net: detect_face's `imresample` to
@@ -166,17 +154,6 @@ public final class MTCNNDetector: @unchecked Sendable {
         }
     }
 
-    /// The P-Net stage's regression, which (unlike `bbreg`) scales by `x2 − x1` without the +1.
-    private func regressedPNet(_ box: Candidate) -> Candidate {
-        var result = box
-        let (width, height) = (box.x2 - box.x1, box.y2 - box.y1)
-        result.x1 = box.x1 + box.offsets.0 * width
-        result.y1 = box.y1 + box.offsets.1 * height
-        result.x2 = box.x2 + box.offsets.2 * width
-        result.y2 = box.y2 + box.offsets.3 * height
-        return result
-    }
-
     // MARK: - Stages 2 and 3: R-Net and O-Net on crops
 
     /// R-Net on 24×24 crops: boxes above the threshold keep their (squared) corners with R-Net's score, then NMS
@@ -195,7 +172,7 @@ public final class MTCNNDetector: @unchecked Sendable {
             }
         }
         return Self.perImage(scored, count: planes.count).flatMap { boxes in
-            NonMaximumSuppression.iou(boxes, threshold: 0.7).map { squared(regressed(boxes[$0])) }
+            NonMaximumSuppression.iou(boxes, threshold: 0.7).map { squared(regressed(boxes[$0], extent: 1)) }
         }
     }
 
@@ -211,7 +188,7 @@ public final class MTCNNDetector: @unchecked Sendable {
                 var box = boxes[i]
                 box.score = probability[2 * row + 1]
                 box.offsets = (offset[4 * row], offset[4 * row + 1], offset[4 * row + 2], offset[4 * row + 3])
-                scored.append((regressed(box), Self.landmarks(Array(point[10 * row..<10 * row + 10]), in: box)))
+                scored.append((regressed(box, extent: 1), Self.landmarks(Array(point[10 * row..<10 * row + 10]), in: box)))
             }
         }
         var faces = [[DetectedFace]](repeating: [], count: planes.count)
@@ -277,10 +254,11 @@ public final class MTCNNDetector: @unchecked Sendable {
 
 // MARK: - Box arithmetic
 
-/// facenet-pytorch's `bbreg`: corners moved by the offsets times the pixel-inclusive size `x2 − x1 + 1`.
-func regressed(_ box: Candidate) -> Candidate {
+/// Corners moved by the offsets times the box's size `x2 − x1 + extent`: facenet-pytorch's `bbreg` counts
+/// pixels inclusively (extent 1), the P-Net stage's inline regression in detect_face does not (extent 0).
+func regressed(_ box: Candidate, extent: Float) -> Candidate {
     var result = box
-    let (width, height) = (box.x2 - box.x1 + 1, box.y2 - box.y1 + 1)
+    let (width, height) = (box.x2 - box.x1 + extent, box.y2 - box.y1 + extent)
     result.x1 = box.x1 + box.offsets.0 * width
     result.y1 = box.y1 + box.offsets.1 * height
     result.x2 = box.x2 + box.offsets.2 * width
