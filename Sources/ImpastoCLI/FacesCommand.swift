@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import ImpastoMedia
 import ImpastoStudio
-import ImpastoTensor
 
 /// `impasto faces IMAGE…|DIR [--json] [-o OUT] [--crop DIR]`: find faces, draw them, cut them out.
 struct FacesCommand: ParsableCommand {
@@ -87,11 +86,7 @@ struct FacesCommand: ParsableCommand {
         guard thresholds.elements.count == 3 else {
             throw ValidationError("--thresholds takes three probabilities, such as 0.6,0.7,0.7.")
         }
-        do {
-            try job().validate()
-        } catch let error as ImpastoError {
-            throw ValidationError(error.description)
-        }
+        try validateJob { try job().validate() }
     }
 
     func run() throws {
