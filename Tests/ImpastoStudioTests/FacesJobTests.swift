@@ -77,4 +77,22 @@ private let fixtures = repositoryRoot.appendingPathComponent("Tests/ImpastoStudi
                 + "hold MTCNN's P-Net (conv1.weight is [32, 3, 3, 3], not [10, 3, 3, 3])."
         }
     }
+
+    /// Two images of one name in two folders would crop to the same files: refused before anything is read.
+    @Test func cropsThatTwoImagesWouldShareAreRefused() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copies = try ["a", "b"].map { name in
+            let copy = folder.appendingPathComponent("\(name)/rocket.png")
+            try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent("rocket.png"), to: copy)
+            return copy
+        }
+        var job = FacesJob(inputs: copies)
+        job.crops = FacesJob.Crops(folder: folder.appendingPathComponent("crops"))
+        let first = folder.appendingPathComponent("crops/rocket-face1.png").path
+        #expect(throws: ImpastoError.invalidArgument("Two inputs would both be written to \(first); rename one of them.")) {
+            try job.plan()
+        }
+    }
 }

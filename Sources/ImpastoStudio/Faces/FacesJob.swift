@@ -138,6 +138,11 @@ public struct FacesJob: Sendable {
             }
         }
         try Overwriting.refuse(outputs: annotatedPaths.compactMap { $0 }, inputs: images)
+        try ImageInputs.refuseCollisions(annotatedPaths.compactMap { $0 })
+        if let crops {
+            // The first crop's name stands for all of an image's.
+            try ImageInputs.refuseCollisions(images.map { cropFile(crops, input: $0, index: 0) })
+        }
         for folder in [annotated.flatMap { if case let .folder(folder) = $0 { folder } else { nil } }, crops?.folder] {
             guard let folder else { continue }
             do {
@@ -178,9 +183,8 @@ public struct FacesJob: Sendable {
         if let annotated { try image.annotated(with: faces).write(to: annotated, format: try format(of: annotated)) }
         var cropFiles: [URL] = []
         if let crops {
-            let stem = input.deletingPathExtension().lastPathComponent
             for (k, face) in faces.enumerated() {
-                let url = crops.folder.appendingPathComponent("\(stem)-face\(k + 1).png")
+                let url = cropFile(crops, input: input, index: k)
                 try Overwriting.refuse(outputs: [url], inputs: [input])
                 try face.alignedCrop(of: image, size: crops.size, margin: crops.margin).write(to: url, format: .png)
                 cropFiles.append(url)
@@ -188,6 +192,11 @@ public struct FacesJob: Sendable {
         }
         return ImageFaces(input: input, width: image.width, height: image.height, faces: faces, annotated: annotated,
                           crops: cropFiles)
+    }
+
+    /// Where face `index` (from 0) of `input` is cropped to: `<image>-face<index + 1>.png`.
+    private func cropFile(_ crops: Crops, input: URL, index: Int) -> URL {
+        crops.folder.appendingPathComponent("\(input.deletingPathExtension().lastPathComponent)-face\(index + 1).png")
     }
 
     /// `1 face`, `3 faces`.

@@ -90,10 +90,7 @@ public struct ApplyJob: Sendable {
             }
         }
         try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles)
-        var seen = Set<String>()
-        for pair in pairs where !seen.insert(Overwriting.canonicalPath(pair.output)).inserted {
-            throw ImpastoError.invalidArgument("Two inputs would both be written to \(pair.output.path); rename one of them.")
-        }
+        try ImageInputs.refuseCollisions(pairs.map(\.output))
         if case .folder(let folder) = destination {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

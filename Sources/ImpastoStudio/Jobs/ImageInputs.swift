@@ -39,4 +39,12 @@ enum ImageInputs {
             throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
         }
     }
+
+    /// Refuses outputs that two inputs would share (same-named images from two folders).
+    static func refuseCollisions(_ outputs: [URL]) throws {
+        var seen = Set<String>()
+        for output in outputs where !seen.insert(Overwriting.canonicalPath(output)).inserted {
+            throw ImpastoError.invalidArgument("Two inputs would both be written to \(output.path); rename one of them.")
+        }
+    }
 }
