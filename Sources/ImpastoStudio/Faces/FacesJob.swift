@@ -109,17 +109,17 @@ public struct FacesJob: Sendable {
                                 json: Self.event(result))
             }
         }
-        let stopped = done.count < plan.count
-        let faceCount = done.reduce(0) { $0 + $1.faces.count }
+        let (stopped, faces) = (done.count < plan.count, done.flatMap(\.faces))
         reporter.finish(summary: (stopped ? "Stopped after \(done.count) of \(plan.count) images" : "\(done.count) images")
-                            + ", \(Self.count(done.flatMap(\.faces)))" + String(format: " (%.1f s)", reporter.elapsed),
+                            + ", \(Self.count(faces))" + String(format: " (%.1f s)", reporter.elapsed),
                         json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(done.count))),
-                               ("faces", .int(Int64(faceCount)))])
+                               ("faces", .int(Int64(faces.count)))])
         return Outcome(images: done, stopped: stopped)
     }
 
-    /// Each input image with its annotated copy's path (when asked for); refuses to overwrite an input or to
-    /// start when an output folder cannot be made.
+    /// Each input image with its annotated copy's path (when asked for), the output folders made; refuses to
+    /// overwrite an input, to write two images' results to one file, or to start when an output folder cannot
+    /// be written.
     public func plan() throws -> [(input: URL, annotated: URL?)] {
         let images = try ImageInputs.expanded(inputs)
         let annotatedPaths: [URL?]
@@ -139,10 +139,9 @@ public struct FacesJob: Sendable {
         }
         try Overwriting.refuse(outputs: annotatedPaths.compactMap { $0 }, inputs: images)
         try ImageInputs.refuseCollisions(annotatedPaths.compactMap { $0 })
-        if let crops {
-            // The first crop's name stands for all of an image's.
-            try ImageInputs.refuseCollisions(images.map { cropFile(crops, input: $0, index: 0) })
-        }
+        // Each image's first crop stands for all of its crops.
+        let firstCrops = crops.map { crops in images.map { cropFile(crops, input: $0, index: 0) } } ?? []
+        try ImageInputs.refuseCollisions(firstCrops)
         for folder in [annotated.flatMap { if case let .folder(folder) = $0 { folder } else { nil } }, crops?.folder] {
             guard let folder else { continue }
             do {
@@ -151,7 +150,7 @@ public struct FacesJob: Sendable {
                 throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
             }
         }
-        try ImageInputs.checkWritable(foldersOf: annotatedPaths.compactMap { $0 })
+        try ImageInputs.checkWritable(foldersOf: annotatedPaths.compactMap { $0 } + firstCrops)
         return Array(zip(images, annotatedPaths))
     }
 
