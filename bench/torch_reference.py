@@ -8,6 +8,8 @@
                                frame, inference only; fp32 and bf16 autocast.
   classify --runs 5            torchvision's MobileNetV2, random weights, eval mode, 224×224 batches of 1 and 16,
                                inference only, fp32.
+  mtcnn  --runs 5              facenet-pytorch 2.6.0's MTCNN().detect on Examples/images/astronaut.png resized (Pillow
+                               bicubic) to 640x480 and 1920x1080, one image per call.
 
 Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
 """
@@ -136,11 +138,22 @@ def classify(runs):
                 return model(images)
         seconds = median_seconds(run, runs)
         print(f"pytorch classify batch {batch}: median {seconds * 1e3:.1f} ms", flush=True)
+def mtcnn(runs):
+    from PIL import Image
+    from facenet_pytorch import MTCNN
+
+    detector = MTCNN(device="cpu").eval()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    photo = Image.open(os.path.join(root, "Examples/images/astronaut.png")).convert("RGB")
+    for width, height in [(640, 480), (1920, 1080)]:
+        image = photo.resize((width, height), Image.BICUBIC)
+        seconds = median_seconds(lambda: detector.detect(image), runs)
+        print(f"pytorch mtcnn {width}x{height}: median {seconds * 1000:.1f} ms", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -153,6 +166,8 @@ def main():
         stylize(args.size, args.runs)
     elif args.workload == "classify":
         classify(args.runs)
+    elif args.workload == "mtcnn":
+        mtcnn(args.runs)
     else:
         conv(args.runs)
 

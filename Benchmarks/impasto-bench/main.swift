@@ -14,7 +14,7 @@ struct ImpastoBench: ParsableCommand {
         commandName: "impasto-bench",
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
-                      StylizeBenchmark.self, ClassifyBenchmark.self])
+                      StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -293,5 +293,35 @@ struct StylizeBenchmark: ParsableCommand {
         }
         let theirs = reference.run(["stylize", "--size", "\(size)", "--runs", "\(runs)"])
         precisionRatioLines("stylize \(size)px", ours, theirs)
+    }
+}
+
+struct MTCNNBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mtcnn",
+        abstract: "MTCNN face detection (facenet-pytorch's defaults and weights) on the astronaut photo at 640×480 and 1920×1080: images per second.")
+
+    @Option(help: "Timed runs per size (the median is reported).") var runs = 5
+    @Option(help: "The folder with facenet-pytorch's pnet.pt, rnet.pt and onet.pt.")
+    var weights = FileManager.default.homeDirectoryForCurrentUser
+        .appendingPathComponent(".cache/impasto/test-weights/facenet-pytorch-2.6.0").path
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() throws {
+        let folder = URL(fileURLWithPath: weights)
+        let detector = try MTCNNDetector(pnet: folder.appendingPathComponent("pnet.pt"),
+                                         rnet: folder.appendingPathComponent("rnet.pt"),
+                                         onet: folder.appendingPathComponent("onet.pt"))
+        let photo = try Image(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Examples/images/astronaut.png").standardized)
+        let theirs = reference.run(["mtcnn", "--runs", "\(runs)"])
+        for (width, height) in [(640, 480), (1920, 1080)] {
+            // Pillow's bicubic on both sides (torch_reference.py resizes the same file with Pillow).
+            let image = photo.resized(width: width, height: height)
+            let ours = medianSeconds(runs: runs) { _ = detector.detect([image]) }
+            let label = "mtcnn \(width)x\(height)"
+            print(String(format: "impasto %@: median %.1f ms (%.2f images/s)", label, ours * 1000, 1 / ours))
+            ratioLine(label, ours, theirs[label])
+        }
     }
 }

@@ -46,7 +46,9 @@ public struct ModelsCommand: AsyncParsableCommand {
         /// Rejects unknown models and variants before anything touches the disk or the network.
         public func validate() throws {
             do {
-                _ = try ModelRegistry.standard.file(model: model, variant: variant)
+                for part in ModelRegistry.standard.parts(of: model) {
+                    _ = try ModelRegistry.standard.file(model: part, variant: variant)
+                }
             } catch {
                 throw ValidationError(error.description)
             }
@@ -54,7 +56,9 @@ public struct ModelsCommand: AsyncParsableCommand {
 
         /// Fetches into the cache with the chosen progress reporting.
         public func run() async throws {
-            _ = try await ModelStore().fetch(model: model, variant: variant, progress: progress.mode)
+            for part in ModelRegistry.standard.parts(of: model) {
+                _ = try await ModelStore().fetch(model: part, variant: variant, progress: progress.mode)
+            }
         }
     }
 

@@ -211,11 +211,7 @@ struct StylizeCommand: ParsableCommand {
         if let preset, let range = preset.iterationRange, !range.contains(total) {
             throw ValidationError("The \(preset) preset runs \(range.lowerBound) to \(range.upperBound) iterations, not \(total).")
         }
-        do {
-            try job(options: options).validate()
-        } catch let error as ImpastoError {
-            throw ValidationError(error.description)
-        }
+        try validateJob { try job(options: options).validate() }
     }
 
     /// The settings these arguments ask for: neural-style's defaults, then the preset, then what was given. An

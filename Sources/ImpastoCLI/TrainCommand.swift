@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ImpastoStudio
-import ImpastoTensor
 
 /// `impasto train --style S --photos DIR -o model.safetensors`: teaches a TransformerNet one style.
 struct TrainCommand: ParsableCommand {
@@ -106,11 +105,7 @@ struct TrainCommand: ParsableCommand {
                               (heatmapWeight, "--heatmap-weight"), (noiseWeight, "--noise-weight")] where !(value >= 0) {
             throw ValidationError("\(name) must not be negative, not \(value).")
         }
-        do {
-            try job().validate()
-        } catch let error as ImpastoError {
-            throw ValidationError(error.description)
-        }
+        try validateJob { try job().validate() }
     }
 
     /// Trains. The inputs are read before anything is written; Ctrl-C stops after the current iteration,

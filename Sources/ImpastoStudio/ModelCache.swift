@@ -44,6 +44,14 @@ public final class ModelCache: @unchecked Sendable {
         try entry("vgg19", url) { try VGG19.pretrained(VGG19.weights(contentsOf: url), source: url.path) }
     }
 
+    /// MTCNN on facenet-pytorch's three weight files (a rewritten P-Net file reloads all three; R-Net and O-Net
+    /// are keyed by path only).
+    public func mtcnn(pnet: URL, rnet: URL, onet: URL) throws -> MTCNNDetector {
+        try entry("mtcnn", pnet, detail: rnet.standardizedFileURL.path + "\n" + onet.standardizedFileURL.path) {
+            try MTCNNDetector(pnet: pnet, rnet: rnet, onet: onet)
+        }
+    }
+
     /// Drops every cached network (a service freeing memory between bursts of jobs).
     public func removeAll() {
         lock.withLock { entries = [:] }

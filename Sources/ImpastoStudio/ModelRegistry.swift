@@ -92,7 +92,10 @@ public struct ModelRegistry: Sendable {
     public var files: [ModelFile]
 
     /// A registry of the given entries.
-    public init(files: [ModelFile]) { self.files = files }
+    public init(files: [ModelFile], composites: [String: [String]] = [:]) {
+        self.files = files
+        self.composites = composites
+    }
 
     /// The weights Impasto's jobs use.
     public static let standard = ModelRegistry(files: [
@@ -159,11 +162,33 @@ public struct ModelRegistry: Sendable {
                                  member: "mediapipe/modules/selfie_segmentation/selfie_segmentation_landscape.tflite"),
                   size: 250_145, checksum: .sha256("a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd"),
                   summary: "Selfie segmentation, landscape (MediaPipe 0.10.14 on PyPI): RGB stretched to 144×256, [0, 1]"),
-    ])
+        // MTCNN's three networks as facenet-pytorch 2.6.0 (MIT) ships them in its wheel (legacy torch.save
+        // files); the SHA-256s are scripts/fetch-test-weights.sh's, measured on the files in the wheel.
+        mtcnnFile("pnet", size: 28_570, sha256: "a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f",
+                  summary: "MTCNN's proposal network (facenet-pytorch 2.6.0 on PyPI): any RGB picture, 0–255"),
+        mtcnnFile("rnet", size: 403_147, sha256: "bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86",
+                  summary: "MTCNN's refinement network (facenet-pytorch 2.6.0 on PyPI): 24×24 crops"),
+        mtcnnFile("onet", size: 1_559_269, sha256: "165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d",
+                  summary: "MTCNN's output network with landmarks (facenet-pytorch 2.6.0 on PyPI): 48×48 crops"),
+    ], composites: ["mtcnn": ["mtcnn-pnet", "mtcnn-rnet", "mtcnn-onet"]])
 
-    /// The model names, in registry order.
+    /// One of MTCNN's networks, model `mtcnn-<network>`, from facenet-pytorch's wheel.
+    private static func mtcnnFile(_ network: String, size: Int64, sha256: String, summary: String) -> ModelFile {
+        ModelFile(model: "mtcnn-\(network)", variant: "facenet-pytorch", fileName: "\(network).pt",
+                  source: .wheel(package: "facenet-pytorch", version: "2.6.0", member: "facenet_pytorch/data/\(network).pt"),
+                  size: size, checksum: .sha256(sha256), summary: summary)
+    }
+
+    /// Models made of several files, fetched together (`impasto models fetch mtcnn`), by the name users give.
+    public var composites: [String: [String]]
+
+    /// The models `name` stands for: its parts when it is a composite, else itself.
+    public func parts(of name: String) -> [String] { composites[name] ?? [name] }
+
+    /// The model names users give, in registry order: a composite's parts appear as the composite.
     public var models: [String] {
-        files.map(\.model).reduce(into: []) { names, name in if !names.contains(name) { names.append(name) } }
+        files.map { file in composites.first { $0.value.contains(file.model) }?.key ?? file.model }
+            .reduce(into: []) { names, name in if !names.contains(name) { names.append(name) } }
     }
 
     /// The variants of `model`, default first.

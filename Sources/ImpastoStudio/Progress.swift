@@ -30,10 +30,21 @@ public enum ProgressValue: Sendable, Equatable, ExpressibleByIntegerLiteral, Exp
     case bool(Bool)
     /// No value (an unknown total, say).
     case null
-    /// A list (a classifier's top classes, a detector's boxes).
-    indirect case array([ProgressValue])
-    /// Named values, written with their names sorted.
-    indirect case object([String: ProgressValue])
+    /// A list (a face's box corners, say).
+    case array([ProgressValue])
+    /// An object, its members in the order given.
+    case object([Member])
+
+    /// One named member of an object.
+    public struct Member: Sendable, Equatable {
+        public var name: String
+        public var value: ProgressValue
+
+        public init(_ name: String, _ value: ProgressValue) {
+            self.name = name
+            self.value = value
+        }
+    }
 
     /// A float32 as the shortest decimal that reads back as it (`4812.81`, not the `4812.8095703125` its
     /// exact double value prints as).
@@ -57,9 +68,7 @@ public enum ProgressValue: Sendable, Equatable, ExpressibleByIntegerLiteral, Exp
         case let .bool(value): value ? "true" : "false"
         case .null: "null"
         case let .array(values): "[" + values.map(\.json).joined(separator: ",") + "]"
-        case let .object(members):
-            "{" + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.json }
-                .joined(separator: ",") + "}"
+        case let .object(members): "{" + members.map { Self.quoted($0.name) + ":" + $0.value.json }.joined(separator: ",") + "}"
         }
     }
 

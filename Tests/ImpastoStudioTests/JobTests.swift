@@ -7,19 +7,6 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
     .deletingLastPathComponent()
 private let model = root.appendingPathComponent("Tests/ImpastoModelsTests/Fixtures/transformer-net-random.pth").path
 
-/// Lines a job's streams received, as a service forwarding them to its clients would get them.
-private final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    var events: [[String: Any]] {
-        lock.withLock { lines }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-    var streams: ProgressReporter.Streams {
-        ProgressReporter.Streams(output: { [self] text in lock.withLock { lines += text.split(separator: "\n").map(String.init) } },
-                                 error: { _ in }, errorIsTerminal: false)
-    }
-}
-
 /// A job run in JSON mode through a context's streams reports one event per image and a last event: what a
 /// service's event stream receives. Two small photos into a folder, each named after its input and the style.
 @Test func jobEventsReachTheContextsStreams() throws {

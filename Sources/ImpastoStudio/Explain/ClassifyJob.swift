@@ -54,7 +54,7 @@ public struct ClassifyJob: Sendable {
 extension Classification {
     /// The class as a JSON object.
     public var json: ProgressValue {
-        .object(["index": .int(Int64(index)), "label": .string(label), "probability": .float(probability),
-                 "logit": .float(logit)])
+        .object([.init("index", .int(Int64(index))), .init("label", .string(label)),
+                 .init("probability", .float(probability)), .init("logit", .float(logit))])
     }
 }

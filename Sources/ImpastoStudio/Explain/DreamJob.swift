@@ -57,9 +57,7 @@ public struct DreamJob: Sendable {
 
     /// Checks the options before any work.
     public func validate() throws {
-        guard ImageFileFormat(pathExtension: output.pathExtension, jpegQuality: quality) != nil else {
-            throw ImpastoError.invalidArgument("The output \(output.path) must end in .png, .jpg or .jpeg.")
-        }
+        _ = try ImageInputs.format(of: output, quality: quality)
         try Overwriting.refuse(outputs: [output], inputs: [input] + (weights.map { [URL(fileURLWithPath: $0)] } ?? []))
         guard octaves >= 1, octaveScale > 1, steps >= 1, jitter >= 0, stepSize > 0, l2 >= 0, (32...4096).contains(size) else {
             throw ImpastoError.invalidArgument("--octaves and --steps must be at least 1, --octave-scale above 1, --jitter, --step-size and --l2 not negative, --size 32…4096.")
@@ -110,8 +108,7 @@ public struct DreamJob: Sendable {
                                 json: [("octave", .int(Int64(octave + 1)))])
             }
         }
-        try Image(tensor: image).write(to: output, format: ImageFileFormat(pathExtension: output.pathExtension,
-                                                                            jpegQuality: quality)!)
+        try Image(tensor: image).write(to: output, format: ImageInputs.format(of: output, quality: quality))
         reporter.finish(summary: (stopped ? "Stopped after \(done) steps; wrote " : "Wrote ") + output.path,
                         json: [("event", .string(stopped ? "stopped" : "done")), ("output", .string(output.path))])
         return (done, stopped)

@@ -99,12 +99,7 @@ public struct ExplainJob: Sendable {
         return Outcome(target: target, output: output)
     }
 
-    private func outputFormat() throws -> ImageFileFormat {
-        guard let format = ImageFileFormat(pathExtension: output.pathExtension, jpegQuality: quality) else {
-            throw ImpastoError.invalidArgument("The output \(output.path) must end in .png, .jpg or .jpeg.")
-        }
-        return format
-    }
+    private func outputFormat() throws -> ImageFileFormat { try ImageInputs.format(of: output, quality: quality) }
 
     /// MobileNetV2's class score on torchvision's centre crop.
     private func explainClass(_ photo: Image, _ context: JobContext) throws -> (Tensor, Image, String) {

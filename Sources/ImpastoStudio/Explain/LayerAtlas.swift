@@ -36,9 +36,7 @@ public struct LayerAtlas: Sendable {
         guard (1...16).contains(channels), (32...1024).contains(size), (16...512).contains(tile) else {
             throw ImpastoError.invalidArgument("--channels must be 1…16, --size 32…1024.")
         }
-        guard let format = ImageFileFormat(pathExtension: output.pathExtension, jpegQuality: 95) else {
-            throw ImpastoError.invalidArgument("The output \(output.path) must end in .png, .jpg or .jpeg.")
-        }
+        let format = try ImageInputs.format(of: output, quality: 95)
         let files = try ImageInputs.expand(photos)
         try Overwriting.refuse(outputs: [output], inputs: files)
         let (vgg, preprocessing) = try ModelCache.shared.installedVGG19(weights: weights)

@@ -90,10 +90,7 @@ public struct ApplyJob: Sendable {
             }
         }
         try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles)
-        var seen = Set<String>()
-        for pair in pairs where !seen.insert(Overwriting.canonicalPath(pair.output)).inserted {
-            throw ImpastoError.invalidArgument("Two inputs would both be written to \(pair.output.path); rename one of them.")
-        }
+        try ImageInputs.refuseCollisions(pairs.map(\.output))
         if case .folder(let folder) = destination {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -101,18 +98,12 @@ public struct ApplyJob: Sendable {
                 throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
             }
         }
-        for folder in Set(pairs.map { $0.output.deletingLastPathComponent().path })
-        where !FileManager.default.isWritableFile(atPath: folder) {
-            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
-        }
+        try ImageInputs.checkWritable(foldersOf: pairs.map(\.output))
         return pairs
     }
 
     /// The encoding an output's extension asks for.
     public func format(of url: URL) throws -> ImageFileFormat {
-        guard let format = ImageFileFormat(pathExtension: url.pathExtension, jpegQuality: quality) else {
-            throw ImpastoError.invalidArgument("The output \(url.path) must end in .png, .jpg or .jpeg.")
-        }
-        return format
+        try ImageInputs.format(of: url, quality: quality)
     }
 }
