@@ -24,6 +24,7 @@ for layer in relu2_1 relu4_2; do
         -o "$out/tubingen-invert-$layer.jpg" --quiet
 done
 "$impasto" texture Examples/images/starry_night.jpg --size 256 --iterations 300 -o "$out/starry-texture.jpg" --quiet
+"$impasto" texture Examples/images/starry_night.jpg --size 256 --iterations 300 --tile -o "$out/starry-texture-tile.jpg" --quiet
 atlas=$(mktemp -d)
 cp Examples/images/tubingen.jpg Examples/images/chelsea.png Examples/images/astronaut.png \
     Tests/ImpastoStudioTests/Fixtures/imagenet/coffee.jpg Tests/ImpastoStudioTests/Fixtures/imagenet/rocket.jpg "$atlas/"

@@ -55,6 +55,10 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "JPEG quality of .jpg outputs, 1 to 100.")
     var quality = 95
 
+    @Option(help: ArgumentHelp("Keep faces close to the photo: how much of it a face's centre keeps, 0 to 1 (e.g. 0.8). Needs `impasto models fetch mtcnn`.",
+                               valueName: "strength"))
+    var protectFaces: Float?
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -87,6 +91,7 @@ struct ApplyCommand: ParsableCommand {
         job.preserveColors = preserveColors
         job.batchSize = batchSize
         job.quality = quality
+        job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         return job
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ImpastoModels
+import ImpastoTensor
 
 /// Networks loaded once per process and shared by its jobs: two jobs naming the same weight file get the
 /// same frozen network and the results they would get one after the other (no job changes a shared network;
@@ -95,5 +96,22 @@ extension ModelCache {
         let resolution = try ModelStore().resolve(model: "vgg19", explicitPath: weights)
         let preprocessing = resolution.preprocessing ?? VGGPreprocessing(fileName: resolution.url.lastPathComponent) ?? .caffe
         return (try vgg19(contentsOf: resolution.url), preprocessing)
+    }
+
+    /// MTCNN from a folder holding pnet.pt, rnet.pt and onet.pt, or from the model store; missing installed weights
+    /// are one sentence naming the command that installs all three.
+    public func installedMTCNN(weights: URL? = nil) throws -> MTCNNDetector {
+        let store = ModelStore()
+        let files = try ["pnet", "rnet", "onet"].map { network in
+            if let weights { return weights.appendingPathComponent("\(network).pt") }
+            do {
+                return try store.resolve(model: "mtcnn-\(network)").url
+            } catch ModelStoreError.missingWeights {
+                throw ImpastoError.invalidArgument("Run `impasto models fetch mtcnn` to install MTCNN's pnet.pt, rnet.pt "
+                    + "and onet.pt (from PyPI's facenet-pytorch==2.6.0 wheel) into \(store.directory.path)/, or pass "
+                    + "--weights with a folder holding them.")
+            }
+        }
+        return try mtcnn(pnet: files[0], rnet: files[1], onet: files[2])
     }
 }

@@ -56,7 +56,7 @@ struct GraphBuilder {
         switch op.code {
         case .builtin(.dequantize): return try context.unary { $0 }
         case .builtin(.relu): return try context.unary(relu)
-        case .builtin(.relu6): return try context.unary { $0.clamped(to: 0...6) }
+        case .builtin(.relu6): return try context.unary(relu6)
         case .builtin(.logistic): return try context.unary(sigmoid)
         case .builtin(.tanh): return try context.unary(tanh)
         case .builtin(.hardSwish): return try context.unary(hardSwish)
@@ -169,7 +169,7 @@ private struct OperatorContext {
         switch activation {
         case .none: return { $0 }
         case .relu: return relu
-        case .relu6: return { $0.clamped(to: 0...6) }
+        case .relu6: return relu6
         case .reluMinus1To1: return { $0.clamped(to: -1...1) }
         case .tanh: return tanh
         case .signBit: throw fail("its fused activation SIGN_BIT is not implemented")

@@ -94,7 +94,7 @@ public struct FacesJob: Sendable {
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
         try validate()
         let plan = try self.plan()
-        let mtcnn = try loadDetector()
+        let mtcnn = try ModelCache.shared.installedMTCNN(weights: weights)
         let reporter = context.reporter(title: "faces", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(plan.count))
         var done: [ImageFaces] = []
@@ -152,23 +152,6 @@ public struct FacesJob: Sendable {
         }
         try ImageInputs.checkWritable(foldersOf: annotatedPaths.compactMap { $0 } + firstCrops)
         return Array(zip(images, annotatedPaths))
-    }
-
-    /// The detector, from `weights` or the model store; missing installed weights are one sentence naming the
-    /// command that installs all three.
-    private func loadDetector() throws -> MTCNNDetector {
-        let store = ModelStore()
-        let files = try ["pnet", "rnet", "onet"].map { network in
-            if let weights { return weights.appendingPathComponent("\(network).pt") }
-            do {
-                return try store.resolve(model: "mtcnn-\(network)").url
-            } catch ModelStoreError.missingWeights {
-                throw ImpastoError.invalidArgument("Run `impasto models fetch mtcnn` to install MTCNN's pnet.pt, rnet.pt "
-                    + "and onet.pt (from PyPI's facenet-pytorch==2.6.0 wheel) into \(store.directory.path)/, or pass "
-                    + "--weights with a folder holding them.")
-            }
-        }
-        return try ModelCache.shared.mtcnn(pnet: files[0], rnet: files[1], onet: files[2])
     }
 
     /// All of `faces`, or the one `selection` picks.

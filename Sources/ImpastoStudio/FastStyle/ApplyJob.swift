@@ -28,6 +28,8 @@ public struct ApplyJob: Sendable {
     public var batchSize = 4
     /// JPEG quality of .jpg results.
     public var quality = 95
+    /// Faces kept close to the photo (MTCNN finds them; `impasto models fetch mtcnn`); nil leaves them styled.
+    public var protectFaces: FaceProtection?
 
     public init(inputs: [URL], destination: Destination, source: StyleSource) {
         self.inputs = inputs
@@ -47,15 +49,24 @@ public struct ApplyJob: Sendable {
     /// stylized; a stop ends the run after the current batch, with the results so far written.
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
         let pairs = try plan()
+        try protectFaces?.validate()
         let stylize = try source.imageStylizer(size: size, precision: precision, preserveColors: preserveColors,
                                                batchSize: batchSize)
+        let detector = try protectFaces.map { _ in try ModelCache.shared.installedMTCNN() }
         let reporter = context.reporter(title: "apply", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(pairs.count))
         var written: [(input: URL, output: URL)] = []
         for start in stride(from: 0, to: pairs.count, by: batchSize) {
             if context.control.isCancelled { break }
             let chunk = pairs[start..<min(start + batchSize, pairs.count)]
-            let results = try stylize(try chunk.map { try Image(contentsOf: $0.input) })
+            let photos = try chunk.map { try Image(contentsOf: $0.input) }
+            var results = try stylize(photos)
+            if let protectFaces, let detector {
+                results = zip(photos, results).map { photo, result in
+                    let seen = photo.rgb().resized(width: result.width, height: result.height)
+                    return protectFaces.apply(to: result, photo: seen, faces: detector.detect([seen])[0])
+                }
+            }
             for (pair, result) in zip(chunk, results) {
                 try result.write(to: pair.output, format: try format(of: pair.output))
                 written.append(pair)

@@ -1,0 +1,46 @@
+import Foundation
+import ImpastoMedia
+import ImpastoTensor
+import ImpastoTestSupport
+import Testing
+@testable import ImpastoStudio
+
+@Test func faceMaskIsOneOnTheFaceAndFadesToNothing() {
+    let face = DetectedFace(box: FaceBox(x1: 40, y1: 40, x2: 60, y2: 64), probability: 1,
+                            landmarks: Array(repeating: FacePoint(x: 50, y: 50), count: 5))
+    let mask = FaceProtection.mask([face], width: 100, height: 100)
+    #expect(mask[50 * 100 + 50] == 1, "the face's centre")
+    #expect(mask[0] == 0 && mask[99 * 100 + 99] == 0, "far corners")
+    // Along a row through the centre the weight never rises moving outwards.
+    let row = (50..<100).map { mask[49 * 100 + $0] }
+    #expect(zip(row, row.dropFirst()).allSatisfy { $0 >= $1 } && row.last == 0)
+}
+
+/// On a real portrait stylized with a bundled style, the protected face is far closer to the photo than the
+/// unprotected one, and the background is untouched.
+@Test func protectedFacesStayCloseToThePhoto() throws {
+    let photo = try Image(contentsOf: repositoryRoot.appendingPathComponent("Examples/images/astronaut.png"))
+        .rgb().resized(width: 192, height: 192)
+    let stylized = try FastStyle.apply(images: [photo], model: BundledStyles.model("starry"), size: nil,
+                                       precision: .fp32, preserveColors: false, batchSize: 1)[0]
+    let folder = try testWeightsFile("facenet-pytorch-2.6.0/pnet.pt").deletingLastPathComponent()
+    let faces = try ModelCache.shared.installedMTCNN(weights: folder).detect([photo])[0]
+    #expect(faces.count == 1)
+    let protected = FaceProtection(strength: 0.8).apply(to: stylized, photo: photo, faces: faces)
+    let box = faces[0].box
+    func distance(_ image: Image, inFace: Bool) -> Float {
+        var total: Float = 0, count = 0
+        for y in 0..<192 {
+            for x in 0..<192 {
+                let inside = Float(x) > box.x1 + 4 && Float(x) < box.x2 - 4 && Float(y) > box.y1 + 4 && Float(y) < box.y2 - 4
+                let far = x >= 172 && y >= 172  // the helmet, well away from the face
+                guard inFace ? inside : far else { continue }
+                for c in 0..<3 { total += abs(image.pixels[c * 192 * 192 + y * 192 + x] - photo.pixels[c * 192 * 192 + y * 192 + x]) }
+                count += 3
+            }
+        }
+        return total / Float(count)
+    }
+    #expect(distance(protected, inFace: true) < 0.3 * distance(stylized, inFace: true))
+    #expect(distance(protected, inFace: false) == distance(stylized, inFace: false))
+}
