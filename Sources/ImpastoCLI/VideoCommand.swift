@@ -54,6 +54,10 @@ struct VideoCommand: ParsableCommand {
             })
     var precision: Precision = .fp32
 
+    @Option(help: ArgumentHelp("Keep faces close to the video, followed from frame to frame: how much of the frame a face's centre keeps, 0 to 1. Needs `impasto models fetch mtcnn`.",
+                               valueName: "strength"))
+    var protectFaces: Float?
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -82,8 +86,9 @@ struct VideoCommand: ParsableCommand {
         options.crf = crf
         options.stabilization = stabilize ? stabilizeStrength : nil
         options.ffmpeg = ffmpeg
-        let job = VideoJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
+        var job = VideoJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
                            source: try source.source(), options: options, precision: precision)
+        job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         try job.run(JobContext(progress: progress.mode))
     }
 }

@@ -44,3 +44,25 @@ import Testing
     #expect(distance(protected, inFace: true) < 0.3 * distance(stylized, inFace: true))
     #expect(distance(protected, inFace: false) == distance(stylized, inFace: false))
 }
+
+/// A face whose box jitters by ±4 pixels frame to frame moves half as much once tracked, and a frame in which
+/// the detector misses it keeps its protection.
+@Test func trackedFacesJitterLessAndSurviveAMissedFrame() {
+    func face(_ dx: Float) -> DetectedFace {
+        DetectedFace(box: FaceBox(x1: 40 + dx, y1: 40, x2: 80 + dx, y2: 90), probability: 0.99,
+                     landmarks: Array(repeating: FacePoint(x: 60 + dx, y: 60), count: 5))
+    }
+    var tracker = FaceTracker()
+    var positions: [Float] = []
+    for frame in 0..<8 {
+        let found = frame == 5 ? [] : [face(frame % 2 == 0 ? 4 : -4)]
+        let tracked = tracker.update(found)
+        #expect(tracked.count == 1, "frame \(frame)")
+        positions.append(tracked[0].box.x1)
+    }
+    let steps = zip(positions.dropFirst(), positions).map { abs($0 - $1) }
+    #expect(steps.max()! <= 4.5, "tracked steps \(steps), raw steps 8")
+    #expect(positions[5] == positions[4], "the missed frame keeps the last box")
+    for _ in 0..<4 { _ = tracker.update([]) }
+    #expect(tracker.update([]).isEmpty, "a face gone for longer than the patience is dropped")
+}

@@ -15,6 +15,8 @@ public struct VideoJob: Sendable {
     public var options: VideoStyle.Options
     /// The arithmetic of the network's convolutions.
     public var precision: Precision
+    /// Faces kept close to the video (MTCNN on every frame, followed from frame to frame); nil leaves them styled.
+    public var protectFaces: FaceProtection?
 
     public init(input: URL, output: URL, source: StyleSource, options: VideoStyle.Options = VideoStyle.Options(),
                 precision: Precision = .fp32) {
@@ -30,11 +32,13 @@ public struct VideoJob: Sendable {
     @discardableResult
     public func run(_ context: JobContext = JobContext()) throws -> VideoStyle.Summary {
         try Overwriting.refuse(outputs: [output], inputs: [input] + source.inputFiles)
+        try protectFaces?.validate()
         var stylizer: VideoStyle.Stylizer?
         var reporter: ProgressReporter?
         let summary = try VideoStyle.run(input: input, output: output, stylize: { try stylizer!($0) },
                                          options: options, prepare: { info in
             stylizer = try source.videoStylizer(precision: precision)
+            if let protectFaces { stylizer = try Self.protecting(stylizer!, with: protectFaces) }
             reporter = context.reporter(title: input.lastPathComponent, unit: .steps(name: "frame", rateSymbol: "fps"),
                                         total: Int64(info.frameCount))
         }, progress: { frames in
@@ -48,5 +52,18 @@ public struct VideoJob: Sendable {
                    ("width", .int(Int64(summary.width))), ("height", .int(Int64(summary.height))),
                    ("fps", .double(summary.framesPerSecond))])
         return summary
+    }
+
+    /// `stylize` followed by face protection on each frame, faces tracked across the frames it sees in order.
+    static func protecting(_ stylize: @escaping VideoStyle.Stylizer, with protection: FaceProtection) throws -> VideoStyle.Stylizer {
+        let detector = try ModelCache.shared.installedMTCNN()
+        var tracker = FaceTracker()
+        return { frames in
+            let stylized = try stylize(frames)
+            let found = detector.detect(frames)
+            return zip(frames, zip(stylized, found)).map { frame, pair in
+                protection.apply(to: pair.0, photo: frame, faces: tracker.update(pair.1))
+            }
+        }
     }
 }
