@@ -23,9 +23,11 @@ extension StylizeCommand {
 
     /// The job these arguments describe, with `options`.
     func job(options: StylizeOptions) -> StylizeJob {
-        StylizeJob(content: URL(fileURLWithPath: contentPath!), styles: stylePaths.map { URL(fileURLWithPath: $0) },
-                   output: URL(fileURLWithPath: output!), options: options,
-                   initialImage: initImagePath.map { URL(fileURLWithPath: $0) },
-                   weights: weights.map { URL(fileURLWithPath: $0) }, variant: variant)
+        var job = StylizeJob(content: URL(fileURLWithPath: contentPath!), styles: stylePaths.map { URL(fileURLWithPath: $0) },
+                             output: URL(fileURLWithPath: output!), options: options,
+                             initialImage: initImagePath.map { URL(fileURLWithPath: $0) },
+                             weights: weights.map { URL(fileURLWithPath: $0) }, variant: variant)
+        job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
+        return job
     }
 }

@@ -159,6 +159,10 @@ struct StylizeCommand: ParsableCommand {
         "Also write the image every n iterations, as OUT with the iteration number (out_100.png).", valueName: "n"))
     var saveEvery: Int?
 
+    @Option(help: ArgumentHelp("Keep faces close to the photo: the content loss around each face MTCNN finds counts STRENGTH × 100 times more, 0 to 1. Needs `impasto models fetch mtcnn`.",
+                               valueName: "strength"))
+    var protectFaces: Float?
+
     @OptionGroup var progress: ProgressOptions
 
     // MARK: neural-style options with no effect here

@@ -66,3 +66,35 @@ import Testing
     for _ in 0..<4 { _ = tracker.update([]) }
     #expect(tracker.update([]).isEmpty, "a face gone for longer than the patience is dropped")
 }
+
+/// In a Gatys run, a protected region ends closer to the photo than the same region unprotected, and the
+/// reported content loss includes the region's extra term.
+@Test func protectedRegionKeepsItsContentInGatys() throws {
+    // From the photo, as people run it (`--init image`): the style pulls the unprotected centre away from it.
+    var options = smallJob(size: 48, iterations: 12)
+    options.initialization = .content
+    let plain = try run(options)
+    let width = plain.result.image.width, height = plain.result.image.height
+    let scale = Float(referenceContent.width) / Float(width)
+    // A "face" over the middle third of the image, in the content image's pixels.
+    options.protectedFaces = [DetectedFace(
+        box: FaceBox(x1: Float(width) / 3 * scale, y1: Float(height) / 3 * scale,
+                     x2: Float(width) * 2 / 3 * scale, y2: Float(height) * 2 / 3 * scale),
+        probability: 1, landmarks: Array(repeating: FacePoint(x: 0, y: 0), count: 5))]
+    options.faceStrength = 1
+    let protected = try run(options)
+    let photo = referenceContent.rgb().resized(width: width, height: height, filter: .bilinear)
+    func centreDistance(_ image: Image) -> Float {
+        var total: Float = 0
+        for c in 0..<3 {
+            for y in height * 2 / 5..<height * 3 / 5 {
+                for x in width * 2 / 5..<width * 3 / 5 {
+                    total += abs(image.pixels[(c * height + y) * width + x] - photo.pixels[(c * height + y) * width + x])
+                }
+            }
+        }
+        return total
+    }
+    #expect(centreDistance(protected.result.image) < 0.8 * centreDistance(plain.result.image))
+    #expect(protected.losses[0].content > plain.losses[0].content)
+}

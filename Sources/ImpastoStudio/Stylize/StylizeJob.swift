@@ -19,6 +19,8 @@ public struct StylizeJob: Sendable {
     public var initialImage: URL?
     /// A VGG-19 weight file to use instead of the installed one.
     public var weights: URL?
+    /// Faces kept close to the photo by a stronger content loss around them (MTCNN finds them).
+    public var protectFaces: FaceProtection?
     /// Which registry variant to use (caffe, caffe-q8, torchvision), or with `weights` the input it expects.
     public var variant: String?
 
@@ -99,6 +101,12 @@ public struct StylizeJob: Sendable {
             ?? VGGPreprocessing(fileName: resolution.url.lastPathComponent) ?? .caffe
         let contentImage = try Image(contentsOf: content)
         let styleImages = try styles.map { try Image(contentsOf: $0) }
+        if let protectFaces {
+            try protectFaces.validate()
+            options.protectedFaces = try ModelCache.shared.installedMTCNN().detect([contentImage.rgb()])[0]
+            options.faceStrength = protectFaces.strength
+            context.note("protecting \(FacesJob.count(options.protectedFaces))")
+        }
         if let initialImage { options.initialization = .image(try Image(contentsOf: initialImage)) }
         let stylizer = try ModelCache.shared.stylizer(contentsOf: resolution.url, preprocessing: preprocessing)
         let settings = [Self.settingsKey: settingsLine(options, preprocessing: preprocessing), "Software": "Impasto"]

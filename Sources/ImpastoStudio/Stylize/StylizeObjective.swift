@@ -28,10 +28,16 @@ struct StylizeObjective {
     let styleTargets: [(layer: String, gram: Tensor)]
     /// Every layer the losses read, for one forward pass that stops at the deepest.
     let layers: [String]
+    /// `[1, 1, H, W]` in [0, 1] over the image: where the content counts `faceWeight` times more (protected faces).
+    let faceMask: Tensor?
+    let faceWeight: Float
 
     /// Captures the targets: `content` and `styles` are network inputs, `blendWeights` sum to 1.
-    init(network: VGG19, content: Tensor, styles: [Tensor], blendWeights: [Float], options: StylizeOptions) {
+    init(network: VGG19, content: Tensor, styles: [Tensor], blendWeights: [Float], options: StylizeOptions,
+         faceMask: Tensor? = nil) {
         self.network = network
+        self.faceMask = faceMask
+        faceWeight = options.faceStrength * 100
         contentWeight = options.contentWeight
         styleWeight = options.styleWeight
         tvWeight = options.tvWeight
@@ -69,6 +75,12 @@ struct StylizeObjective {
             losses.content += value
             losses.total += value
             terms.append(term)
+            if let faceMask {
+                let term = maskedContentLoss(features[layer]!, target, faceMask) * (contentWeight * faceWeight)
+                losses.content += term.scalar
+                losses.total += term.scalar
+                terms.append(term)
+            }
         }
         for (layer, target) in styleTargets {
             let (value, term) = weightedTerm(features[layer]!, weight: styleWeight) { mseLoss(Self.gram($0), target) }
@@ -84,6 +96,14 @@ struct StylizeObjective {
         }
         let objective = terms.dropFirst().reduce(terms[0], +)
         return (losses, objective.backward())
+    }
+
+    /// `mean((F − P)²)` weighted per position by `mask` resized to the layer (bilinear), over the whole map: the
+    /// content loss of the masked region at the same scale as the unmasked loss.
+    private func maskedContentLoss(_ features: Tensor, _ target: Tensor, _ mask: Tensor) -> Tensor {
+        let weights = withoutGradients { upsampleBilinear2d(mask, size: (features.shape[2], features.shape[3])) }
+        let difference = features - target
+        return (difference * difference * weights).mean()
     }
 
     /// `weight · loss(features)` and a term to differentiate for it. Normally the two are the same

@@ -74,6 +74,10 @@ public struct StylizeOptions: Sendable, Equatable {
     public var iterationsPerScale: [Int] = []
     /// Reduce each style image to this many colours (k-means in CIELAB) before extracting its style.
     public var styleColors: Int?
+    /// Faces (in the content image's pixels) whose content is kept more strongly: inside a feathered ellipse around
+    /// each, the content loss counts `faceStrength × 100` times more per pixel than elsewhere (`--protect-faces`).
+    public var protectedFaces: [DetectedFace] = []
+    public var faceStrength: Float = 0.8
     /// Every padded convolution of VGG-19 wraps around (`ConvolutionPadding`), so the result tiles without seams.
     public var tileable = false
 

@@ -159,8 +159,11 @@ public final class Stylizer: @unchecked Sendable {
                 let resized = style.rgb().resized(longestSide: styleSide, filter: .bilinear)
                 return preprocessing.networkInput(from: palettes?[index].applied(to: resized) ?? resized)
             }
+            let faceMask = options.protectedFaces.isEmpty ? nil
+                : Self.faceMask(options.protectedFaces, scale: Float(contentImage.width) / Float(content.width),
+                                width: contentImage.width, height: contentImage.height)
             let objective = StylizeObjective(network: network, content: contentInput, styles: styleInputs,
-                                              blendWeights: blendWeights, options: options)
+                                              blendWeights: blendWeights, options: options, faceMask: faceMask)
             let image = startingImage(previous: best?.input, content: contentInput, options: options,
                                       generator: &generator).requiringGradient()
             render = { [preprocessing] input in
@@ -195,6 +198,17 @@ public final class Stylizer: @unchecked Sendable {
             }
         }
         return result(stopped: false)
+    }
+
+    /// `FaceProtection`'s feathered mask of `faces` (in the content image's pixels) at a stage's size.
+    static func faceMask(_ faces: [DetectedFace], scale: Float, width: Int, height: Int) -> Tensor {
+        let scaled = faces.map { face in
+            DetectedFace(box: FaceBox(x1: face.box.x1 * scale, y1: face.box.y1 * scale,
+                                      x2: face.box.x2 * scale, y2: face.box.y2 * scale),
+                         probability: face.probability,
+                         landmarks: face.landmarks.map { FacePoint(x: $0.x * scale, y: $0.y * scale) })
+        }
+        return Tensor(shape: [1, 1, height, width], scalars: FaceProtection.mask(scaled, width: width, height: height))
     }
 
     /// The first image of a stage: the previous stage's result upsampled, or the configured start.
