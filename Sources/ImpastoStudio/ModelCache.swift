@@ -44,6 +44,11 @@ public final class ModelCache: @unchecked Sendable {
         try entry("vgg19", url) { try VGG19.pretrained(VGG19.weights(contentsOf: url), source: url.path) }
     }
 
+    /// MediaPipe's selfie segmenter in the `.tflite` file at `url`.
+    public func selfieSegmentation(contentsOf url: URL) throws -> SelfieSegmentation {
+        try entry("selfie-segmentation", url) { Shared(try SelfieSegmentation(contentsOf: url)) }.value
+    }
+
     /// Drops every cached network (a service freeing memory between bursts of jobs).
     public func removeAll() {
         lock.withLock { entries = [:] }
@@ -73,4 +78,10 @@ public final class ModelCache: @unchecked Sendable {
         return [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), Int(status.st_mtim.tv_sec),
                 Int(status.st_mtim.tv_nsec)]
     }
+}
+
+/// A network held by value, boxed to share one loaded copy.
+private final class Shared<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
