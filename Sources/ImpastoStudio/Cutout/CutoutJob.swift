@@ -180,11 +180,8 @@ public struct CutoutJob: Sendable {
         }
         let outputs = pairs.compactMap(\.output)
         try Overwriting.refuse(outputs: outputs, inputs: images.compactMap { $0 } + inputFiles)
-        var seen = Set<String>()
-        for output in outputs where !seen.insert(Overwriting.canonicalPath(output)).inserted {
-            throw ImpastoError.invalidArgument("Two inputs would both be written to \(output.path); rename one of them.")
-        }
-        try prepareFolders(for: outputs)
+        let folder: URL? = if case .folder(let folder) = destination { folder } else { nil }
+        try ImageOutputs.prepare(outputs, folder: folder)
         return pairs
     }
 
@@ -201,19 +198,6 @@ public struct CutoutJob: Sendable {
         case .cutout: return "\(name)-cutout.png"
         case .mask: return "\(name)-mask.png"
         case .composite: return "\(name)-cutout.\(image.pathExtension)"
-        }
-    }
-
-    private func prepareFolders(for outputs: [URL]) throws {
-        if case .folder(let folder) = destination {
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
-            }
-        }
-        for folder in Set(outputs.map { $0.deletingLastPathComponent().path }) where !FileManager.default.isWritableFile(atPath: folder) {
-            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
         }
     }
 

@@ -90,21 +90,8 @@ public struct ApplyJob: Sendable {
             }
         }
         try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles)
-        var seen = Set<String>()
-        for pair in pairs where !seen.insert(Overwriting.canonicalPath(pair.output)).inserted {
-            throw ImpastoError.invalidArgument("Two inputs would both be written to \(pair.output.path); rename one of them.")
-        }
-        if case .folder(let folder) = destination {
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
-            }
-        }
-        for folder in Set(pairs.map { $0.output.deletingLastPathComponent().path })
-        where !FileManager.default.isWritableFile(atPath: folder) {
-            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
-        }
+        let folder: URL? = if case .folder(let folder) = destination { folder } else { nil }
+        try ImageOutputs.prepare(pairs.map(\.output), folder: folder)
         return pairs
     }
 

@@ -1,0 +1,25 @@
+import Foundation
+import ImpastoTensor
+
+/// The checks every job writing one image per input makes before its first image.
+enum ImageOutputs {
+    /// Refuses two inputs written to one file, creates `folder` (the destination folder, when there is one)
+    /// and refuses to start when a folder of `outputs` cannot be written.
+    static func prepare(_ outputs: [URL], folder: URL?) throws {
+        var seen = Set<String>()
+        for output in outputs where !seen.insert(Overwriting.canonicalPath(output)).inserted {
+            throw ImpastoError.invalidArgument("Two inputs would both be written to \(output.path); rename one of them.")
+        }
+        if let folder {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
+            }
+        }
+        for folder in Set(outputs.map { $0.deletingLastPathComponent().path })
+        where !FileManager.default.isWritableFile(atPath: folder) {
+            throw ImpastoError.writeFailed(path: folder, reason: "the folder does not exist or is not writable")
+        }
+    }
+}
