@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's cutout pictures (docs/cutout/), each made by `impasto cutout` on Examples/images/astronaut.png
-# (512×512) and scaled to 256 pixels for the page, the hair row cropped around her head and enlarged 2×
+# (512×512) and scaled to 256 pixels for the page, the hair pictures cropped to 80×80 pixels at the top right of
+# her head and enlarged 3×
 # (nearest neighbour) by the dev venv's Pillow. Build first: swift build -c release --product impasto.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,10 +25,11 @@ small(Image.open(photo).convert("RGB")).save(f"{out}/photo.jpg", quality=90)
 small(Image.open(f"{work}/mask.png")).save(f"{out}/mask.png")
 for name in ["colour", "blur"]:
     small(Image.open(f"{work}/{name}.png")).save(f"{out}/{name}.jpg", quality=90)
-# Her hair's right edge against the dark background: the alpha of each refinement, 2× nearest.
-box = (190, 10, 318, 138)
+# The top right of her hair against the wall: the photo and the alpha of each refinement, 3× nearest.
+box = (216, 16, 296, 96)
+enlarged = lambda image: image.crop(box).resize((240, 240), Image.NEAREST)
+enlarged(Image.open(photo).convert("RGB")).save(f"{out}/hair-photo.png")
 for name in ["soft", "guided", "matting"]:
-    alpha = Image.open(f"{work}/{name}.png").getchannel("A").crop(box)
-    alpha.resize((256, 256), Image.NEAREST).save(f"{out}/hair-{name}.png")
+    enlarged(Image.open(f"{work}/{name}.png").getchannel("A")).save(f"{out}/hair-{name}.png")
 PY
 ls -la "$root/docs/cutout"

@@ -24,9 +24,6 @@ public enum CutoutRefinement: Sendable, Equatable {
         public init() {}
     }
 
-    /// The radius and ε `--refine guided` uses without options: edges of contrast above about 0.03 (of
-    /// the [0, 1] range) steer the mask within 8 pixels.
-    public static let defaultGuided = CutoutRefinement.guided(radius: 8, epsilon: 1e-3)
 }
 
 /// A cutout's alpha and the colours to show through it.
