@@ -1,4 +1,4 @@
-// Compressed sparse rows, and the incomplete Cholesky factor that preconditions closed-form matting's
+
 // conjugate gradients.
 
 /// A sparse matrix by rows (CSR), each row's columns ascending.
@@ -17,80 +17,97 @@ struct SparseMatrix {
         }
     }
 
-    /// The entries on and below the diagonal.
-    func lowerTriangle() -> SparseMatrix {
-        var lower = SparseMatrix(rowStarts: [0], columns: [], values: [])
-        for row in 0..<rows {
-            for entry in rowStarts[row]..<rowStarts[row + 1] where columns[entry] <= row {
-                lower.columns.append(columns[entry])
-                lower.values.append(values[entry])
-            }
-            lower.rowStarts.append(lower.columns.count)
-        }
-        return lower
-    }
 }
 
-/// A ≈ L·Lᵀ with L restricted to the sparsity of A's lower triangle (IC(0)), for a symmetric positive
-/// definite A. When a pivot is not positive the factorisation is restarted on A + s·diag(A) with s growing
-/// from 1e-4 tenfold, as pymatting's `ichol` shifts.
+/// A ≈ L·Lᵀ for a symmetric positive definite A, with L's small entries dropped as it is built (threshold
+/// incomplete Cholesky, as pymatting's `ichol`: left-looking, column by column, an entry kept when its
+/// magnitude exceeds `dropBelow`, 1e-4, the diagonal reduced by dropped entries too). A pivot that is not
+/// positive restarts the factorisation on A + s·I with s growing from 1e-4 tenfold (pymatting's shifts).
 struct IncompleteCholesky {
-    /// L by rows, the diagonal last in each row.
-    let factor: SparseMatrix
+    /// L by columns: column j's entries are `rows`/`values` from `columnStarts[j]`, the diagonal first, the
+    /// rows below it ascending.
+    private(set) var columnStarts: [Int] = [0], rows: [Int] = [], values: [Double] = []
 
-    init(_ matrix: SparseMatrix) {
-        let lower = matrix.lowerTriangle()
+    init(_ matrix: SparseMatrix, dropBelow threshold: Double = 1e-4) {
         var shift = 0.0
-        while true {
-            if let factor = Self.factorise(lower, shift: shift) {
-                self.factor = factor
-                return
-            }
+        while !factorise(matrix, shift: shift, threshold: threshold) {
             shift = shift == 0 ? 1e-4 : shift * 10
         }
     }
 
-    /// Row by row: L_ij = (A_ij − Σ_k L_ik L_jk) / L_jj over the k both rows hold, L_ii = √(A_ii − Σ_k L_ik²).
-    private static func factorise(_ lower: SparseMatrix, shift: Double) -> SparseMatrix? {
-        var factor = lower
-        let (starts, columns) = (lower.rowStarts, lower.columns)
-        for row in 0..<lower.rows {
-            let (first, diagonal) = (starts[row], starts[row + 1] - 1)
-            for entry in first..<diagonal {
-                let column = columns[entry]
-                var sum = factor.values[entry]
-                var (a, b) = (first, starts[column])
-                while a < entry && b < starts[column + 1] - 1 {
-                    if columns[a] == columns[b] {
-                        sum -= factor.values[a] * factor.values[b]
-                        (a, b) = (a + 1, b + 1)
-                    } else if columns[a] < columns[b] { a += 1 } else { b += 1 }
-                }
-                factor.values[entry] = sum / factor.values[starts[column + 1] - 1]
-            }
-            var pivot = factor.values[diagonal] * (1 + shift)
-            for entry in first..<diagonal { pivot -= factor.values[entry] * factor.values[entry] }
-            guard pivot > 0 else { return nil }
-            factor.values[diagonal] = pivot.squareRoot()
+    /// Column j: A's column below the diagonal, less L_ij·L_jk for every earlier column k holding a row-j
+    /// entry (found through per-row lists of the columns whose next unused entry is in that row), divided by
+    /// the pivot. False when a pivot is not positive.
+    private mutating func factorise(_ matrix: SparseMatrix, shift: Double, threshold: Double) -> Bool {
+        let n = matrix.rows
+        (columnStarts, rows, values) = ([0], [], [])
+        var pivot = (0..<n).map { j in
+            shift + (matrix.rowStarts[j]..<matrix.rowStarts[j + 1]).reduce(0.0) { matrix.columns[$1] == j ? $0 + matrix.values[$1] : $0 }
         }
-        return factor
+        var accumulator = [Double](repeating: 0, count: n), touched = [Int](), isTouched = [Bool](repeating: false, count: n)
+        // next[k]: column k's next entry to use; first[i]: a column whose next entry is in row i; link[k]: the
+        // following column in the same row's list.
+        var next = [Int](repeating: 0, count: n), first = [Int](repeating: -1, count: n), link = [Int](repeating: -1, count: n)
+        func add(_ row: Int, _ value: Double) {
+            accumulator[row] += value
+            if !isTouched[row] {
+                isTouched[row] = true
+                touched.append(row)
+            }
+        }
+        for j in 0..<n {
+            for entry in matrix.rowStarts[j]..<matrix.rowStarts[j + 1] where matrix.columns[entry] > j {
+                add(matrix.columns[entry], matrix.values[entry])
+            }
+            var k = first[j]
+            while k != -1 {
+                let following = link[k]
+                let ljk = values[next[k]]
+                next[k] += 1
+                if next[k] < columnStarts[k + 1] {
+                    for entry in next[k]..<columnStarts[k + 1] {
+                        add(rows[entry], -values[entry] * ljk)
+                    }
+                    (link[k], first[rows[next[k]]]) = (first[rows[next[k]]], k)
+                }
+                k = following
+            }
+            guard pivot[j] > 0 else { return false }
+            let diagonal = pivot[j].squareRoot()
+            rows.append(j)
+            values.append(diagonal)
+            for row in touched.sorted() {
+                let value = accumulator[row] / diagonal
+                pivot[row] -= value * value
+                if abs(value) > threshold {
+                    rows.append(row)
+                    values.append(value)
+                }
+                (accumulator[row], isTouched[row]) = (0, false)
+            }
+            touched.removeAll(keepingCapacity: true)
+            columnStarts.append(rows.count)
+            next[j] = columnStarts[j] + 1
+            if next[j] < columnStarts[j + 1] {
+                (link[j], first[rows[next[j]]]) = (first[rows[next[j]]], j)
+            }
+        }
+        return true
     }
 
-    /// (L·Lᵀ)⁻¹ r: forward substitution with L, then back substitution with Lᵀ.
+    /// (L·Lᵀ)⁻¹ r: forward substitution with L, then back substitution with Lᵀ, both by columns.
     func solve(_ r: [Double]) -> [Double] {
-        let (starts, columns, values) = (factor.rowStarts, factor.columns, factor.values)
-        var y = r
-        for row in 0..<factor.rows {
-            let diagonal = starts[row + 1] - 1
-            var sum = y[row]
-            for entry in starts[row]..<diagonal { sum -= values[entry] * y[columns[entry]] }
-            y[row] = sum / values[diagonal]
+        var x = r
+        let n = columnStarts.count - 1
+        for j in 0..<n {
+            x[j] /= values[columnStarts[j]]
+            for entry in columnStarts[j] + 1..<columnStarts[j + 1] { x[rows[entry]] -= values[entry] * x[j] }
         }
-        for row in stride(from: factor.rows - 1, through: 0, by: -1) {
-            let diagonal = starts[row + 1] - 1
-            y[row] /= values[diagonal]
-            for entry in starts[row]..<diagonal { y[columns[entry]] -= values[entry] * y[row] }
+        for j in stride(from: n - 1, through: 0, by: -1) {
+            var sum = x[j]
+            for entry in columnStarts[j] + 1..<columnStarts[j + 1] { sum -= values[entry] * x[rows[entry]] }
+            x[j] = sum / values[columnStarts[j]]
         }
-        return y
+        return x
     }
 }
