@@ -89,9 +89,7 @@ struct CutoutCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard (output == nil) != (outputDir == nil) else {
-            throw ValidationError("Give either -o/--output (one image) or --output-dir (any number), not both or neither.")
-        }
+        try requireOneDestination(output: output, outputDir: outputDir)
         if inputs.contains("-") && inputs.count > 1 {
             throw ValidationError("- (standard input) stands for the only input image; give no other inputs with it.")
         }
@@ -104,10 +102,7 @@ struct CutoutCommand: ParsableCommand {
     }
 
     func run() throws {
-        let context = JobContext(progress: progress.mode)
-        let interrupt = InterruptFlag(cancelling: context.control)
-        defer { interrupt.uninstall() }
-        if try job().run(context).stopped { throw ExitCode(130) }
+        try JobContext.runStoppable(progress) { try job().run($0).stopped }
     }
 
     /// The job these arguments describe.

@@ -102,16 +102,9 @@ public struct CutoutJob: Sendable {
             let result = try cutout(photo, segmenter: segmenter, note: context.note)
             try write(result, to: pair.output)
             written.append(pair)
-            let (from, to) = (pair.input?.path ?? "standard input", pair.output?.path ?? "standard output")
-            reporter.update(completed: Int64(written.count), detail: "\(from) → \(to)",
-                            json: [("input", .string(from)), ("output", .string(to))])
+            reporter.wroteImage(written.count, from: pair.input?.path ?? "standard input", to: pair.output?.path ?? "standard output")
         }
-        let stopped = written.count < pairs.count
-        let seconds = String(format: "%.1f s", reporter.elapsed)
-        reporter.finish(summary: (stopped ? "Stopped after \(written.count) of \(pairs.count) images" : "Wrote \(written.count) cutouts")
-                            + " (\(seconds))",
-                        json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(written.count)))])
-        return Outcome(written: written, stopped: stopped)
+        return Outcome(written: written, stopped: reporter.finishImages(written: written.count, of: pairs.count))
     }
 
     /// The result for one photo, as this job's options ask.

@@ -23,3 +23,20 @@ enum ImageOutputs {
         }
     }
 }
+
+extension ProgressReporter {
+    /// One image of a job that writes an image per input: "input → output" on the line, both in JSON.
+    func wroteImage(_ count: Int, from input: String, to output: String) {
+        update(completed: Int64(count), detail: "\(input) → \(output)", json: [("input", .string(input)), ("output", .string(output))])
+    }
+
+    /// The end of such a job: `written` of `total` images, whether it stopped early (true when it did).
+    @discardableResult
+    func finishImages(written: Int, of total: Int) -> Bool {
+        let stopped = written < total
+        let seconds = String(format: "%.1f s", elapsed)
+        finish(summary: (stopped ? "Stopped after \(written) of \(total) images" : "Wrote \(written) images") + " (\(seconds))",
+               json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(written)))])
+        return stopped
+    }
+}
