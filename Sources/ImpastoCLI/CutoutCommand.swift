@@ -14,13 +14,16 @@ struct CutoutCommand: ParsableCommand {
             closed-form matting in the band between the certain foreground and background (as rembg's alpha \
             matting); both also estimate the person's own colours where alpha is partial, so hair keeps no \
             fringe of the old background. Folders stand for the JPEG and PNG files directly inside them; - reads \
-            one image from standard input, -o - writes PNG bytes to standard output.
+            one image from standard input, -o - writes PNG bytes to standard output. A video (.mp4, .mov, .mkv, \
+            .webm, .avi) becomes an H.264 file with its audio copied, each frame composited over --background (or \
+            its mask, --mask-only), the mask steadied over time where the model is unsure (--smoothing).
 
             Examples:
               impasto cutout photo.jpg -o person.png
               impasto cutout photo.jpg --refine matting --background '#00ff00' -o green.jpg
               impasto cutout photos/ --background blur:12 --crop --output-dir out
               cat photo.jpg | impasto cutout - --mask-only -o - > mask.png
+              impasto cutout clip.mp4 --background blur:12 --refine guided -o blurred.mp4
             """)
 
     @Argument(help: "Images (JPEG or PNG), folders of them, or - for standard input.")
@@ -76,6 +79,9 @@ struct CutoutCommand: ParsableCommand {
     @Option(help: "Matting: photos with a longer side are matted at this size and the alpha scaled back.")
     var mattingMaxSide = 1024
 
+    @Option(help: "Video: how far pixels the model is unsure of keep the previous frame's mask, 0 to 1.")
+    var smoothing: Float = 0.9
+
     @Flag(help: "Crop each result to the person (alpha > 0.5) with a 3 % margin.")
     var crop = false
 
@@ -96,13 +102,33 @@ struct CutoutCommand: ParsableCommand {
         if maskOnly && background != nil {
             throw ValidationError("--mask-only writes the mask alone; it takes no --background.")
         }
+        if videoInput != nil && (output == nil || output == "-") {
+            throw ValidationError("A video cutout is written to a file: give -o OUT.mp4.")
+        }
         if output == "-" && progress.json {
             throw ValidationError("-o - writes the image to standard output, where --json would write its events; use --quiet or a file.")
         }
     }
 
     func run() throws {
-        try JobContext.runStoppable(progress) { try job().run($0).stopped }
+        if let clip = videoInput {
+            var video = CutoutVideoJob(input: clip, output: URL(fileURLWithPath: output!), frames: try job())
+            video.smoothing = smoothing
+            try JobContext.runStoppable(progress) { context in
+                try video.run(context)
+                return context.control.isCancelled
+            }
+        } else {
+            try JobContext.runStoppable(progress) { try job().run($0).stopped }
+        }
+    }
+
+    /// The one input when it is a video (by its extension).
+    private var videoInput: URL? {
+        guard inputs.count == 1, CutoutVideoJob.inputExtensions.contains(URL(fileURLWithPath: inputs[0]).pathExtension.lowercased()) else {
+            return nil
+        }
+        return URL(fileURLWithPath: inputs[0])
     }
 
     /// The job these arguments describe.

@@ -111,6 +111,18 @@ import Testing
         #expect((wide.width, wide.height, wide.channels) == (200, 120, 4))
     }
 
+    @Test func aClipKeepsItsFramesSizeAndAudio() throws {
+        let models = try Self.modelCache()
+        defer { try? FileManager.default.removeItem(at: models) }
+        let clip = try makeClipWithAudio(in: models, seconds: 1)
+        let output = models.appendingPathComponent("green.mp4")
+        let result = try Self.cutout([clip.path, "--background", "#00ff00", "--refine", "guided", "-o", output.path, "--quiet"],
+                                     models: models)
+        #expect(result.status == 0 && result.error.isEmpty && result.output.isEmpty, "\(result.error)")
+        let info = try VideoInfo(contentsOf: output)
+        #expect(info.frameCount == 25 && info.hasAudio && (info.width, info.height) == (160, 120))
+    }
+
     @Test func eachBadInputIsOneSentence() throws {
         let models = try Self.modelCache()
         defer { try? FileManager.default.removeItem(at: models) }
@@ -123,6 +135,7 @@ import Testing
         let notes = models.appendingPathComponent("notes.jpg").path
         try Data("not pixels\n".utf8).write(to: URL(fileURLWithPath: notes))
         let detector = try mediapipeModelFile("face_detection/face_detection_short_range.tflite").path
+        let clip = models.appendingPathComponent("clip.mp4").path
         let cases: [([String], Int32, String)] = [
             ([notes, "-o", output], 1, "\(notes) is not a valid file of the expected kind: it is neither a PNG nor a JPEG image."),
             ([truncated, "-o", output], 1, "\(truncated) is not a valid file of the expected kind: the file ends before the image data does."),
@@ -137,6 +150,11 @@ import Testing
              "--background #12345 is not a colour: write it as #rrggbb or #rgb in hexadecimal."),
             ([photo, "--threshold", "1.5", "-o", output], 1, "--threshold must be between 0 and 1 (exclusive), not 1.5."),
             ([photo, "--mask-only", "--background", "white", "-o", output], 64, "--mask-only writes the mask alone; it takes no --background."),
+            ([clip, "-o", models.appendingPathComponent("out.mp4").path], 1,
+             "A video cutout needs --background or --mask-only: H.264 has no transparency."),
+            ([clip, "--background", "white", "-o", models.appendingPathComponent("out.webm").path], 1,
+             "The output \(models.path)/out.webm must end in .mp4, .mov or .mkv: video cutouts are written as H.264."),
+            ([clip, "--background", "white", "--output-dir", models.path], 64, "A video cutout is written to a file: give -o OUT.mp4."),
             ([photo, "-o", "-", "--json"], 64,
              "-o - writes the image to standard output, where --json would write its events; use --quiet or a file."),
         ]

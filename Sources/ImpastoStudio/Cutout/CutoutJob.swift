@@ -109,8 +109,16 @@ public struct CutoutJob: Sendable {
 
     /// The result for one photo, as this job's options ask.
     public func cutout(_ photo: Image, segmenter: SelfieSegmentation, note: (String) -> Void = { _ in }) throws -> Image {
-        let rgb = photo.rgb()
-        let mask = try withoutGradients { try segmenter.mask(for: rgb.tensor()) }.scalars
+        try cutout(photo.rgb(), mask: try mask(of: photo, segmenter: segmenter), note: note)
+    }
+
+    /// The segmenter's person probability per pixel of `photo`, row-major.
+    func mask(of photo: Image, segmenter: SelfieSegmentation) throws -> [Float] {
+        try withoutGradients { try segmenter.mask(for: photo.rgb().tensor()) }.scalars
+    }
+
+    /// The result for an RGB photo whose mask is known.
+    func cutout(_ rgb: Image, mask: [Float], note: (String) -> Void) throws -> Image {
         let matte = Matte(photo: rgb, mask: mask, threshold: threshold, refinement: refinement, note: note)
         let result = try compose(matte, photo: rgb)
         guard crop else { return result }
@@ -195,7 +203,7 @@ public struct CutoutJob: Sendable {
     }
 
     /// The files the job reads besides the images: the weights and a background picture.
-    private var inputFiles: [URL] {
+    var inputFiles: [URL] {
         (weights.map { [URL(fileURLWithPath: $0)] } ?? []) + (output.background?.inputFiles ?? [])
     }
 
@@ -219,7 +227,7 @@ public struct CutoutJob: Sendable {
         try image.write(to: output, format: try format(of: output))
     }
 
-    private func loadSegmenter(_ context: JobContext) throws -> SelfieSegmentation {
+    func loadSegmenter(_ context: JobContext) throws -> SelfieSegmentation {
         let resolution = try ModelStore().resolve(model: "selfie-\(model.rawValue)", explicitPath: weights)
         if let note = resolution.note { context.note(note) }
         return try ModelCache.shared.selfieSegmentation(contentsOf: resolution.url)

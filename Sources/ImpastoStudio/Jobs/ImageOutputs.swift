@@ -35,7 +35,8 @@ extension ProgressReporter {
     func finishImages(written: Int, of total: Int) -> Bool {
         let stopped = written < total
         let seconds = String(format: "%.1f s", elapsed)
-        finish(summary: (stopped ? "Stopped after \(written) of \(total) images" : "Wrote \(written) images") + " (\(seconds))",
+        let images = written == 1 ? "1 image" : "\(written) images"
+        finish(summary: (stopped ? "Stopped after \(written) of \(total) images" : "Wrote \(images)") + " (\(seconds))",
                json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(written)))])
         return stopped
     }
