@@ -119,7 +119,8 @@ public struct CutoutJob: Sendable {
 
     /// The result for an RGB photo whose mask is known.
     func cutout(_ rgb: Image, mask: [Float], note: (String) -> Void) throws -> Image {
-        let matte = Matte(photo: rgb, mask: mask, threshold: threshold, refinement: refinement, note: note)
+        let matte = Matte(photo: rgb, mask: mask, threshold: threshold, refinement: refinement, colours: output != .mask,
+                          note: note)
         let result = try compose(matte, photo: rgb)
         guard crop else { return result }
         guard let box = Self.boundingBox(matte.alpha, width: rgb.width, height: rgb.height) else {

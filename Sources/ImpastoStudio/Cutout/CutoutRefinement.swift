@@ -35,8 +35,10 @@ struct Matte {
     var foreground: Image
 
     /// The matte of `photo` (RGB) from the segmenter's `mask`, hardened at `threshold` when given, refined as
-    /// asked; `note` hears what changed on the way (a downscaled matting).
-    init(photo: Image, mask: [Float], threshold: Float?, refinement: CutoutRefinement, note: (String) -> Void) {
+    /// asked, the foreground's colours estimated only when `colours` (a mask alone needs none); `note` hears
+    /// what changed on the way (a downscaled matting).
+    init(photo: Image, mask: [Float], threshold: Float?, refinement: CutoutRefinement, colours: Bool = true,
+         note: (String) -> Void) {
         let mask = threshold.map { t in mask.map { $0 >= t ? 1 : 0 } } ?? mask
         switch refinement {
         case .none:
@@ -47,7 +49,7 @@ struct Matte {
         case .matting(let options):
             alpha = Self.matted(photo: photo, mask: mask, options, note: note)
         }
-        foreground = ForegroundEstimation.multilevel(image: photo, alpha: alpha).foreground
+        foreground = colours ? ForegroundEstimation.multilevel(image: photo, alpha: alpha).foreground : photo
     }
 
     /// Closed-form matting at most `options.maximumSide` pixels on a side.
