@@ -15,8 +15,9 @@ struct CutoutCommand: ParsableCommand {
             matting); both also estimate the person's own colours where alpha is partial, so hair keeps no \
             fringe of the old background. Folders stand for the JPEG and PNG files directly inside them; - reads \
             one image from standard input, -o - writes PNG bytes to standard output. A video (.mp4, .mov, .mkv, \
-            .webm, .avi) becomes an H.264 file with its audio copied, each frame composited over --background (or \
-            its mask, --mask-only), the mask steadied over time where the model is unsure (--smoothing).
+            .webm, .avi) is cut out frame by frame with its audio kept: transparent as .webm (VP9 with alpha) or \
+            .mov (ProRes 4444), or composited over --background or as its mask (--mask-only) in H.264; the mask \
+            is steadied over time where the model is unsure (--smoothing).
 
             Examples:
               impasto cutout photo.jpg -o person.png
@@ -24,6 +25,7 @@ struct CutoutCommand: ParsableCommand {
               impasto cutout photos/ --background blur:12 --crop --output-dir out
               cat photo.jpg | impasto cutout - --mask-only -o - > mask.png
               impasto cutout clip.mp4 --background blur:12 --refine guided -o blurred.mp4
+              impasto cutout clip.mp4 -o person.webm
             """)
 
     @Argument(help: "Images (JPEG or PNG), folders of them, or - for standard input.")

@@ -121,6 +121,20 @@ import Testing
         #expect(result.status == 0 && result.error.isEmpty && result.output.isEmpty, "\(result.error)")
         let info = try VideoInfo(contentsOf: output)
         #expect(info.frameCount == 25 && info.hasAudio && (info.width, info.height) == (160, 120))
+
+        // Transparent: ProRes 4444 in a MOV keeps the alpha plane, and the audio.
+        let transparent = models.appendingPathComponent("cutout.mov")
+        let cut = try Self.cutout([clip.path, "-o", transparent.path, "--quiet"], models: models)
+        #expect(cut.status == 0 && cut.error.isEmpty, "\(cut.error)")
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,pix_fmt", "-of", "csv", transparent.path]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        try probe.run()
+        let streams = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        probe.waitUntilExit()
+        #expect(streams.contains("video,yuva444") && streams.contains("audio"), "\(streams)")
     }
 
     @Test func eachBadInputIsOneSentence() throws {
@@ -150,10 +164,10 @@ import Testing
              "--background #12345 is not a colour: write it as #rrggbb or #rgb in hexadecimal."),
             ([photo, "--threshold", "1.5", "-o", output], 1, "--threshold must be between 0 and 1 (exclusive), not 1.5."),
             ([photo, "--mask-only", "--background", "white", "-o", output], 64, "--mask-only writes the mask alone; it takes no --background."),
-            ([clip, "-o", models.appendingPathComponent("out.mp4").path], 1,
-             "A video cutout needs --background or --mask-only: H.264 has no transparency."),
-            ([clip, "--background", "white", "-o", models.appendingPathComponent("out.webm").path], 1,
-             "The output \(models.path)/out.webm must end in .mp4, .mov or .mkv: video cutouts are written as H.264."),
+            ([clip, "-o", models.appendingPathComponent("out.mp4").path], 1, "The output \(models.path)/out.mp4 must end in "
+                + ".webm or .mov to keep the cutout's transparency (or give --background for .mp4)."),
+            ([clip, "--background", "white", "-o", models.appendingPathComponent("out.webm").path], 1, "The output "
+                + "\(models.path)/out.webm must end in .mp4, .mov or .mkv: video composites and masks are written as H.264."),
             ([clip, "--background", "white", "--output-dir", models.path], 64, "A video cutout is written to a file: give -o OUT.mp4."),
             ([photo, "-o", "-", "--json"], 64,
              "-o - writes the image to standard output, where --json would write its events; use --quiet or a file."),

@@ -8,10 +8,10 @@ import ImpastoTensor
 /// copied; decoding, batches, encoding and stopping are `VideoStyle.run`'s.
 public struct CutoutVideoJob: Sendable {
     public var input: URL
-    /// An MP4, MOV or MKV file (H.264).
+    /// An MP4, MOV or MKV file (H.264), or for a transparent cutout WebM (VP9 with alpha) or MOV (ProRes 4444).
     public var output: URL
-    /// What each frame becomes: `.composite` or `.mask` (H.264 has no transparency), the model, threshold and
-    /// refinement; its inputs and destination are not used.
+    /// What each frame becomes (`.cutout`, `.composite` or `.mask`), the model, threshold and refinement; its
+    /// inputs and destination are not used.
     public var frames: CutoutJob
     /// How far an uncertain pixel keeps the previous frame's mask: the new mask m becomes
     /// m + s·u·(previous − m), u = 1 − |2m − 1| (0 where the model is sure, 1 at m = 0.5). 0 turns it off.
@@ -34,11 +34,13 @@ public struct CutoutVideoJob: Sendable {
     /// Checks the options before any work.
     public func validate() throws {
         try frames.validate()
-        guard Self.outputExtensions.contains(output.pathExtension.lowercased()) else {
-            throw ImpastoError.invalidArgument("The output \(output.path) must end in .mp4, .mov or .mkv: video cutouts are written as H.264.")
-        }
-        guard frames.output != .cutout else {
-            throw ImpastoError.invalidArgument("A video cutout needs --background or --mask-only: H.264 has no transparency.")
+        if frames.output == .cutout {
+            guard ["webm", "mov"].contains(output.pathExtension.lowercased()) else {
+                throw ImpastoError.invalidArgument("The output \(output.path) must end in .webm or .mov to keep the cutout's "
+                    + "transparency (or give --background for .mp4).")
+            }
+        } else if !Self.outputExtensions.contains(output.pathExtension.lowercased()) {
+            throw ImpastoError.invalidArgument("The output \(output.path) must end in .mp4, .mov or .mkv: video composites and masks are written as H.264.")
         }
         guard !frames.crop else { throw ImpastoError.invalidArgument("--crop is for images: a video keeps one frame size.") }
         guard (0...1).contains(smoothing) else {
@@ -54,6 +56,7 @@ public struct CutoutVideoJob: Sendable {
         var options = self.options
         options.batchSize = 1
         options.stabilization = nil
+        options.keepsAlpha = frames.output == .cutout
         var segmenter: SelfieSegmentation?
         var reporter: ProgressReporter?
         var previous: [Float]?
