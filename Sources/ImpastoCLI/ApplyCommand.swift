@@ -62,9 +62,7 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
-        guard (output == nil) != (outputDir == nil) else {
-            throw ValidationError("Give either -o/--output (one image) or --output-dir (any number), not both or neither.")
-        }
+        try requireOneDestination(output: output, outputDir: outputDir)
         if let size, size < 16 { throw ValidationError("--size must be at least 16 pixels, not \(size).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100, not \(quality).") }
@@ -74,10 +72,7 @@ struct ApplyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let context = JobContext(progress: progress.mode)
-        let interrupt = InterruptFlag(cancelling: context.control)
-        defer { interrupt.uninstall() }
-        if try job().run(context).stopped { throw ExitCode(130) }
+        try JobContext.runStoppable(progress) { try job().run($0).stopped }
     }
 
     /// The job these arguments describe.

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 import ImpastoStudio
@@ -32,5 +33,23 @@ final class InterruptFlag: @unchecked Sendable {
     func uninstall() {
         source?.cancel()
         signal(SIGINT, SIG_DFL)
+    }
+}
+
+extension JobContext {
+    /// Runs a job that stops between images on Ctrl-C, and exits with status 130 when `run` says it stopped
+    /// before the end (`apply`, `cutout`).
+    static func runStoppable(_ progress: ProgressOptions, _ run: (JobContext) throws -> Bool) throws {
+        let context = JobContext(progress: progress.mode)
+        let interrupt = InterruptFlag(cancelling: context.control)
+        defer { interrupt.uninstall() }
+        if try run(context) { throw ExitCode(130) }
+    }
+}
+
+/// Refuses both or neither of `-o` and `--output-dir` (`apply`, `cutout`).
+func requireOneDestination(output: String?, outputDir: String?) throws {
+    guard (output == nil) != (outputDir == nil) else {
+        throw ValidationError("Give either -o/--output (one image) or --output-dir (any number), not both or neither.")
     }
 }

@@ -51,8 +51,8 @@ extension Image {
         try self.init(decoding: try readFile(at: path), path: path)
     }
 
-    /// Decodes PNG or JPEG bytes; `path` names them in errors.
-    init(decoding bytes: [UInt8], path: String) throws {
+    /// Decodes PNG or JPEG bytes (read from a pipe); `path` names them in errors.
+    public init(decoding bytes: [UInt8], path: String) throws {
         let invalid = { (reason: String) in ImpastoError.invalidFormat(path: path, reason: reason) }
         guard !bytes.isEmpty else { throw invalid("the file is empty") }
         guard let format = Codec(signature: bytes) else {

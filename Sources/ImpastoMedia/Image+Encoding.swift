@@ -38,7 +38,12 @@ extension Image {
     ///   a text key PNG cannot store; `ImpastoError.writeFailed` when the file system refuses (missing
     ///   directory, permissions, full disk).
     public func write(to url: URL, format: ImageFileFormat, textChunks: [String: String] = [:]) throws {
-        let path = url.path
+        let bytes = try encoded(format: format, textChunks: textChunks, path: url.path)
+        try bytes.withUnsafeBytes { try AtomicFile.write($0, to: URL(fileURLWithPath: url.path)) }
+    }
+
+    /// The bytes of the file `write(to:format:textChunks:)` writes (for a pipe); `path` names them in errors.
+    public func encoded(format: ImageFileFormat, textChunks: [String: String] = [:], path: String) throws -> [UInt8] {
         let bytes = interleavedBytes()
         var message = [CChar](repeating: 0, count: Int(IC_ERROR_SIZE))
         var encoded: UnsafeMutablePointer<UInt8>?
@@ -68,7 +73,7 @@ extension Image {
             throw ImpastoError.writeFailed(path: path, reason: String(cString: message))
         }
         defer { ic_free(encoded) }
-        try AtomicFile.write(UnsafeRawBufferPointer(start: encoded, count: size), to: URL(fileURLWithPath: path))
+        return Array(UnsafeBufferPointer(start: encoded, count: size))
     }
 
     /// The samples as interleaved 8-bit values, truncated like torchvision's `mul(255).byte()`.

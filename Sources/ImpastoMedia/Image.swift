@@ -91,6 +91,13 @@ extension Image {
         }
     }
 
+    /// Four channels: the colours as `rgb()` gives them, alpha kept or opaque when there is none.
+    public func rgba() -> Image {
+        if channels == 4 { return self }
+        let alpha = hasAlpha ? Array(plane(channels - 1)) : [Float](repeating: 1, count: width * height)
+        return Image(width: width, height: height, channels: 4, pixels: rgb().pixels + alpha)
+    }
+
     /// The image composited over a uniform `background` gray level (1 is white), without its alpha
     /// channel. Images without alpha come back unchanged.
     public func removingAlpha(background: Float = 1) -> Image {

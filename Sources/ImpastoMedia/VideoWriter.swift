@@ -22,6 +22,7 @@ public final class VideoWriter {
     public private(set) var framesWritten = 0
 
     private let temporaryPath: String
+    private let keepsAlpha: Bool
     private var child: ChildProcess?
     private var input: FileHandle?
 
@@ -34,16 +35,26 @@ public final class VideoWriter {
     ///
     /// - Throws: `ImpastoError.writeFailed` when the destination's directory does not take a new file,
     ///   `ImpastoError.invalidArgument` for a `crf` out of range or a missing ffmpeg.
+    ///
+    /// With `keepsAlpha` frames keep their transparency: `.webm` is VP9 with an alpha plane (yuva420p, `crf`
+    /// as libvpx's quality, audio re-encoded to Opus, which WebM requires), `.mov` ProRes 4444 (yuva444p10le;
+    /// `crf` and `preset` do not apply); other extensions are refused.
     public init(to url: URL, width: Int, height: Int, frameRate: FrameRate, crf: Int = 18,
-                preset: String = "medium", audioFrom source: URL? = nil, ffmpeg: FFmpeg = .default) throws {
+                preset: String = "medium", audioFrom source: URL? = nil, keepsAlpha: Bool = false,
+                ffmpeg: FFmpeg = .default) throws {
         precondition(width > 1 && height > 1, "cannot encode \(width)×\(height) frames")
         guard (0...51).contains(crf) else {
             throw ImpastoError.invalidArgument("The CRF must be between 0 and 51, not \(crf).")
+        }
+        let container = url.pathExtension.lowercased()
+        guard !keepsAlpha || ["webm", "mov"].contains(container) else {
+            throw ImpastoError.invalidArgument("The output \(url.path) must end in .webm or .mov to keep transparency.")
         }
         let executable = try ffmpeg.executable(ffmpeg.ffmpegPath)
         self.url = url
         self.width = width
         self.height = height
+        self.keepsAlpha = keepsAlpha
         let path = url.path
         // Keeping the extension last lets ffmpeg pick the container from the temporary name.
         temporaryPath = AtomicFile.temporaryPath(beside: url, keepingExtension: true)
@@ -57,16 +68,12 @@ public final class VideoWriter {
         PartialFiles.shared.insert(temporaryPath)
 
         var arguments = ["-v", "error", "-y",
-                         "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)",
+                         "-f", "rawvideo", "-pix_fmt", keepsAlpha ? "rgba" : "rgb24", "-video_size", "\(width)x\(height)",
                          "-framerate", frameRate.description, "-i", "pipe:0"]
         if let source { arguments += ["-i", source.path] }
-        arguments += ["-map", "0:v"] + (source == nil ? [] : ["-map", "1:a?", "-c:a", "copy"])
-        var filters = ["scale=out_color_matrix=bt709:out_range=tv", "format=yuv420p"]
-        if width % 2 != 0 || height % 2 != 0 { filters.insert("crop=\(width / 2 * 2):\(height / 2 * 2):0:0", at: 0) }
-        arguments += ["-vf", filters.joined(separator: ","),
-                      "-c:v", "libx264", "-preset", preset, "-crf", "\(crf)",
-                      "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-                      "-color_range", "tv"]
+        let audio = container == "webm" ? ["-c:a", "libopus"] : ["-c:a", "copy"]
+        arguments += ["-map", "0:v"] + (source == nil ? [] : ["-map", "1:a?"] + audio)
+        arguments += Self.encoder(keepsAlpha ? container : "h264", width: width, height: height, crf: crf, preset: preset)
         if url.pathExtension.isEmpty { arguments += ["-f", "mp4"] }
         arguments.append(temporaryPath)
 
@@ -80,6 +87,23 @@ public final class VideoWriter {
         input = pipe.fileHandleForWriting
     }
 
+    /// ffmpeg's filters and codec options for H.264 (`h264`), VP9 with alpha (`webm`) or ProRes 4444 (`mov`).
+    private static func encoder(_ kind: String, width: Int, height: Int, crf: Int, preset: String) -> [String] {
+        let tagged = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+        let even = width % 2 != 0 || height % 2 != 0 ? ["crop=\(width / 2 * 2):\(height / 2 * 2):0:0"] : []
+        switch kind {
+        case "webm":
+            return ["-vf", (even + ["scale=out_color_matrix=bt709:out_range=tv", "format=yuva420p"]).joined(separator: ","),
+                    "-c:v", "libvpx-vp9", "-crf", "\(crf)", "-b:v", "0"] + tagged
+        case "mov":
+            return ["-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le",
+                    "-c:v", "prores_ks", "-profile:v", "4444"] + tagged
+        default:
+            return ["-vf", (even + ["scale=out_color_matrix=bt709:out_range=tv", "format=yuv420p"]).joined(separator: ","),
+                    "-c:v", "libx264", "-preset", preset, "-crf", "\(crf)"] + tagged
+        }
+    }
+
     /// Sends one frame to the encoder; it must be `width` × `height`. Gray and alpha are converted as
     /// `Image.rgb()` does.
     ///
@@ -89,7 +113,7 @@ public final class VideoWriter {
         precondition(frame.width == width && frame.height == height,
                      "a \(frame.width)×\(frame.height) frame sent to a \(width)×\(height) video")
         guard let input else { preconditionFailure("frames appended to a finished or cancelled video") }
-        let bytes = frame.rgb().interleavedBytes()
+        let bytes = (keepsAlpha ? frame.rgba() : frame.rgb()).interleavedBytes()
         let descriptor = input.fileDescriptor
         var sent = 0
         let complete = bytes.withUnsafeBytes { bytes in

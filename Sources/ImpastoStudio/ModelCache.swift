@@ -53,6 +53,11 @@ public final class ModelCache: @unchecked Sendable {
         }
     }
 
+    /// MediaPipe's selfie segmenter in the `.tflite` file at `url`.
+    public func selfieSegmentation(contentsOf url: URL) throws -> SelfieSegmentation {
+        try entry("selfie-segmentation", url) { Shared(try SelfieSegmentation(contentsOf: url)) }.value
+    }
+
     /// Drops every cached network (a service freeing memory between bursts of jobs).
     public func removeAll() {
         lock.withLock { entries = [:] }
@@ -114,4 +119,10 @@ extension ModelCache {
         }
         return try mtcnn(pnet: files[0], rnet: files[1], onet: files[2])
     }
+}
+
+/// A network held by value, boxed to share one loaded copy.
+private final class Shared<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -4,7 +4,7 @@ import ImpastoTensor
 // A small interpreter for TensorFlow Lite graphs over Impasto's tensor ops: MediaPipe ships its networks
 // (selfie segmentation, BlazeFace, face mesh) only as .tflite files, and they share one handful of operators,
 // so one interpreter runs them all where hand-written modules would repeat each network's 100-odd layers
-// as key maps (docs/cutout-notes.md).
+// as key maps (README, "MediaPipe's networks in Swift").
 //
 // Layout: TensorFlow Lite is NHWC; Impasto's convolutions are NCHW. Every 4-D value is held NCHW here, weights
 // are permuted once when the interpreter is built, and operators that name an axis (MEAN) map it.

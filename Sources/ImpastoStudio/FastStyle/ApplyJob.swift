@@ -70,16 +70,10 @@ public struct ApplyJob: Sendable {
             for (pair, result) in zip(chunk, results) {
                 try result.write(to: pair.output, format: try format(of: pair.output))
                 written.append(pair)
-                reporter.update(completed: Int64(written.count), detail: "\(pair.input.path) → \(pair.output.path)",
-                                json: [("input", .string(pair.input.path)), ("output", .string(pair.output.path))])
+                reporter.wroteImage(written.count, from: pair.input.path, to: pair.output.path)
             }
         }
-        let stopped = written.count < pairs.count
-        let seconds = String(format: "%.1f s", reporter.elapsed)
-        reporter.finish(summary: (stopped ? "Stopped after \(written.count) of \(pairs.count) images" : "Wrote \(written.count) images")
-                            + " (\(seconds))",
-                        json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(written.count)))])
-        return Outcome(written: written, stopped: stopped)
+        return Outcome(written: written, stopped: reporter.finishImages(written: written.count, of: pairs.count))
     }
 
     /// Each input image with its output; refuses to overwrite any input (image, style or weight file), to
@@ -101,15 +95,8 @@ public struct ApplyJob: Sendable {
             }
         }
         try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles)
-        try ImageInputs.refuseCollisions(pairs.map(\.output))
-        if case .folder(let folder) = destination {
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw ImpastoError.writeFailed(path: folder.path, reason: "the folder cannot be created")
-            }
-        }
-        try ImageInputs.checkWritable(foldersOf: pairs.map(\.output))
+        let folder: URL? = if case .folder(let folder) = destination { folder } else { nil }
+        try ImageOutputs.prepare(pairs.map(\.output), folder: folder)
         return pairs
     }
 

@@ -25,6 +25,8 @@ public enum VideoStyle {
         /// Carry the previous output along the original's optical flow with this weight; nil stylizes each
         /// frame on its own.
         public var stabilization: Float?
+        /// Keep the frames' transparency (a `.webm` or `.mov` output; see `VideoWriter`).
+        public var keepsAlpha = false
         /// Where ffmpeg and ffprobe are.
         public var ffmpeg: FFmpeg = .default
 
@@ -67,7 +69,8 @@ public enum VideoStyle {
         defer { reader.close() }
         let writer = try VideoWriter(to: output, width: reader.width, height: reader.height,
                                      frameRate: info.frameRate, crf: options.crf, preset: options.preset,
-                                     audioFrom: info.hasAudio ? input : nil, ffmpeg: options.ffmpeg)
+                                     audioFrom: info.hasAudio ? input : nil, keepsAlpha: options.keepsAlpha,
+                                     ffmpeg: options.ffmpeg)
         var stabilizer = options.stabilization.map { TemporalStabilizer(alpha: $0) }
         while true {
             let frames = try reader.nextBatch(maxCount: batchSize)
