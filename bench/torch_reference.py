@@ -8,6 +8,8 @@
                                frame, inference only; fp32 and bf16 autocast.
   classify --runs 5            torchvision's MobileNetV2, random weights, eval mode, 224×224 batches of 1 and 16,
                                inference only, fp32.
+  cutout --runs 5              mediapipe 0.10.14's SelfieSegmentation(model_selection=0).process on astronaut.png resized
+                               (Pillow bicubic) to 1280x720: the mask alone, and the mask made an RGBA cutout (numpy).
   mtcnn  --runs 5              facenet-pytorch 2.6.0's MTCNN().detect on Examples/images/astronaut.png resized (Pillow
                                bicubic) to 640x480 and 1920x1080, one image per call.
 
@@ -151,9 +153,29 @@ def mtcnn(runs):
         print(f"pytorch mtcnn {width}x{height}: median {seconds * 1000:.1f} ms", flush=True)
 
 
+def cutout(runs):
+    import mediapipe as mp
+    import numpy as np
+    from PIL import Image
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    photo = Image.open(os.path.join(root, "Examples/images/astronaut.png")).convert("RGB")
+    image = np.asarray(photo.resize((1280, 720), Image.BICUBIC))
+    with mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as segmenter:
+        seconds = median_seconds(lambda: segmenter.process(image), runs)
+        print(f"pytorch cutout mask 1280x720: median {seconds * 1000:.1f} ms", flush=True)
+
+        def rgba():
+            mask = segmenter.process(image).segmentation_mask
+            alpha = (np.clip(mask, 0, 1) * 255).astype(np.uint8)
+            return np.dstack([image, alpha])
+        seconds = median_seconds(rgba, runs)
+        print(f"pytorch cutout rgba 1280x720: median {seconds * 1000:.1f} ms", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn", "cutout"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -168,6 +190,8 @@ def main():
         classify(args.runs)
     elif args.workload == "mtcnn":
         mtcnn(args.runs)
+    elif args.workload == "cutout":
+        cutout(args.runs)
     else:
         conv(args.runs)
 

@@ -14,7 +14,7 @@ struct ImpastoBench: ParsableCommand {
         commandName: "impasto-bench",
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
-                      StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self])
+                      StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self, CutoutBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -325,3 +325,37 @@ struct MTCNNBenchmark: ParsableCommand {
         }
     }
 }
+
+struct CutoutBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cutout",
+        abstract: "MediaPipe's general selfie segmenter on the astronaut photo at 1280×720: the mask alone, and the whole RGBA cutout.")
+
+    @Option(help: "Timed runs (the median is reported).") var runs = 5
+    @Option(help: "mediapipe 0.10.14's selfie_segmentation.tflite.")
+    var weights = FileManager.default.homeDirectoryForCurrentUser
+        .appendingPathComponent(".cache/impasto/test-weights/mediapipe-0.10.14/selfie_segmentation/selfie_segmentation.tflite").path
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() throws {
+        let segmenter = try SelfieSegmentation(contentsOf: URL(fileURLWithPath: weights))
+        let photo = try Image(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Examples/images/astronaut.png").standardized)
+        // Pillow's bicubic on both sides (torch_reference.py resizes the same file with Pillow).
+        let image = photo.resized(width: 1280, height: 720)
+        let pixels = image.tensor()
+        let job = CutoutJob(inputs: [], destination: .standardOutput)
+        let theirs = reference.run(["cutout", "--runs", "\(runs)"])
+        let input = mediaPipeImageToTensor(pixels, width: segmenter.inputWidth, height: segmenter.inputHeight)
+        let warp = medianSeconds(runs: runs) { _ = mediaPipeImageToTensor(pixels, width: segmenter.inputWidth, height: segmenter.inputHeight) }
+        let network = medianSeconds(runs: runs) { _ = try! segmenter.interpreter([input]) }
+        print(String(format: "impasto cutout parts: input warp %.1f ms, network %.1f ms", warp * 1000, network * 1000))
+        let mask = medianSeconds(runs: runs) { _ = try! segmenter.mask(for: pixels) }
+        print(String(format: "impasto cutout mask 1280x720: median %.1f ms", mask * 1000))
+        ratioLine("cutout mask 1280x720", mask, theirs["cutout mask 1280x720"])
+        let whole = medianSeconds(runs: runs) { _ = try! job.cutout(image, segmenter: segmenter) }
+        print(String(format: "impasto cutout rgba 1280x720: median %.1f ms", whole * 1000))
+        ratioLine("cutout rgba 1280x720", whole, theirs["cutout rgba 1280x720"])
+    }
+}
+
