@@ -59,6 +59,9 @@ struct ApplyCommand: ParsableCommand {
                                valueName: "strength"))
     var protectFaces: Float?
 
+    @Option(help: "An RGBA PNG worn on every face before stylization, placed by the eyes and nose (drawn with the eyes at 35 % and 65 % of its width, 42 % down, the nose tip at 62 %).")
+    var overlay: String?
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -87,6 +90,7 @@ struct ApplyCommand: ParsableCommand {
         job.batchSize = batchSize
         job.quality = quality
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
+        job.overlay = overlay.map { URL(fileURLWithPath: $0) }
         return job
     }
 }

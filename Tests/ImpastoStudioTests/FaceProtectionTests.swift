@@ -98,3 +98,30 @@ import Testing
     #expect(centreDistance(protected.result.image) < 0.8 * centreDistance(plain.result.image))
     #expect(protected.losses[0].content > plain.losses[0].content)
 }
+
+/// The overlay's placement is exact for a head that is a scaled, turned copy of the mask's anchors, and the
+/// mask lands on the face: its opaque centre pixel covers the point between the eyes.
+@Test func overlaysFollowTheEyesAndNose() throws {
+    // Anchors turned by 30°, scaled by 2 and moved: the least-squares similarity recovers that map exactly.
+    let (cosine, sine): (Float, Float) = (cos(.pi / 6), sin(.pi / 6))
+    let from: [(Float, Float)] = [(35, 42), (65, 42), (50, 62)]
+    let to = from.map { (2 * (cosine * $0.0 - sine * $0.1) + 7, 2 * (sine * $0.0 + cosine * $0.1) - 3) }
+    let map = FaceOverlay.similarity(from: from, to: to)
+    for (source, target) in zip(from, to) {
+        let mapped = map.apply(x: source.0, y: source.1)
+        #expect(abs(mapped.x - target.0) < 1e-3 && abs(mapped.y - target.1) < 1e-3)
+    }
+    // A 10×10 opaque red mask on a gray 100×100 photo, eyes at (40, 50) and (60, 50), nose at (50, 60).
+    let folder = try temporaryDirectory()
+    let maskURL = folder.appendingPathComponent("red.png")
+    try Image(width: 10, height: 10, channels: 4,
+              pixels: [Float](repeating: 1, count: 100) + [Float](repeating: 0, count: 200) + [Float](repeating: 1, count: 100))
+        .write(to: maskURL, format: .png)
+    let face = DetectedFace(box: FaceBox(x1: 30, y1: 35, x2: 70, y2: 80), probability: 1,
+                            landmarks: [FacePoint(x: 40, y: 50), FacePoint(x: 60, y: 50), FacePoint(x: 50, y: 60),
+                                        FacePoint(x: 42, y: 70), FacePoint(x: 58, y: 70)])
+    let photo = Image(width: 100, height: 100, channels: 3, pixels: [Float](repeating: 0.5, count: 30_000))
+    let worn = try FaceOverlay(contentsOf: maskURL).apply(to: photo, faces: [face])
+    #expect(worn.pixels[50 * 100 + 50] == 1 && worn.pixels[10_000 + 50 * 100 + 50] == 0, "red between the eyes")
+    #expect(worn.pixels[5 * 100 + 5] == 0.5, "the corner is untouched")
+}

@@ -30,6 +30,8 @@ public struct ApplyJob: Sendable {
     public var quality = 95
     /// Faces kept close to the photo (MTCNN finds them; `impasto models fetch mtcnn`); nil leaves them styled.
     public var protectFaces: FaceProtection?
+    /// An RGBA mask worn on every face before stylization (MTCNN finds them).
+    public var overlay: URL?
 
     public init(inputs: [URL], destination: Destination, source: StyleSource) {
         self.inputs = inputs
@@ -52,14 +54,18 @@ public struct ApplyJob: Sendable {
         try protectFaces?.validate()
         let stylize = try source.imageStylizer(size: size, precision: precision, preserveColors: preserveColors,
                                                batchSize: batchSize)
-        let detector = try protectFaces.map { _ in try ModelCache.shared.installedMTCNN() }
+        let overlay = try self.overlay.map(FaceOverlay.init(contentsOf:))
+        let detector = protectFaces != nil || overlay != nil ? try ModelCache.shared.installedMTCNN() : nil
         let reporter = context.reporter(title: "apply", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(pairs.count))
         var written: [(input: URL, output: URL)] = []
         for start in stride(from: 0, to: pairs.count, by: batchSize) {
             if context.control.isCancelled { break }
             let chunk = pairs[start..<min(start + batchSize, pairs.count)]
-            let photos = try chunk.map { try Image(contentsOf: $0.input) }
+            var photos = try chunk.map { try Image(contentsOf: $0.input) }
+            if let overlay, let detector {
+                photos = photos.map { overlay.apply(to: $0, faces: detector.detect([$0.rgb()])[0]) }
+            }
             var results = try stylize(photos)
             if let protectFaces, let detector {
                 results = zip(photos, results).map { photo, result in
@@ -94,7 +100,7 @@ public struct ApplyJob: Sendable {
                 return (image, folder.appendingPathComponent("\(image.deletingPathExtension().lastPathComponent)-\(source.name).\(ext)"))
             }
         }
-        try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles)
+        try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles + (overlay.map { [$0] } ?? []))
         let folder: URL? = if case .folder(let folder) = destination { folder } else { nil }
         try ImageOutputs.prepare(pairs.map(\.output), folder: folder)
         return pairs
