@@ -58,6 +58,9 @@ struct VideoCommand: ParsableCommand {
                                valueName: "strength"))
     var protectFaces: Float?
 
+    @Option(help: "An RGBA PNG worn on every face before stylization, following the faces from frame to frame (see apply --overlay).")
+    var overlay: String?
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -89,6 +92,7 @@ struct VideoCommand: ParsableCommand {
         var job = VideoJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
                            source: try source.source(), options: options, precision: precision)
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
+        job.overlay = overlay.map { URL(fileURLWithPath: $0) }
         try job.run(JobContext(progress: progress.mode))
     }
 }

@@ -17,6 +17,8 @@ public struct VideoJob: Sendable {
     public var precision: Precision
     /// Faces kept close to the video (MTCNN on every frame, followed from frame to frame); nil leaves them styled.
     public var protectFaces: FaceProtection?
+    /// An RGBA mask worn on every face before stylization, following the faces from frame to frame.
+    public var overlay: URL?
 
     public init(input: URL, output: URL, source: StyleSource, options: VideoStyle.Options = VideoStyle.Options(),
                 precision: Precision = .fp32) {
@@ -31,14 +33,16 @@ public struct VideoJob: Sendable {
     /// (the context's control) ends the video after the current batch, as a shorter whole file.
     @discardableResult
     public func run(_ context: JobContext = JobContext()) throws -> VideoStyle.Summary {
-        try Overwriting.refuse(outputs: [output], inputs: [input] + source.inputFiles)
+        try Overwriting.refuse(outputs: [output], inputs: [input] + source.inputFiles + (overlay.map { [$0] } ?? []))
         try protectFaces?.validate()
         var stylizer: VideoStyle.Stylizer?
         var reporter: ProgressReporter?
         let summary = try VideoStyle.run(input: input, output: output, stylize: { try stylizer!($0) },
                                          options: options, prepare: { info in
             stylizer = try source.videoStylizer(precision: precision)
-            if let protectFaces { stylizer = try Self.protecting(stylizer!, with: protectFaces) }
+            if protectFaces != nil || overlay != nil {
+                stylizer = try Self.facing(stylizer!, protection: protectFaces, overlay: try overlay.map(FaceOverlay.init(contentsOf:)))
+            }
             reporter = context.reporter(title: input.lastPathComponent, unit: .steps(name: "frame", rateSymbol: "fps"),
                                         total: Int64(info.frameCount))
         }, progress: { frames in
@@ -54,15 +58,20 @@ public struct VideoJob: Sendable {
         return summary
     }
 
-    /// `stylize` followed by face protection on each frame, faces tracked across the frames it sees in order.
-    static func protecting(_ stylize: @escaping VideoStyle.Stylizer, with protection: FaceProtection) throws -> VideoStyle.Stylizer {
+    /// `stylize` with faces found on every frame and followed across the frames it sees in order: `overlay` worn on
+    /// them before stylization, `protection` applied after.
+    static func facing(_ stylize: @escaping VideoStyle.Stylizer, protection: FaceProtection?,
+                       overlay: FaceOverlay?) throws -> VideoStyle.Stylizer {
         let detector = try ModelCache.shared.installedMTCNN()
         var tracker = FaceTracker()
         return { frames in
-            let stylized = try stylize(frames)
-            let found = detector.detect(frames)
-            return zip(frames, zip(stylized, found)).map { frame, pair in
-                protection.apply(to: pair.0, photo: frame, faces: tracker.update(pair.1))
+            let faces = detector.detect(frames).map { tracker.update($0) }
+            let worn = overlay.map { overlay in zip(frames, faces).map { overlay.apply(to: $0, faces: $1) } } ?? frames
+            let stylized = try stylize(worn)
+            guard let protection else { return stylized }
+            // Protection brings back the frame as worn, mask and all.
+            return zip(worn, zip(stylized, faces)).map { frame, pair in
+                protection.apply(to: pair.0, photo: frame, faces: pair.1)
             }
         }
     }
