@@ -93,6 +93,17 @@ func precisionRatioLines(_ label: String, _ ours: [Precision: Double], _ theirs:
     ratioLine("\(label) bf16", ours[.bf16]!, theirs["\(label) fp32"], against: " fp32")
 }
 
+/// One of the bundled example images (Examples/images), which PyTorch's side reads too.
+func exampleImage(_ name: String) throws -> Image {
+    try Image(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Examples/images/\(name)").standardized)
+}
+
+/// Where scripts/fetch-test-weights.sh puts a real weight file (the default cache folder).
+func testWeightsPath(_ relativePath: String) -> String {
+    FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/impasto/test-weights/\(relativePath)").path
+}
+
 /// A VGG-19 stack with random weights, frozen, and a random image: the Gatys workload.
 func vggWorkload(size: Int, precision: Precision) -> () -> Void {
     let vgg = Initialization.withSeed(0) { VGG19() }
@@ -266,10 +277,8 @@ struct StylizeBenchmark: ParsableCommand {
     @OptionGroup var reference: ReferenceOptions
 
     func run() throws {
-        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../Examples/images").standardized
-        let content = try Image(contentsOf: examples.appendingPathComponent("tubingen.jpg"))
-        let style = try Image(contentsOf: examples.appendingPathComponent("starry_night.jpg"))
+        let content = try exampleImage("tubingen.jpg")
+        let style = try exampleImage("starry_night.jpg")
         let network = Initialization.withSeed(0) { VGG19() }
         let weights = Dictionary(uniqueKeysWithValues: network.stateDict().map { ($0.name, $0.tensor) })
         let stylizer = try Stylizer(weights: weights, preprocessing: .caffe, source: "random VGG-19")
@@ -303,8 +312,7 @@ struct MTCNNBenchmark: ParsableCommand {
 
     @Option(help: "Timed runs per size (the median is reported).") var runs = 5
     @Option(help: "The folder with facenet-pytorch's pnet.pt, rnet.pt and onet.pt.")
-    var weights = FileManager.default.homeDirectoryForCurrentUser
-        .appendingPathComponent(".cache/impasto/test-weights/facenet-pytorch-2.6.0").path
+    var weights = testWeightsPath("facenet-pytorch-2.6.0")
     @OptionGroup var reference: ReferenceOptions
 
     func run() throws {
@@ -312,8 +320,7 @@ struct MTCNNBenchmark: ParsableCommand {
         let detector = try MTCNNDetector(pnet: folder.appendingPathComponent("pnet.pt"),
                                          rnet: folder.appendingPathComponent("rnet.pt"),
                                          onet: folder.appendingPathComponent("onet.pt"))
-        let photo = try Image(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../Examples/images/astronaut.png").standardized)
+        let photo = try exampleImage("astronaut.png")
         let theirs = reference.run(["mtcnn", "--runs", "\(runs)"])
         for (width, height) in [(640, 480), (1920, 1080)] {
             // Pillow's bicubic on both sides (torch_reference.py resizes the same file with Pillow).
@@ -333,14 +340,12 @@ struct CutoutBenchmark: ParsableCommand {
 
     @Option(help: "Timed runs (the median is reported).") var runs = 5
     @Option(help: "mediapipe 0.10.14's selfie_segmentation.tflite.")
-    var weights = FileManager.default.homeDirectoryForCurrentUser
-        .appendingPathComponent(".cache/impasto/test-weights/mediapipe-0.10.14/selfie_segmentation/selfie_segmentation.tflite").path
+    var weights = testWeightsPath("mediapipe-0.10.14/selfie_segmentation/selfie_segmentation.tflite")
     @OptionGroup var reference: ReferenceOptions
 
     func run() throws {
         let segmenter = try SelfieSegmentation(contentsOf: URL(fileURLWithPath: weights))
-        let photo = try Image(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../Examples/images/astronaut.png").standardized)
+        let photo = try exampleImage("astronaut.png")
         // Pillow's bicubic on both sides (torch_reference.py resizes the same file with Pillow).
         let image = photo.resized(width: 1280, height: 720)
         let pixels = image.tensor()

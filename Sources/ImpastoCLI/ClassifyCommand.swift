@@ -29,17 +29,22 @@ struct ClassifyCommand: ParsableCommand {
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
-        guard (1...1000).contains(top) else { throw ValidationError("--top must be between 1 and 1000, not \(top).") }
+        try validateJob { try job().validate() }
+    }
+
+    /// The job these arguments describe.
+    func job() -> ClassifyJob {
+        var job = ClassifyJob(inputs: inputs.map { URL(fileURLWithPath: $0) })
+        job.top = top
+        job.weights = weights
+        return job
     }
 
     func run() throws {
         let context = JobContext(progress: progress.mode)
         let interrupt = InterruptFlag(cancelling: context.control)
         defer { interrupt.uninstall() }
-        var job = ClassifyJob(inputs: inputs.map { URL(fileURLWithPath: $0) })
-        job.top = top
-        job.weights = weights
-        let results = try job.run(context)
+        let results = try job().run(context)
         if progress.mode != .json {
             for result in results {
                 print(result.input.path)

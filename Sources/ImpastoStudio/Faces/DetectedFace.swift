@@ -46,6 +46,12 @@ public struct DetectedFace: Sendable, Equatable {
         self.probability = probability
         self.landmarks = landmarks
     }
+
+    /// The same face in the image scaled by `factor` (boxes and landmarks scale about the origin).
+    public func scaled(by factor: Float) -> DetectedFace {
+        DetectedFace(box: FaceBox(x1: box.x1 * factor, y1: box.y1 * factor, x2: box.x2 * factor, y2: box.y2 * factor),
+                     probability: probability, landmarks: landmarks.map { FacePoint(x: $0.x * factor, y: $0.y * factor) })
+    }
 }
 
 /// facenet-pytorch's `selection_method`: which one face `MTCNN(keep_all=False)` keeps of those it found.

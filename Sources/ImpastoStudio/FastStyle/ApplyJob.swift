@@ -63,14 +63,18 @@ public struct ApplyJob: Sendable {
             if context.control.isCancelled { break }
             let chunk = pairs[start..<min(start + batchSize, pairs.count)]
             var photos = try chunk.map { try Image(contentsOf: $0.input) }
-            if let overlay, let detector {
-                photos = photos.map { overlay.apply(to: $0, faces: detector.detect([$0.rgb()])[0]) }
+            // Found once: the overlay wears them, and protection reuses them at the result's scale.
+            let faces = overlay == nil ? nil : detector?.detect(photos.map { $0.rgb() })
+            if let overlay, let faces {
+                photos = zip(photos, faces).map { overlay.apply(to: $0, faces: $1) }
             }
             var results = try stylize(photos)
             if let protectFaces, let detector {
-                results = zip(photos, results).map { photo, result in
-                    let seen = photo.rgb().resized(width: result.width, height: result.height)
-                    return protectFaces.apply(to: result, photo: seen, faces: detector.detect([seen])[0])
+                results = results.indices.map { i in
+                    let seen = photos[i].rgb().resized(width: results[i].width, height: results[i].height)
+                    let scale = Float(seen.width) / Float(photos[i].width)
+                    let found = faces?[i].map { $0.scaled(by: scale) } ?? detector.detect([seen])[0]
+                    return protectFaces.apply(to: results[i], photo: seen, faces: found)
                 }
             }
             for (pair, result) in zip(chunk, results) {

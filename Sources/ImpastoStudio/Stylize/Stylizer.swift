@@ -202,12 +202,7 @@ public final class Stylizer: @unchecked Sendable {
 
     /// `FaceProtection`'s feathered mask of `faces` (in the content image's pixels) at a stage's size.
     static func faceMask(_ faces: [DetectedFace], scale: Float, width: Int, height: Int) -> Tensor {
-        let scaled = faces.map { face in
-            DetectedFace(box: FaceBox(x1: face.box.x1 * scale, y1: face.box.y1 * scale,
-                                      x2: face.box.x2 * scale, y2: face.box.y2 * scale),
-                         probability: face.probability,
-                         landmarks: face.landmarks.map { FacePoint(x: $0.x * scale, y: $0.y * scale) })
-        }
+        let scaled = faces.map { $0.scaled(by: scale) }
         return Tensor(shape: [1, 1, height, width], scalars: FaceProtection.mask(scaled, width: width, height: height))
     }
 
