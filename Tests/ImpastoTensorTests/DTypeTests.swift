@@ -88,3 +88,30 @@ import Testing
         #expect(samePadding(size: 7, kernel: 5, stride: 1, dilation: 2) == (4, 4))
     }
 }
+
+/// An 8-bit codebook-quantized tensor reads as its codebook's floats everywhere: whole, through views
+/// (reshape, slice, transpose, which copies the indices and keeps their codebook), and converted.
+@Test func codebookQuantizedTensorsReadAsTheirCodebookEntries() throws {
+    let indices = Tensor(shape: [2, 3], integers: [0, 2, 1, 3, 3, 0], dtype: .u8)
+    let codebook: [Float] = [-1.5, 0.25, 7, 100]
+    let q = try Tensor(indices: indices, codebook: codebook, name: "w")
+    #expect(q.dtype == .u8 && q.isCodebookQuantized)
+    #expect(q.scalars == [-1.5, 7, 0.25, 100, 100, -1.5])
+    #expect(q.reshaped([3, 2]).scalars == q.scalars)
+    #expect(q.transposed().scalars == [-1.5, 100, 7, 100, 0.25, -1.5])
+    #expect(q.converted(to: .f16).scalars == q.scalars)
+    #expect(q.integers == [-1, 7, 0, 100, 100, -1])
+    #expect((q * 2).scalars == q.scalars.map { $0 * 2 })
+    #expect(throws: ImpastoError.invalidArgument("w indexes entry 3 of a codebook with 3 entries.")) {
+        try Tensor(indices: indices, codebook: [1, 2, 3], name: "w")
+    }
+}
+
+/// A parameter that adopts a compact tensor keeps its identity and reads as the adopted values.
+@Test func adoptingKeepsIdentityAndTakesTheStoredType() throws {
+    let parameter = Tensor(zeros: [4])
+    let half = Tensor(shape: [4], scalars: [1, 0.5, -2, 3], dtype: .f16)
+    parameter.adopt(half)
+    #expect(parameter.dtype == .f16)
+    #expect(parameter.scalars == [1, 0.5, -2, 3])
+}

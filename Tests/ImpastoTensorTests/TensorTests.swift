@@ -99,3 +99,19 @@ func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, tran
     let product = Tensor.matmul(t, x)  // read with BLAS's transpose flag, no copy
     #expect(product.scalars == Tensor.matmul(t.copy(), x).scalars)
 }
+
+/// The engine's one parallel sum adds fixed-size chunks in order, so its result is the sequential sum of the
+/// same chunks to the last bit, whatever the number of cores (optimizer dot products and losses rely on it).
+@Test func parallelSumAddsFixedChunksInOrder() {
+    var state: UInt64 = 42
+    let values = (0..<100_003).map { _ -> Double in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(Int64(bitPattern: state >> 11)) * 1e-9
+    }
+    let grain = 1_000
+    let parallel = ImpastoTensor.parallelSum(values.count, grain: grain) { range in values[range].reduce(0, +) }
+    let sequential = stride(from: 0, to: values.count, by: grain)
+        .map { values[$0..<min(values.count, $0 + grain)].reduce(0, +) }
+        .reduce(0, +)
+    #expect(parallel == sequential)
+}

