@@ -77,7 +77,7 @@ extension Image {
     }
 
     /// The samples as interleaved 8-bit values, truncated like torchvision's `mul(255).byte()`.
-    func interleavedBytes() -> [UInt8] {
+    public func interleavedBytes() -> [UInt8] {
         let count = width * height
         return [UInt8](unsafeUninitializedCapacity: pixels.count) { bytes, initialized in
             pixels.withUnsafeBufferPointer { planar in

@@ -97,9 +97,15 @@ public struct VideoInfo: Sendable, Equatable {
     /// The frame size whose longer side is `longerSide` (less one when that is odd), keeping the aspect
     /// ratio, with both sides even as H.264 in 4:2:0 needs.
     public func size(longerSide: Int) -> (width: Int, height: Int) {
-        let scale = Double(longerSide) / Double(max(width, height))
+        Self.size(of: (width, height), longerSide: longerSide)
+    }
+
+    /// `size` scaled so that its longer side is `longerSide`, each side rounded down to an even number (what
+    /// H.264's 4:2:0 needs), at least 2.
+    public static func size(of size: (width: Int, height: Int), longerSide: Int) -> (width: Int, height: Int) {
+        let scale = Double(longerSide) / Double(max(size.width, size.height))
         let even = { (side: Int) in max(2, Int(Double(side) * scale / 2 + 1e-9) * 2) }
-        return (even(width), even(height))
+        return (even(size.width), even(size.height))
     }
 
     private static func run(_ ffprobe: URL, _ arguments: [String], path: String) throws -> ProbeReport {

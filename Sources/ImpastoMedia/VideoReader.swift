@@ -102,7 +102,7 @@ public final class VideoReader {
 
 extension Image {
     /// An RGB image from interleaved 8-bit samples, each becoming exactly `k / 255` like a decoded PNG.
-    init(rgb24 bytes: [UInt8], width: Int, height: Int) {
+    public init(rgb24 bytes: [UInt8], width: Int, height: Int) {
         let count = width * height
         let pixels = [Float](unsafeUninitializedCapacity: 3 * count) { planar, initialized in
             bytes.withUnsafeBufferPointer { interleaved in

@@ -26,7 +26,8 @@ public final class VideoWriter {
     private var child: ChildProcess?
     private var input: FileHandle?
 
-    /// Starts ffmpeg encoding `width` × `height` frames at `frameRate` into `url`.
+    /// Starts ffmpeg encoding `width` × `height` frames at `frameRate` into `url` (nil: each frame stamped by
+    /// the wall clock when it is appended, for live input).
     ///
     /// The container follows `url`'s extension (MP4 when it has none). 4:2:0 needs even sizes, so an odd
     /// last column or row is cropped off. `crf` is x264's constant rate factor (0 lossless … 51; 18 is
@@ -39,7 +40,7 @@ public final class VideoWriter {
     /// With `keepsAlpha` frames keep their transparency: `.webm` is VP9 with an alpha plane (yuva420p, `crf`
     /// as libvpx's quality, audio re-encoded to Opus, which WebM requires), `.mov` ProRes 4444 (yuva444p10le;
     /// `crf` and `preset` do not apply); other extensions are refused.
-    public init(to url: URL, width: Int, height: Int, frameRate: FrameRate, crf: Int = 18,
+    public init(to url: URL, width: Int, height: Int, frameRate: FrameRate?, crf: Int = 18,
                 preset: String = "medium", audioFrom source: URL? = nil, keepsAlpha: Bool = false,
                 ffmpeg: FFmpeg = .default) throws {
         precondition(width > 1 && height > 1, "cannot encode \(width)×\(height) frames")
@@ -67,9 +68,11 @@ public final class VideoWriter {
         close(descriptor)
         PartialFiles.shared.insert(temporaryPath)
 
+        // Live frames keep the times they were appended at (variable frame rate), neither doubled nor dropped.
+        let timing = frameRate.map { ["-framerate", $0.description] } ?? ["-use_wallclock_as_timestamps", "1"]
         var arguments = ["-v", "error", "-y",
-                         "-f", "rawvideo", "-pix_fmt", keepsAlpha ? "rgba" : "rgb24", "-video_size", "\(width)x\(height)",
-                         "-framerate", frameRate.description, "-i", "pipe:0"]
+                         "-f", "rawvideo", "-pix_fmt", keepsAlpha ? "rgba" : "rgb24", "-video_size", "\(width)x\(height)"]
+            + timing + ["-i", "pipe:0"] + (frameRate == nil ? ["-fps_mode", "vfr"] : [])
         if let source { arguments += ["-i", source.path] }
         let audio = container == "webm" ? ["-c:a", "libopus"] : ["-c:a", "copy"]
         arguments += ["-map", "0:v"] + (source == nil ? [] : ["-map", "1:a?"] + audio)
