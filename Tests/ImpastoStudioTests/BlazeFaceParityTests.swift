@@ -88,6 +88,12 @@ func mediapipeBlazeFace() throws -> BlazeFace {
         for picture in try BlazeFaceReference.load().images {
             let faces = try detector.detect(try Image(contentsOf: repositoryRoot.appendingPathComponent(picture.file)))
             try #require(faces.count == picture.faces.count, "\(picture.file): \(faces.count) faces, MediaPipe \(picture.faces.count)")
+            var here: (iou: Float, keypoint: Float, score: Float) = (1, 0, 0)
+            defer {
+                print("BlazeFace \(picture.file): \(faces.count) faces, min IoU \(here.iou), max keypoint error \(here.keypoint) px, "
+                      + "max score difference \(here.score)")
+                worst = (min(worst.iou, here.iou), max(worst.keypoint, here.keypoint), max(worst.score, here.score))
+            }
             for (face, expected) in zip(faces, picture.faces) {
                 let iou = intersectionOverUnion(face.box, expected.box)
                 let keypoint = zip(face.landmarks, expected.keypoints).map { max(abs($0.x - $1[0]), abs($0.y - $1[1])) }.max()!
@@ -95,7 +101,7 @@ func mediapipeBlazeFace() throws -> BlazeFace {
                 #expect(face.landmarks.count == 6)
                 #expect(iou >= 0.99 && keypoint <= 1 && score <= 1e-3,
                         "\(picture.file): IoU \(iou), keypoints off by \(keypoint) px, score by \(score)")
-                worst = (min(worst.iou, iou), max(worst.keypoint, keypoint), max(worst.score, score))
+                here = (min(here.iou, iou), max(here.keypoint, keypoint), max(here.score, score))
             }
         }
         print("BlazeFace against MediaPipe: min IoU \(worst.iou), max keypoint error \(worst.keypoint) px, max score difference \(worst.score)")
