@@ -103,6 +103,8 @@ public struct BlazeFace: Sendable {
     /// The anchors whose score reaches `minScore`, decoded (in anchor order), as TensorsToDetectionsCalculator
     /// with reverse_output_order: boxes of negative or NaN size are dropped, as MediaPipe drops them.
     public func decode(regressors: [Float], logits: [Float], minScore: Float) -> [BlazeFaceDetection] {
+        precondition(regressors.count == 16 * anchors.count && logits.count == anchors.count,
+                     "BlazeFace.decode: \(regressors.count) regressors and \(logits.count) logits for \(anchors.count) anchors")
         let scale = Self.coordinateScale
         let scores = sigmoid(Tensor(shape: [logits.count], scalars: logits).clamped(to: -Self.logitClip...Self.logitClip)).scalars
         var detections: [BlazeFaceDetection] = []
