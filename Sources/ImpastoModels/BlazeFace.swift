@@ -26,6 +26,10 @@ public struct BlazeFaceDetection: Sendable, Equatable {
     /// person's right and left: for a face looking at the camera, the right eye is on the image's left).
     public var keypoints: [(x: Float, y: Float)]
 
+    public init(xMin: Float, yMin: Float, xMax: Float, yMax: Float, score: Float, keypoints: [(x: Float, y: Float)]) {
+        (self.xMin, self.yMin, self.xMax, self.yMax, self.score, self.keypoints) = (xMin, yMin, xMax, yMax, score, keypoints)
+    }
+
     public static func == (a: Self, b: Self) -> Bool {
         (a.xMin, a.yMin, a.xMax, a.yMax, a.score) == (b.xMin, b.yMin, b.xMax, b.yMax, b.score)
             && a.keypoints.elementsEqual(b.keypoints) { $0 == $1 }

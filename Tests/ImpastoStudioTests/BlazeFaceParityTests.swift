@@ -2,7 +2,7 @@ import Foundation
 import ImpastoFormats
 import ImpastoMedia
 import ImpastoModels
-import ImpastoStudio
+@testable import ImpastoStudio
 import ImpastoTensor
 import ImpastoTestSupport
 import Testing
@@ -120,4 +120,22 @@ func mediapipeBlazeFace() throws -> BlazeFace {
         #expect(anchors[512] == (1 / 16, 1 / 16) && anchors[517] == (1 / 16, 1 / 16) && anchors[518] == (3 / 16, 1 / 16))
         #expect(anchors[895] == (15 / 16, 15 / 16))
     }
+}
+
+/// MediaPipe's WEIGHTED suppression on three hand-made detections: the two that overlap (IoU 0.6) become one,
+/// their corners and keypoints averaged by score, the best score kept; the one apart stays where it is.
+@Test func weightedSuppressionAveragesEachGroupByScore() {
+    func detection(_ x: Float, _ score: Float) -> BlazeFaceDetection {
+        BlazeFaceDetection(xMin: x, yMin: 0.1, xMax: x + 0.4, yMax: 0.5, score: score,
+                           keypoints: Array(repeating: (x: x + 0.2, y: 0.3), count: 6))
+    }
+    // Boxes 0.4 wide at 0.1 and 0.2: intersection 0.3 × 0.4, union 0.5 × 0.4, IoU 0.6.
+    let merged = BlazeFaceDetector.suppressed([detection(0.2, 0.6), detection(0.1, 0.9), detection(0.7, 0.8)])
+    #expect(merged.count == 2)
+    let x = (0.1 * Float(0.9) + 0.2 * 0.6) / 1.5
+    #expect(abs(merged[0].xMin - x) < 1e-6 && abs(merged[0].xMax - (x + 0.4)) < 1e-6 && merged[0].score == 0.9)
+    #expect(merged[0].keypoints.allSatisfy { abs($0.x - (x + 0.2)) < 1e-6 && abs($0.y - 0.3) < 1e-6 })
+    // A group of one is averaged too (v · s / s, as in the calculator): within rounding of itself.
+    let alone = merged[1]
+    #expect(abs(alone.xMin - 0.7) < 1e-6 && abs(alone.yMin - 0.1) < 1e-6 && abs(alone.xMax - 1.1) < 1e-6 && alone.score == 0.8)
 }
