@@ -110,7 +110,7 @@ public struct FacesJob: Sendable {
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
         try validate()
         let plan = try self.plan()
-        let detect = try loadDetector()
+        let detect = try FaceFinder(detector, weights: weights, options: options, minScore: minScore)
         let reporter = context.reporter(title: "faces", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(plan.count))
         var done: [ImageFaces] = []
@@ -131,25 +131,6 @@ public struct FacesJob: Sendable {
                         json: [("event", .string(stopped ? "stopped" : "done")), ("images", .int(Int64(done.count))),
                                ("faces", .int(Int64(faces.count)))])
         return Outcome(images: done, stopped: stopped)
-    }
-
-    /// The chosen detector, loaded (installed weights unless `weights` names them), as a function of a batch.
-    private func loadDetector() throws -> ([Image]) throws -> [[DetectedFace]] {
-        switch detector {
-        case .mtcnn:
-            let (mtcnn, options) = (try ModelCache.shared.installedMTCNN(weights: weights), options)
-            return { mtcnn.detect($0, options: options) }
-        case .blazeface:
-            var blazeFace = BlazeFaceDetector(model: try ModelCache.shared.installedBlazeFace(weights: weights?.path))
-            blazeFace.minScore = minScore
-            let largestFirst = options.selectLargest
-            return { images in
-                try images.map { image in
-                    let faces = try blazeFace.detect(image)
-                    return largestFirst ? ordered(faces) { $0.box.area } : faces
-                }
-            }
-        }
     }
 
     /// Each input image with its annotated copy's path (when asked for), the output folders made; refuses to
