@@ -12,6 +12,8 @@
                                (Pillow bicubic) to 1280x720: the mask alone, and the mask made an RGBA cutout (numpy).
   mtcnn  --runs 5              facenet-pytorch 2.6.0's MTCNN().detect on Examples/images/astronaut.png resized (Pillow
                                bicubic) to 640x480 and 1920x1080, one image per call.
+  blazeface --runs 5           mediapipe 0.10.14's FaceDetection(model_selection=0).process on astronaut.png resized
+                               (Pillow bicubic) to 640x480 and 1280x720, one image per call.
 
 Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
 """
@@ -153,6 +155,20 @@ def mtcnn(runs):
         print(f"pytorch mtcnn {width}x{height}: median {seconds * 1000:.1f} ms", flush=True)
 
 
+def blazeface(runs):
+    import mediapipe as mp
+    import numpy as np
+    from PIL import Image
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    photo = Image.open(os.path.join(root, "Examples/images/astronaut.png")).convert("RGB")
+    with mp.solutions.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.5) as detector:
+        for width, height in [(640, 480), (1280, 720)]:
+            image = np.asarray(photo.resize((width, height), Image.BICUBIC))
+            seconds = median_seconds(lambda: detector.process(image), runs)
+            print(f"pytorch blazeface {width}x{height}: median {seconds * 1000:.2f} ms", flush=True)
+
+
 def cutout(runs):
     import mediapipe as mp
     import numpy as np
@@ -175,7 +191,7 @@ def cutout(runs):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn", "cutout"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn", "blazeface", "cutout"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -190,6 +206,8 @@ def main():
         classify(args.runs)
     elif args.workload == "mtcnn":
         mtcnn(args.runs)
+    elif args.workload == "blazeface":
+        blazeface(args.runs)
     elif args.workload == "cutout":
         cutout(args.runs)
     else:

@@ -14,7 +14,8 @@ struct ImpastoBench: ParsableCommand {
         commandName: "impasto-bench",
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
-                      StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self, CutoutBenchmark.self])
+                      StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self, BlazeFaceBenchmark.self,
+                      CutoutBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -328,6 +329,36 @@ struct MTCNNBenchmark: ParsableCommand {
             let ours = medianSeconds(runs: runs) { _ = detector.detect([image]) }
             let label = "mtcnn \(width)x\(height)"
             print(String(format: "impasto %@: median %.1f ms (%.2f images/s)", label, ours * 1000, 1 / ours))
+            ratioLine(label, ours, theirs[label])
+        }
+    }
+}
+
+struct BlazeFaceBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blazeface",
+        abstract: "MediaPipe's short-range face detector on the astronaut photo at 640×480 and 1280×720, beside mediapipe's FaceDetection: images per second.")
+
+    @Option(help: "Timed runs per size (the median is reported).") var runs = 5
+    @Option(help: "mediapipe 0.10.14's face_detection_short_range.tflite.")
+    var weights = testWeightsPath("mediapipe-0.10.14/face_detection/face_detection_short_range.tflite")
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() throws {
+        let detector = BlazeFaceDetector(model: try BlazeFace(contentsOf: URL(fileURLWithPath: weights)))
+        let photo = try exampleImage("astronaut.png")
+        let theirs = reference.run(["blazeface", "--runs", "\(runs)"])
+        for (width, height) in [(640, 480), (1280, 720)] {
+            // Pillow's bicubic on both sides (torch_reference.py resizes the same file with Pillow).
+            let image = photo.resized(width: width, height: height)
+            let pixels = image.tensor()
+            let input = try detector.model.input(for: pixels).tensor
+            let warp = medianSeconds(runs: runs) { _ = try! detector.model.input(for: pixels) }
+            let network = medianSeconds(runs: runs) { _ = try! detector.model.rawOutputs(for: input) }
+            let ours = medianSeconds(runs: runs) { _ = try! detector.detect(image) }
+            let label = "blazeface \(width)x\(height)"
+            print(String(format: "impasto %@ parts: input warp %.2f ms, network %.2f ms", label, warp * 1000, network * 1000))
+            print(String(format: "impasto %@: median %.2f ms (%.1f images/s)", label, ours * 1000, 1 / ours))
             ratioLine(label, ours, theirs[label])
         }
     }

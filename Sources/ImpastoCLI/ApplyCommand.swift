@@ -55,12 +55,15 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "JPEG quality of .jpg outputs, 1 to 100.")
     var quality = 95
 
-    @Option(help: ArgumentHelp("Keep faces close to the photo: how much of it a face's centre keeps, 0 to 1 (e.g. 0.8). Needs `impasto models fetch mtcnn`.",
+    @Option(help: ArgumentHelp("Keep faces close to the photo: how much of it a face's centre keeps, 0 to 1 (e.g. 0.8). Needs `impasto models fetch mtcnn` (or --face-detector).",
                                valueName: "strength"))
     var protectFaces: Float?
 
     @Option(help: "An RGBA PNG worn on every face before stylization, placed by the eyes and nose (drawn with the eyes at 35 % and 65 % of its width, 42 % down, the nose tip at 62 %).")
     var overlay: String?
+
+    @Option(help: "What finds the faces for --protect-faces and --overlay: mtcnn or blazeface (installed with `impasto models fetch NAME`).")
+    var faceDetector = FacesJob.Detector.mtcnn
 
     @OptionGroup var progress: ProgressOptions
 
@@ -91,6 +94,7 @@ struct ApplyCommand: ParsableCommand {
         job.quality = quality
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         job.overlay = overlay.map { URL(fileURLWithPath: $0) }
+        job.faceDetector = faceDetector
         return job
     }
 }

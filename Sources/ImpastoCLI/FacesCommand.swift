@@ -7,17 +7,22 @@ import ImpastoStudio
 struct FacesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faces",
-        abstract: "Find faces: boxes, probabilities and five landmarks per face (MTCNN, facenet-pytorch's weights).",
+        abstract: "Find faces: boxes, probabilities and landmarks (MTCNN, or MediaPipe's BlazeFace).",
         discussion: """
             Folders stand for the JPEG and PNG files directly inside them. Results go to standard output, one \
             line per image (with --json, one JSON object per image: "faces" lists "box" [x1, y1, x2, y2], \
-            "probability" and "landmarks", five [x, y] points: eyes, nose, mouth corners). An image without faces \
-            is not an error. The weights install with `impasto models fetch mtcnn`.
+            "probability" and "landmarks": MTCNN's five [x, y] points are the eyes, the nose and the mouth \
+            corners; BlazeFace's six are the eyes, the nose tip, the mouth centre and the ears' tragions, eyes and \
+            nose first in both). An image without faces is not an error. MTCNN (facenet-pytorch's weights) finds \
+            faces from 20 px up; BlazeFace (MediaPipe's short-range model) is made for faces near the camera, a \
+            tenth of the picture or more, and is faster. The weights install with `impasto models fetch mtcnn` \
+            or `impasto models fetch blazeface`.
 
             Examples:
               impasto faces photo.jpg
               impasto faces photos/ --json -o annotated/ --crop faces/ --size 160 --margin 32
               impasto faces group.jpg -o group-faces.png --min-face-size 40
+              impasto faces selfie.jpg --detector blazeface --min-score 0.7
             """)
 
     @Argument(help: "Images (JPEG or PNG) or folders of them.")
@@ -41,16 +46,22 @@ struct FacesCommand: ParsableCommand {
     @Option(help: "The margin around each face, in pixels of the crop (facenet-pytorch's margin).")
     var margin = 32
 
-    @Option(help: "A folder with facenet-pytorch's pnet.pt, rnet.pt and onet.pt (default: the installed weights).")
+    @Option(help: """
+        MTCNN: a folder with facenet-pytorch's pnet.pt, rnet.pt and onet.pt; BlazeFace: its .tflite file \
+        (default: the installed weights).
+        """)
     var weights: String?
 
-    @Option(help: "The smallest face looked for, in pixels.")
+    @Option(help: "BlazeFace: the lowest score kept (MediaPipe's min_detection_confidence, 0.5).")
+    var minScore: Float?
+
+    @Option(help: "MTCNN: the smallest face looked for, in pixels.")
     var minFaceSize = 20
 
-    @Option(help: "P-Net's, R-Net's and O-Net's probability thresholds.")
+    @Option(help: "MTCNN: P-Net's, R-Net's and O-Net's probability thresholds.")
     var thresholds = CommaSeparated<Float>(argument: "0.6,0.7,0.7")!
 
-    @Option(help: "The image pyramid's scale step.")
+    @Option(help: "MTCNN: the image pyramid's scale step.")
     var factor = 0.709
 
     @Option(help: "Keep one face per image: probability, largest, largest-over-threshold (0.9) or center-weighted-size.")
@@ -102,7 +113,8 @@ struct FacesCommand: ParsableCommand {
     func job() throws -> FacesJob {
         var job = FacesJob(inputs: inputs.map { URL(fileURLWithPath: $0) })
         job.detector = detector
-        job.weights = weights.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        job.weights = weights.map { URL(fileURLWithPath: $0, isDirectory: detector == .mtcnn) }
+        if let minScore { job.minScore = minScore }
         job.options.minFaceSize = minFaceSize
         job.options.thresholds = (thresholds.elements[0], thresholds.elements[1], thresholds.elements[2])
         job.options.factor = factor

@@ -159,9 +159,12 @@ struct StylizeCommand: ParsableCommand {
         "Also write the image every n iterations, as OUT with the iteration number (out_100.png).", valueName: "n"))
     var saveEvery: Int?
 
-    @Option(help: ArgumentHelp("Keep faces close to the photo: the content loss around each face MTCNN finds counts STRENGTH × 100 times more, 0 to 1. Needs `impasto models fetch mtcnn`.",
+    @Option(help: ArgumentHelp("Keep faces close to the photo: the content loss around each face found counts STRENGTH × 100 times more, 0 to 1. Needs `impasto models fetch mtcnn` (or --face-detector).",
                                valueName: "strength"))
     var protectFaces: Float?
+
+    @Option(help: "What finds the faces for --protect-faces: mtcnn or blazeface (installed with `impasto models fetch NAME`).")
+    var faceDetector = FacesJob.Detector.mtcnn
 
     @OptionGroup var progress: ProgressOptions
 

@@ -54,12 +54,15 @@ struct VideoCommand: ParsableCommand {
             })
     var precision: Precision = .fp32
 
-    @Option(help: ArgumentHelp("Keep faces close to the video, followed from frame to frame: how much of the frame a face's centre keeps, 0 to 1. Needs `impasto models fetch mtcnn`.",
+    @Option(help: ArgumentHelp("Keep faces close to the video, followed from frame to frame: how much of the frame a face's centre keeps, 0 to 1. Needs `impasto models fetch mtcnn` (or --face-detector).",
                                valueName: "strength"))
     var protectFaces: Float?
 
     @Option(help: "An RGBA PNG worn on every face before stylization, following the faces from frame to frame (see apply --overlay).")
     var overlay: String?
+
+    @Option(help: "What finds the faces for --protect-faces and --overlay: mtcnn or blazeface (installed with `impasto models fetch NAME`).")
+    var faceDetector = FacesJob.Detector.mtcnn
 
     @OptionGroup var progress: ProgressOptions
 
@@ -93,6 +96,7 @@ struct VideoCommand: ParsableCommand {
                            source: try source.source(), options: options, precision: precision)
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         job.overlay = overlay.map { URL(fileURLWithPath: $0) }
+        job.faceDetector = faceDetector
         try job.run(JobContext(progress: progress.mode))
     }
 }

@@ -58,6 +58,11 @@ public final class ModelCache: @unchecked Sendable {
         try entry("selfie-segmentation", url) { Shared(try SelfieSegmentation(contentsOf: url)) }.value
     }
 
+    /// MediaPipe's short-range face detector (BlazeFace) in the `.tflite` file at `url`.
+    public func blazeFace(contentsOf url: URL) throws -> BlazeFace {
+        try entry("blazeface", url) { Shared(try BlazeFace(contentsOf: url)) }.value
+    }
+
     /// Drops every cached network (a service freeing memory between bursts of jobs).
     public func removeAll() {
         lock.withLock { entries = [:] }
@@ -118,6 +123,11 @@ extension ModelCache {
             }
         }
         return try mtcnn(pnet: files[0], rnet: files[1], onet: files[2])
+    }
+
+    /// The installed BlazeFace (`impasto models fetch blazeface`), or the one in the `.tflite` file at `weights`.
+    public func installedBlazeFace(weights: String? = nil) throws -> BlazeFace {
+        try blazeFace(contentsOf: ModelStore().resolve(model: "blazeface", explicitPath: weights).url)
     }
 }
 

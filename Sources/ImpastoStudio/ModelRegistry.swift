@@ -162,6 +162,13 @@ public struct ModelRegistry: Sendable {
                                  member: "mediapipe/modules/selfie_segmentation/selfie_segmentation_landscape.tflite"),
                   size: 250_145, checksum: .sha256("a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd"),
                   summary: "Selfie segmentation, landscape (MediaPipe 0.10.14 on PyPI): RGB stretched to 144×256, [0, 1]"),
+        // MediaPipe's short-range face detector (ImpastoModels' BlazeFace, `impasto faces --detector blazeface`), from
+        // the same wheel; SHA-256 and size of the file inside it, measured.
+        ModelFile(model: "blazeface", variant: "mediapipe", fileName: "face_detection_short_range.tflite",
+                  source: .wheel(package: "mediapipe", version: "0.10.14",
+                                 member: "mediapipe/modules/face_detection/face_detection_short_range.tflite"),
+                  size: 229_714, checksum: .sha256("bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"),
+                  summary: "BlazeFace short-range face detector (MediaPipe 0.10.14 on PyPI): RGB letterboxed to 128×128, [-1, 1]"),
         // MTCNN's three networks as facenet-pytorch 2.6.0 (MIT) ships them in its wheel (legacy torch.save
         // files); the SHA-256s are scripts/fetch-test-weights.sh's, measured on the files in the wheel.
         mtcnnFile("pnet", size: 28_570, sha256: "a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f",

@@ -40,4 +40,24 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.error == "error: The overlay \(jpeg) has no alpha channel; use an RGBA PNG whose transparent parts let the face through.\n")
     }
+
+    /// --face-detector blazeface: apply finds the faces with the installed BlazeFace, which is all this cache holds
+    /// (without the flag, MTCNN is missing).
+    @Test func blazeFaceFindsTheFacesToo() throws {
+        let models = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: models) }
+        let detector = try mediapipeModelFile("face_detection/face_detection_short_range.tflite")
+        try FileManager.default.copyItem(at: detector, to: models.appendingPathComponent(detector.lastPathComponent))
+        let environment = ["IMPASTO_MODELS": models.path]
+        let photo = repositoryRoot.appendingPathComponent("Examples/images/astronaut.png").path
+        let glasses = repositoryRoot.appendingPathComponent("docs/faces/glasses.png").path
+        let output = models.appendingPathComponent("worn.png")
+        let applied = try runImpasto(["apply", photo, "--model", "starry", "--size", "96", "--overlay", glasses, "--protect-faces",
+                                      "0.5", "--face-detector", "blazeface", "-o", output.path, "--quiet"], environment: environment)
+        #expect(applied.status == 0 && applied.error.isEmpty, "\(applied.error)")
+        #expect(try Image(contentsOf: output).width == 96)
+        let withMTCNN = try runImpasto(["apply", photo, "--model", "starry", "--protect-faces", "0.5", "-o", output.path],
+                                       environment: environment)
+        #expect(withMTCNN.status == 1 && withMTCNN.error.hasPrefix("error: Run `impasto models fetch mtcnn`"), "\(withMTCNN.error)")
+    }
 }

@@ -63,10 +63,12 @@ import Testing
                 + "segmentation model: it takes [1, 128, 128, 3] and gives [1, 896, 16] and [1, 896, 1], where one RGB "
                 + "image [1, H, W, 3] in and one mask [1, H, W, 1] out are needed.")
         }
-        // The interpreter itself names the first operator it cannot run.
-        #expect(throws: ImpastoError.invalidFormat(path: detector.path, reason: "operator 18 (PAD) cannot run: Impasto's "
-            + "TensorFlow Lite interpreter does not implement it")) {
-            try TFLiteInterpreter(model: try TFLiteModel.load(contentsOf: detector), source: detector.path)
+        // The interpreter itself runs it (BlazeFace); the detector refuses a segmenter in the same way.
+        let segmenter = try mediapipeModelFile("selfie_segmentation/selfie_segmentation.tflite")
+        #expect(throws: ImpastoError.invalidFormat(path: segmenter.path, reason: "it is not a BlazeFace face detector: it "
+            + "takes [1, 256, 256, 3] and gives [1, 256, 256, 1], where one RGB image [1, S, S, 3] in and boxes "
+            + "[1, anchors, 16] and scores [1, anchors, 1] out are needed")) {
+            try BlazeFace(contentsOf: segmenter)
         }
     }
 

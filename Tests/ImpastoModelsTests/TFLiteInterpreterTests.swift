@@ -50,6 +50,41 @@ import Testing
         #expect(sentence.hasSuffix("operator 2 (CONV_2D) cannot run: its weight [16, 4, 3, 3] and bias [16] do not fit its input [1, 3, 256, 256]."))
     }
 
+    @Test func anOperatorItDoesNotImplementIsNamed() throws {
+        var (model, path) = try Self.selfie()
+        model.subgraphs[0].operators[2].code = .builtin(TFLiteBuiltinOperator(rawValue: 54))  // PRELU
+        #expect(Self.refusal(model, path) == "\(path) is not a valid file of the expected kind: operator 2 (PRELU) "
+            + "cannot run: Impasto's TensorFlow Lite interpreter does not implement it.")
+    }
+
+    static func blazeFace() throws -> (model: TFLiteModel, path: String) {
+        let url = try mediapipeModelFile("face_detection/face_detection_short_range.tflite")
+        return (try TFLiteModel.load(contentsOf: url), url.path)
+    }
+
+    /// BlazeFace's PAD, RESHAPE and CONCATENATION: their tables and shapes are checked when the graph is built.
+    @Test func blazeFaceOperatorsThatDoNotAddUpAreNamed() throws {
+        let (model, path) = try Self.blazeFace()
+        let graph = model.subgraphs[0]
+        func first(_ code: TFLiteBuiltinOperator) throws -> Int {
+            try #require(graph.operators.firstIndex { $0.code == .builtin(code) })
+        }
+        var padded = model
+        let pad = try first(.pad)
+        let table = graph.operators[pad].inputs[1]
+        padded.subgraphs[0].tensors[table].data = Tensor(shape: [4, 2], scalars: [0, 0, 0, 0, 0, 0, -1, 3]).converted(to: .i32)
+        #expect(Self.refusal(padded, path)?.contains("operator \(pad) (PAD) cannot run: its paddings [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, 3.0] are not counts from 0 to 65536.") == true)
+        var reshaped = model
+        let reshape = try first(.reshape)
+        reshaped.subgraphs[0].tensors[graph.operators[reshape].outputs[0]].shape = [1, 7, 16]
+        let sentence = try #require(Self.refusal(reshaped, path))
+        #expect(sentence.contains("operator \(reshape) (RESHAPE) cannot run: its output [1, 7, 16] does not hold the"), "\(sentence)")
+        var joined = model
+        let concatenation = try first(.concatenation)
+        joined.subgraphs[0].operators[concatenation].options = .concatenation(axis: 5, activation: .none)
+        #expect(Self.refusal(joined, path)?.contains("operator \(concatenation) (CONCATENATION) cannot run: its axis 5 is outside its inputs' rank 3.") == true)
+    }
+
     @Test func wrongInputShapesAreOneSentence() throws {
         let (model, path) = try Self.selfie()
         let interpreter = try TFLiteInterpreter(model: model, source: path)

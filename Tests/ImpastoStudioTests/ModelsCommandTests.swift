@@ -35,7 +35,7 @@ import ImpastoTestSupport
 }
 
 @Test(arguments: [
-    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16, mobilenet_v2, selfie-general, selfie-landscape, mtcnn."),
+    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16, mobilenet_v2, selfie-general, selfie-landscape, blazeface, mtcnn."),
     (["models", "fetch", "vgg19", "--variant", "imagenet"], "error: vgg19 has no variant 'imagenet'; choose one of caffe-q8, caffe, torchvision."),
     (["models", "fetch", "vgg19", "--quiet", "--json"], "error: Choose either --quiet or --json, not both."),
     (["models", "fetch"], "error: Missing expected argument '<model>'"),

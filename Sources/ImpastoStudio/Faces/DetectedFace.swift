@@ -31,17 +31,19 @@ public struct FaceBox: Sendable, Equatable {
     public var area: Float { (x2 - x1) * (y2 - y1) }
 }
 
-/// One face MTCNN found.
+/// One face a detector found.
 public struct DetectedFace: Sendable, Equatable {
     public var box: FaceBox
-    /// O-Net's face probability.
+    /// O-Net's face probability, or BlazeFace's score.
     public var probability: Float
-    /// Five points, in MTCNN's order: the eye on the image's left, the other eye, the nose tip, the mouth
-    /// corner on the image's left, the other corner.
+    /// MTCNN's five points: the eye on the image's left, the other eye, the nose tip, the mouth corner on the
+    /// image's left, the other corner; or BlazeFace's six: the person's right eye (on the image's left for a face
+    /// looking at the camera), left eye, nose tip, mouth centre, right ear tragion, left ear tragion. The first
+    /// three mean the same in both, and they are all that alignment and overlays read.
     public var landmarks: [FacePoint]
 
     public init(box: FaceBox, probability: Float, landmarks: [FacePoint]) {
-        precondition(landmarks.count == 5, "MTCNN gives five landmarks, not \(landmarks.count)")
+        precondition(landmarks.count == 5 || landmarks.count == 6, "MTCNN gives five landmarks and BlazeFace six, not \(landmarks.count)")
         self.box = box
         self.probability = probability
         self.landmarks = landmarks

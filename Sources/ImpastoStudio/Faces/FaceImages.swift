@@ -30,7 +30,7 @@ extension DetectedFace {
 }
 
 extension Image {
-    /// This picture in RGB with each face's box outlined in green and its five landmarks as red dots, lines and
+    /// This picture in RGB with each face's box outlined in green and its landmarks as red dots, lines and
     /// dots sized to the face (at least 2 pixels).
     public func annotated(with faces: [DetectedFace]) -> Image {
         var canvas = Canvas(rgb())

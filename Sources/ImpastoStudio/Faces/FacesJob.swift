@@ -11,6 +11,8 @@ public struct FacesJob: Sendable {
     public enum Detector: String, CaseIterable, Sendable {
         /// MTCNN with facenet-pytorch's weights and defaults.
         case mtcnn
+        /// MediaPipe's short-range BlazeFace (faces within about 2 m of the camera): six landmarks per face.
+        case blazeface
     }
 
     /// Where annotated copies go.
@@ -36,10 +38,13 @@ public struct FacesJob: Sendable {
     /// Images (JPEG or PNG) and folders, whose JPEG and PNG files directly inside count, sorted by name.
     public var inputs: [URL]
     public var detector = Detector.mtcnn
-    /// A folder holding facenet-pytorch's `pnet.pt`, `rnet.pt` and `onet.pt`; nil for the installed ones
-    /// (`impasto models fetch mtcnn`).
+    /// For MTCNN a folder holding facenet-pytorch's `pnet.pt`, `rnet.pt` and `onet.pt`, for BlazeFace its
+    /// `.tflite` file; nil for the installed ones (`impasto models fetch mtcnn`, `… blazeface`).
     public var weights: URL?
+    /// MTCNN's settings; BlazeFace reads only `selectLargest` (the order of the faces).
     public var options = MTCNNOptions()
+    /// BlazeFace's lowest score kept (MediaPipe's `min_detection_confidence`).
+    public var minScore: Float = 0.5
     /// Keep only the face this method picks in each image; nil keeps them all.
     public var selection: FaceSelection?
     public var annotated: Destination?
@@ -87,6 +92,17 @@ public struct FacesJob: Sendable {
             throw ImpastoError.invalidArgument("The crop margin must be at least 0 and less than the crop size (\(crops.size)), not \(crops.margin).")
         }
         guard batchSize >= 1 else { throw ImpastoError.invalidArgument("The batch size must be at least 1, not \(batchSize).") }
+        guard (0...1).contains(minScore) else {
+            throw ImpastoError.invalidArgument("The lowest score must be a probability between 0 and 1, not \(minScore).")
+        }
+        var mtcnnOptions = options
+        mtcnnOptions.selectLargest = MTCNNOptions().selectLargest
+        if detector == .blazeface, mtcnnOptions != MTCNNOptions() {
+            throw ImpastoError.invalidArgument("The smallest face size, thresholds and pyramid factor are MTCNN's; BlazeFace takes a lowest score instead.")
+        }
+        if detector == .mtcnn, minScore != 0.5 {
+            throw ImpastoError.invalidArgument("The lowest score is BlazeFace's; MTCNN takes three thresholds instead.")
+        }
     }
 
     /// Finds the faces in every image. Settings, inputs, outputs and the weights are checked before the first
@@ -94,7 +110,7 @@ public struct FacesJob: Sendable {
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
         try validate()
         let plan = try self.plan()
-        let mtcnn = try ModelCache.shared.installedMTCNN(weights: weights)
+        let detect = try FaceFinder(detector, weights: weights, options: options, minScore: minScore)
         let reporter = context.reporter(title: "faces", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(plan.count))
         var done: [ImageFaces] = []
@@ -102,7 +118,7 @@ public struct FacesJob: Sendable {
             if context.control.isCancelled { break }
             let chunk = plan[start..<min(start + batchSize, plan.count)]
             let images = try chunk.map { try Image(contentsOf: $0.input) }
-            for ((input, annotated), (image, faces)) in zip(chunk, zip(images, mtcnn.detect(images, options: options))) {
+            for ((input, annotated), (image, faces)) in zip(chunk, zip(images, try detect(images))) {
                 let result = try write(selected(faces, in: image), of: image, input: input, annotated: annotated)
                 done.append(result)
                 reporter.update(completed: Int64(done.count), detail: "\(input.path): \(Self.count(result.faces))",

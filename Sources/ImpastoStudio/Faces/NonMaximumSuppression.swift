@@ -11,9 +11,9 @@ struct Candidate {
     var offsets: (Float, Float, Float, Float) = (0, 0, 0, 0)
 }
 
-/// The two non-maximum suppressions of facenet-pytorch's `detect_face`, each computed as its source
-/// computes it, since a box kept or dropped at the threshold changes the result. Both run on the boxes of one
-/// image: `batched_nms`' offsets keep images apart the same way.
+/// The two non-maximum suppressions of facenet-pytorch's `detect_face` and MediaPipe's weighted one (BlazeFace),
+/// each computed as its source computes it, since a box kept or dropped at the threshold changes the result. All
+/// run on the boxes of one image: `batched_nms`' offsets keep images apart the same way.
 enum NonMaximumSuppression {
     /// `torchvision.ops.nms` (its CPU kernel, `nms_kernel.cpp`): boxes by descending score (torch's CPU sort
     /// is stable, so ties keep their order), each drops the later ones whose IoU with it exceeds `threshold`.
@@ -35,6 +35,33 @@ enum NonMaximumSuppression {
         return suppress(boxes, order: order, extent: 1) { intersection, area, other in
             !(intersection / min(area, other) <= threshold)
         }
+    }
+
+    /// The grouping of MediaPipe's WEIGHTED non-maximum suppression (NonMaxSuppressionCalculator, IoU
+    /// overlap): the best remaining box gathers every remaining box, itself included, whose IoU with it exceeds
+    /// `threshold`; the rest go on to the next round. Returns the groups, best first, each led by its best box;
+    /// the caller averages each group's boxes and keypoints by score. Scores sort descending (ties by index; the
+    /// calculator's `std::sort` leaves them unspecified); a best box of zero area gathers nothing and ends it, as
+    /// in the calculator.
+    static func weightedGroups(_ boxes: [Candidate], threshold: Float) -> [[Int]] {
+        var remaining = boxes.indices.sorted { boxes[$0].score > boxes[$1].score || (boxes[$0].score == boxes[$1].score && $0 < $1) }
+        var groups: [[Int]] = []
+        while let best = remaining.first {
+            let box = boxes[best]
+            var group: [Int] = [], rest: [Int] = []
+            for index in remaining {
+                let other = boxes[index]
+                let width = min(box.x2, other.x2) - max(box.x1, other.x1), height = min(box.y2, other.y2) - max(box.y1, other.y1)
+                let intersection = width < 0 || height < 0 ? 0 : width * height
+                let union = (box.x2 - box.x1) * (box.y2 - box.y1) + (other.x2 - other.x1) * (other.y2 - other.y1) - intersection
+                let similarity = union > 0 ? intersection / union : 0
+                if similarity > threshold { group.append(index) } else { rest.append(index) }
+            }
+            guard !group.isEmpty else { break }
+            groups.append(group)
+            remaining = rest
+        }
+        return groups
     }
 
     /// Greedy suppression in `order`: each box still standing is kept and removes the later ones `overlaps`

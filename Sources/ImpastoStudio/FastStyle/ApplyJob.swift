@@ -28,10 +28,12 @@ public struct ApplyJob: Sendable {
     public var batchSize = 4
     /// JPEG quality of .jpg results.
     public var quality = 95
-    /// Faces kept close to the photo (MTCNN finds them; `impasto models fetch mtcnn`); nil leaves them styled.
+    /// Faces kept close to the photo; nil leaves them styled.
     public var protectFaces: FaceProtection?
-    /// An RGBA mask worn on every face before stylization (MTCNN finds them).
+    /// An RGBA mask worn on every face before stylization.
     public var overlay: URL?
+    /// What finds the faces for both (installed with `impasto models fetch mtcnn` or `… blazeface`).
+    public var faceDetector = FacesJob.Detector.mtcnn
 
     public init(inputs: [URL], destination: Destination, source: StyleSource) {
         self.inputs = inputs
@@ -55,7 +57,7 @@ public struct ApplyJob: Sendable {
         let stylize = try source.imageStylizer(size: size, precision: precision, preserveColors: preserveColors,
                                                batchSize: batchSize)
         let overlay = try self.overlay.map(FaceOverlay.init(contentsOf:))
-        let detector = protectFaces != nil || overlay != nil ? try ModelCache.shared.installedMTCNN() : nil
+        let detector = protectFaces != nil || overlay != nil ? try FaceFinder(faceDetector) : nil
         let reporter = context.reporter(title: "apply", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(pairs.count))
         var written: [(input: URL, output: URL)] = []
@@ -64,16 +66,16 @@ public struct ApplyJob: Sendable {
             let chunk = pairs[start..<min(start + batchSize, pairs.count)]
             var photos = try chunk.map { try Image(contentsOf: $0.input) }
             // Found once: the overlay wears them, and protection reuses them at the result's scale.
-            let faces = overlay == nil ? nil : detector?.detect(photos.map { $0.rgb() })
+            let faces = overlay == nil ? nil : try detector?(photos.map { $0.rgb() })
             if let overlay, let faces {
                 photos = zip(photos, faces).map { overlay.apply(to: $0, faces: $1) }
             }
             var results = try stylize(photos)
             if let protectFaces, let detector {
-                results = results.indices.map { i in
+                results = try results.indices.map { i in
                     let seen = photos[i].rgb().resized(width: results[i].width, height: results[i].height)
                     let scale = Float(seen.width) / Float(photos[i].width)
-                    let found = faces?[i].map { $0.scaled(by: scale) } ?? detector.detect([seen])[0]
+                    let found = try faces?[i].map { $0.scaled(by: scale) } ?? detector([seen])[0]
                     return protectFaces.apply(to: results[i], photo: seen, faces: found)
                 }
             }

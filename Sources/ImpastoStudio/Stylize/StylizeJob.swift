@@ -19,8 +19,10 @@ public struct StylizeJob: Sendable {
     public var initialImage: URL?
     /// A VGG-19 weight file to use instead of the installed one.
     public var weights: URL?
-    /// Faces kept close to the photo by a stronger content loss around them (MTCNN finds them).
+    /// Faces kept close to the photo by a stronger content loss around them.
     public var protectFaces: FaceProtection?
+    /// What finds the faces for `protectFaces`.
+    public var faceDetector = FacesJob.Detector.mtcnn
     /// Which registry variant to use (caffe, caffe-q8, torchvision), or with `weights` the input it expects.
     public var variant: String?
 
@@ -103,7 +105,7 @@ public struct StylizeJob: Sendable {
         let styleImages = try styles.map { try Image(contentsOf: $0) }
         if let protectFaces {
             try protectFaces.validate()
-            options.protectedFaces = try ModelCache.shared.installedMTCNN().detect([contentImage.rgb()])[0]
+            options.protectedFaces = try FaceFinder(faceDetector)([contentImage.rgb()])[0]
             options.faceStrength = protectFaces.strength
             context.note("protecting \(FacesJob.count(options.protectedFaces))")
         }

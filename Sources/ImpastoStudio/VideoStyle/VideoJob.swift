@@ -15,10 +15,12 @@ public struct VideoJob: Sendable {
     public var options: VideoStyle.Options
     /// The arithmetic of the network's convolutions.
     public var precision: Precision
-    /// Faces kept close to the video (MTCNN on every frame, followed from frame to frame); nil leaves them styled.
+    /// Faces kept close to the video (found on every frame, followed from frame to frame); nil leaves them styled.
     public var protectFaces: FaceProtection?
     /// An RGBA mask worn on every face before stylization, following the faces from frame to frame.
     public var overlay: URL?
+    /// What finds the faces for both.
+    public var faceDetector = FacesJob.Detector.mtcnn
 
     public init(input: URL, output: URL, source: StyleSource, options: VideoStyle.Options = VideoStyle.Options(),
                 precision: Precision = .fp32) {
@@ -41,7 +43,8 @@ public struct VideoJob: Sendable {
                                          options: options, prepare: { info in
             stylizer = try source.videoStylizer(precision: precision)
             if protectFaces != nil || overlay != nil {
-                stylizer = try Self.facing(stylizer!, protection: protectFaces, overlay: try overlay.map(FaceOverlay.init(contentsOf:)))
+                stylizer = try Self.facing(stylizer!, protection: protectFaces, overlay: try overlay.map(FaceOverlay.init(contentsOf:)),
+                                           detector: faceDetector)
             }
             reporter = context.reporter(title: input.lastPathComponent, unit: .steps(name: "frame", rateSymbol: "fps"),
                                         total: Int64(info.frameCount))
@@ -61,11 +64,11 @@ public struct VideoJob: Sendable {
     /// `stylize` with faces found on every frame and followed across the frames it sees in order: `overlay` worn on
     /// them before stylization, `protection` applied after.
     static func facing(_ stylize: @escaping VideoStyle.Stylizer, protection: FaceProtection?,
-                       overlay: FaceOverlay?) throws -> VideoStyle.Stylizer {
-        let detector = try ModelCache.shared.installedMTCNN()
+                       overlay: FaceOverlay?, detector: FacesJob.Detector) throws -> VideoStyle.Stylizer {
+        let detector = try FaceFinder(detector)
         var tracker = FaceTracker()
         return { frames in
-            let faces = detector.detect(frames).map { tracker.update($0) }
+            let faces = try detector(frames).map { tracker.update($0) }
             let worn = overlay.map { overlay in zip(frames, faces).map { overlay.apply(to: $0, faces: $1) } } ?? frames
             let stylized = try stylize(worn)
             guard let protection else { return stylized }

@@ -67,6 +67,10 @@ struct GraphBuilder {
         case .builtin(.conv2D): return try context.convolution(depthwise: false)
         case .builtin(.depthwiseConv2D): return try context.convolution(depthwise: true)
         case .builtin(.averagePool2D): return try context.averagePool()
+        case .builtin(.maxPool2D): return try context.maxPool()
+        case .builtin(.pad): return try context.pad()
+        case .builtin(.reshape): return try context.reshape()
+        case .builtin(.concatenation): return try context.concatenation()
         case .builtin(.mean): return try context.mean()
         case .builtin(.resizeBilinear): return try context.resizeBilinear()
         case .custom("Convolution2DTransposeBias"): return try context.transposeConvolutionBias()
@@ -229,6 +233,85 @@ private struct OperatorContext {
             activation(avgPool2d(values[0], kernelSize: kernel, stride: (window.strideHeight, window.strideWidth),
                                  padding: (padding.top, padding.left), countIncludePad: false))
         })
+    }
+
+    /// MAX_POOL_2D. SAME padding never wins a window (as PyTorch's padding, it counts as −∞).
+    func maxPool() throws -> GraphBuilder.Kernel {
+        let window = try window(), activation = try fusedActivation()
+        let input = try image(0)
+        let kernel = (window.filterHeight, window.filterWidth)
+        let geometry = try self.geometry(window, input: input, kernel: kernel)
+        let padding = geometry.padding
+        guard padding.left == padding.right, padding.top == padding.bottom else {
+            throw fail("its SAME padding \(padding) is uneven, which Impasto's pooling cannot express")
+        }
+        return ([op.inputs[0]], [input[0], input[1], geometry.height, geometry.width], { values in
+            activation(maxPool2d(values[0], kernelSize: kernel, stride: (window.strideHeight, window.strideWidth),
+                                 padding: (padding.top, padding.left)))
+        })
+    }
+
+    /// The engine's axis for a TensorFlow Lite axis of a value of `rank` (NHWC → NCHW for 4-D values).
+    private static func engineAxis(_ axis: Int, rank: Int) -> Int {
+        rank == 4 ? [0, 2, 3, 1][axis] : axis
+    }
+
+    /// PAD with zeros by a constant [rank, 2] table of (before, after) counts, in the file's axis order
+    /// (BlazeFace widens its residual branches' channels this way).
+    func pad() throws -> GraphBuilder.Kernel {
+        let input = try shape(0)
+        let table = try constant(1)
+        guard table.shape == [input.count, 2] else { throw fail("its paddings \(table.shape) are not [\(input.count), 2]") }
+        // Checked as floats: Int(_:) traps on NaN and on values past Int's range.
+        guard table.scalars.allSatisfy({ (0...65536).contains($0) }) else {
+            throw fail("its paddings \(table.scalars) are not counts from 0 to 65536")
+        }
+        let counts = table.scalars.map { Int($0) }
+        var output = input
+        var pads: [(axis: Int, before: Int, after: Int)] = []
+        for axis in 0..<input.count where counts[2 * axis] + counts[2 * axis + 1] > 0 {
+            let engineAxis = Self.engineAxis(axis, rank: input.count)
+            output[engineAxis] += counts[2 * axis] + counts[2 * axis + 1]
+            pads.append((engineAxis, counts[2 * axis], counts[2 * axis + 1]))
+        }
+        return ([op.inputs[0]], output, { [pads] values in
+            pads.reduce(values[0]) { constantPad($0, axis: $1.axis, before: $1.before, after: $1.after) }
+        })
+    }
+
+    /// RESHAPE to the shape the file declares for the output (its options or second input say the same, with
+    /// −1 for one inferred size). TensorFlow Lite reshapes NHWC memory, so 4-D values go through NHWC.
+    func reshape() throws -> GraphBuilder.Kernel {
+        let input = try shape(0)
+        let target = builder.graph.tensors[op.outputs[0]].shape
+        guard target.allSatisfy({ $0 >= 0 }), target.reduce(1, *) == input.reduce(1, *) else {
+            throw fail("its output \(target) does not hold the \(input.reduce(1, *)) elements of its input \(input)")
+        }
+        return ([op.inputs[0]], TFLiteInterpreter.engineShape(target), { values in
+            var x = values[0]
+            if x.rank == 4 { x = x.permuted([0, 2, 3, 1]) }
+            x = x.reshaped(target)
+            return target.count == 4 ? x.permuted([0, 3, 1, 2]).copy() : x
+        })
+    }
+
+    /// CONCATENATION of every input along one axis (negative counts from the end), in the file's axis order.
+    func concatenation() throws -> GraphBuilder.Kernel {
+        guard case let .concatenation(axis, _) = op.options else { throw fail("it has no concatenation options") }
+        let activation = try fusedActivation()
+        guard !op.inputs.isEmpty else { throw fail("it has no inputs") }
+        let shapes = try op.inputs.indices.map { try shape($0) }
+        let rank = shapes[0].count
+        guard (-rank..<rank).contains(axis) else { throw fail("its axis \(axis) is outside its inputs' rank \(rank)") }
+        let engineAxis = Self.engineAxis((axis + rank) % rank, rank: rank)
+        var output = shapes[0]
+        for other in shapes.dropFirst() {
+            guard other.count == rank, (0..<rank).allSatisfy({ $0 == engineAxis || other[$0] == shapes[0][$0] }) else {
+                throw fail("its inputs \(shapes) do not agree off axis \(axis)")
+            }
+            output[engineAxis] += other[engineAxis]
+        }
+        return (op.inputs, output, { values in activation(concat(values, axis: engineAxis)) })
     }
 
     /// MEAN over constant axes, NHWC axes mapped to NCHW for 4-D inputs.

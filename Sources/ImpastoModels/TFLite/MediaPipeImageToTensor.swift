@@ -12,18 +12,27 @@ import ImpastoTensor
 /// OpenCV does (`OpenCVScaleWarp`). Measured against mediapipe 0.10.14's own input tensor on random images of 40
 /// sizes from 1×1 to 1200 px, both tensor sizes: identical bytes (scripts/make_selfie_reference.py).
 ///
+/// With `keepAspectRatio` (BlazeFace's setting) the region is first widened about the image's centre to the
+/// tensor's aspect ratio (`PadRoi` in image_to_tensor_utils.cc), so the image is letterboxed: the rows or columns
+/// beyond it read as zero bytes. `MediaPipeRegion` says where the tensor lies in the image, to project results
+/// back (as `DetectionProjectionCalculator` does with the transform matrix).
+///
 /// - Parameters:
 ///   - image: `[1, 3, H, W]` RGB with values `k / 255` (as `ImpastoMedia.Image.tensor()` gives them).
 ///   - width, height: the tensor's size.
 ///   - range: the values 0 and 255 map to.
+///   - keepAspectRatio: letterbox rather than stretch.
 /// - Returns: `[1, 3, height, width]`.
-public func mediaPipeImageToTensor(_ image: Tensor, width: Int, height: Int, range: ClosedRange<Float> = 0...1) -> Tensor {
+public func mediaPipeImageToTensor(_ image: Tensor, width: Int, height: Int, range: ClosedRange<Float> = 0...1,
+                                   keepAspectRatio: Bool = false) -> Tensor {
     precondition(image.rank == 4 && image.shape[0] == 1 && image.shape[1] == 3, "mediaPipeImageToTensor: image \(image.shape) is not [1, 3, H, W]")
     let (sourceHeight, sourceWidth) = (image.shape[2], image.shape[3])
     // Only the ≤ 4 neighbours of each output pixel are read, so samples become bytes as they are read: converting
     // a whole 1280×720 photo first took 30 of the 40 ms this function spent (measured with impasto-bench cutout).
     let samples = image.scalars
-    let warp = OpenCVScaleWarp(from: (sourceWidth, sourceHeight), to: (width, height))
+    let region = MediaPipeRegion(imageWidth: sourceWidth, imageHeight: sourceHeight, tensorWidth: width,
+                                 tensorHeight: height, keepAspectRatio: keepAspectRatio)
+    let warp = OpenCVScaleWarp(from: region, to: (width, height))
     // OpenCV's convertTo(scale, shift) in float32.
     let scale = (range.upperBound - range.lowerBound) / 255, shift = range.lowerBound
     var output = [Float](repeating: 0, count: 3 * height * width)
@@ -48,6 +57,29 @@ public func mediaPipeImageToTensor(_ image: Tensor, width: Int, height: Int, ran
     return Tensor(shape: [1, 3, height, width], scalars: output)
 }
 
+/// The part of an image a MediaPipe tensor shows, in pixels (0 at the top-left pixel's corner): the whole image,
+/// or with `keepAspectRatio` a rectangle of the tensor's aspect ratio centred on it and reaching past two of its
+/// edges. Computed in float32 as `GetRoi` and `PadRoi` do; `boxPoints`' corners (centre ∓ half the size) are exact
+/// for these sizes, which are multiples of ½.
+public struct MediaPipeRegion: Sendable, Equatable {
+    public var left: Float, top: Float, width: Float, height: Float
+
+    public init(imageWidth: Int, imageHeight: Int, tensorWidth: Int, tensorHeight: Int, keepAspectRatio: Bool) {
+        var (width, height) = (Float(imageWidth), Float(imageHeight))
+        let (centerX, centerY) = (0.5 * width, 0.5 * height)
+        if keepAspectRatio {
+            let tensorAspect = Float(tensorHeight) / Float(tensorWidth), aspect = height / width
+            if tensorAspect > aspect { height = width * tensorAspect } else { width = height / tensorAspect }
+        }
+        (left, top, self.width, self.height) = (centerX - 0.5 * width, centerY - 0.5 * height, width, height)
+    }
+
+    /// Where a point given as fractions of the tensor's width and height lies in the image, in pixels.
+    public func project(x: Float, y: Float) -> (x: Float, y: Float) {
+        (left + x * width, top + y * height)
+    }
+}
+
 /// The 8-bit value an `k / 255` sample came from.
 private func clampedByte(_ value: Float) -> UInt8 {
     UInt8(max(0, min(255, (value * 255).rounded())))
@@ -63,11 +95,12 @@ struct OpenCVScaleWarp {
     /// The width of the column blocks OpenCV evaluates the matrix from.
     let blockWidth: Int
 
-    init(from source: (width: Int, height: Int), to destination: (width: Int, height: Int)) {
-        let (w, h) = (Float(source.width), Float(source.height))
+    init(from source: MediaPipeRegion, to destination: (width: Int, height: Int)) {
+        let (left, top, right, bottom) = (source.left, source.top, source.left + source.width, source.top + source.height)
         let (dw, dh) = (Float(destination.width), Float(destination.height))
         // MediaPipe's corners, in boxPoints' order: bottom left, top left, top right, bottom right.
-        let from: [(Float, Float)] = [(0, h), (0, 0), (w, 0), (w, h)], to: [(Float, Float)] = [(0, dh), (0, 0), (dw, 0), (dw, dh)]
+        let from: [(Float, Float)] = [(left, bottom), (left, top), (right, top), (right, bottom)]
+        let to: [(Float, Float)] = [(0, dh), (0, 0), (dw, 0), (dw, dh)]
         var a = [[Double]](repeating: [Double](repeating: 0, count: 8), count: 8), b = [Double](repeating: 0, count: 8)
         for i in 0..<4 {
             let ((x, y), (u, v)) = (from[i], to[i])

@@ -1,0 +1,35 @@
+import Foundation
+import ImpastoMedia
+
+/// A loaded face detector, MTCNN or BlazeFace, as the jobs that look for faces use it (`faces`, and `apply`,
+/// `video` and `stylize` for `--protect-faces` and `--overlay`): a batch of images in, each one's faces out.
+public struct FaceFinder: Sendable {
+    private let find: @Sendable ([Image]) throws -> [[DetectedFace]]
+
+    /// `detector` loaded from `weights` (MTCNN: a folder with its three files; BlazeFace: its `.tflite` file), or
+    /// the installed one; `options` are MTCNN's (BlazeFace reads only the order, largest first or as found) and
+    /// `minScore` BlazeFace's.
+    public init(_ detector: FacesJob.Detector, weights: URL? = nil, options: MTCNNOptions = MTCNNOptions(),
+                minScore: Float = 0.5) throws {
+        switch detector {
+        case .mtcnn:
+            let mtcnn = try ModelCache.shared.installedMTCNN(weights: weights)
+            find = { mtcnn.detect($0, options: options) }
+        case .blazeface:
+            var blazeFace = BlazeFaceDetector(model: try ModelCache.shared.installedBlazeFace(weights: weights?.path))
+            blazeFace.minScore = minScore
+            let largestFirst = options.selectLargest
+            find = { [blazeFace] images in
+                try images.map { image in
+                    let faces = try blazeFace.detect(image)
+                    return largestFirst ? ordered(faces) { $0.box.area } : faces
+                }
+            }
+        }
+    }
+
+    /// The faces in each image.
+    public func callAsFunction(_ images: [Image]) throws -> [[DetectedFace]] {
+        try find(images)
+    }
+}
