@@ -73,7 +73,7 @@ import Testing
         let pad = try first(.pad)
         let table = graph.operators[pad].inputs[1]
         padded.subgraphs[0].tensors[table].data = Tensor(shape: [4, 2], scalars: [0, 0, 0, 0, 0, 0, -1, 3]).converted(to: .i32)
-        #expect(Self.refusal(padded, path)?.contains("operator \(pad) (PAD) cannot run: its paddings [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, 3.0] are not counts from 0 to 65536.") == true)
+        #expect(Self.refusal(padded, path)?.contains("operator \(pad) (PAD) cannot run: its paddings [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, 3.0] are not whole numbers from 0 to 65536.") == true)
         var reshaped = model
         let reshape = try first(.reshape)
         reshaped.subgraphs[0].tensors[graph.operators[reshape].outputs[0]].shape = [1, 7, 16]
@@ -83,6 +83,16 @@ import Testing
         let concatenation = try first(.concatenation)
         joined.subgraphs[0].operators[concatenation].options = .concatenation(axis: 5, activation: .none)
         #expect(Self.refusal(joined, path)?.contains("operator \(concatenation) (CONCATENATION) cannot run: its axis 5 is outside its inputs' rank 3.") == true)
+    }
+
+    /// Sizes and counts come from the file as numbers of any type: NaN or a huge float must be refused, not
+    /// converted (Swift's `Int(_:)` traps on them, which would end the process).
+    @Test func aNaNResizeSizeIsRefusedNotConverted() throws {
+        var (model, path) = try Self.selfie()
+        let resize = try #require(model.subgraphs[0].operators.firstIndex { $0.code == .builtin(.resizeBilinear) })
+        let size = model.subgraphs[0].operators[resize].inputs[1]
+        model.subgraphs[0].tensors[size].data = Tensor(shape: [2], scalars: [.nan, 1e30])
+        #expect(Self.refusal(model, path)?.contains("operator \(resize) (RESIZE_BILINEAR) cannot run: its size [nan, 1e+30] are not whole numbers from 1 to 16384.") == true)
     }
 
     @Test func wrongInputShapesAreOneSentence() throws {

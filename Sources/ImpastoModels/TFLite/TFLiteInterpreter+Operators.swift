@@ -109,6 +109,16 @@ private struct OperatorContext {
         return value
     }
 
+    /// A constant input's values as integers within `range` (sizes, counts, axes). Checked as floats first:
+    /// `Int(_:)` traps on NaN and on values past Int's range, and these come from the file.
+    func constantIntegers(_ position: Int, in range: ClosedRange<Int>, what: String) throws -> [Int] {
+        let values = try constant(position).scalars
+        guard values.allSatisfy({ $0 == $0.rounded() && Float(range.lowerBound) <= $0 && $0 <= Float(range.upperBound) }) else {
+            throw fail("its \(what) \(values.prefix(8)) are not whole numbers from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return values.map { Int($0) }
+    }
+
     /// An NCHW image input: [N, C, H, W].
     func image(_ position: Int) throws -> [Int] {
         let shape = try shape(position)
@@ -262,11 +272,7 @@ private struct OperatorContext {
         let input = try shape(0)
         let table = try constant(1)
         guard table.shape == [input.count, 2] else { throw fail("its paddings \(table.shape) are not [\(input.count), 2]") }
-        // Checked as floats: Int(_:) traps on NaN and on values past Int's range.
-        guard table.scalars.allSatisfy({ (0...65536).contains($0) }) else {
-            throw fail("its paddings \(table.scalars) are not counts from 0 to 65536")
-        }
-        let counts = table.scalars.map { Int($0) }
+        let counts = try constantIntegers(1, in: 0...65536, what: "paddings")
         var output = input
         var pads: [(axis: Int, before: Int, after: Int)] = []
         for axis in 0..<input.count where counts[2 * axis] + counts[2 * axis + 1] > 0 {
@@ -318,8 +324,7 @@ private struct OperatorContext {
     func mean() throws -> GraphBuilder.Kernel {
         guard case let .reduction(keeping) = op.options else { throw fail("it has no reduction options") }
         let input = try shape(0)
-        let axes = try constant(1).scalars.map { value in
-            let axis = Int(value)
+        let axes = try constantIntegers(1, in: -8...8, what: "axes").map { axis in
             guard (-input.count..<input.count).contains(axis) else { throw fail("its axis \(axis) is outside its input \(input)") }
             return input.count == 4 ? [0, 2, 3, 1][(axis + 4) % 4] : (axis + input.count) % input.count
         }
@@ -335,8 +340,8 @@ private struct OperatorContext {
             throw fail("it uses TensorFlow's legacy resize (align_corners = half_pixel_centers = false), which Impasto does not implement")
         }
         let input = try image(0)
-        let size = try constant(1).scalars.map { Int($0) }
-        guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw fail("its size \(size) is not two positive numbers") }
+        let size = try constantIntegers(1, in: 1...16384, what: "size")
+        guard size.count == 2 else { throw fail("its size \(size) is not two numbers") }
         return ([op.inputs[0]], [input[0], input[1], size[0], size[1]], {
             upsampleBilinear2d($0[0], size: (size[0], size[1]), alignCorners: alignCorners)
         })
