@@ -39,7 +39,7 @@ import Testing
 @Test func dreamRefusesWhatItCannotDo() throws {
     let photo = repositoryRoot.appendingPathComponent("Examples/images/chelsea.png")
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("never.png")
-    #expect(throws: ImpastoError.invalidArgument("VGG-19 has no layer 'relu9_1'; layers are named like relu4_2 or conv1_1.")) {
+    #expect(throws: ImpastoError.invalidArgument("VGG-19 has no layer named 'relu9_1'; layers are named like relu4_2 or conv1_1.")) {
         try DreamJob(input: photo, output: output, objective: .layer("relu9_1", channel: nil)).validate()
     }
     #expect(throws: ImpastoError.invalidArgument("relu2_1 has channels 0 to 127, not 128.")) {

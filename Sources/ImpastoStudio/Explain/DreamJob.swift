@@ -64,12 +64,7 @@ public struct DreamJob: Sendable {
         }
         switch objective {
         case .layer(let layer, let channel):
-            guard let channels = VGG19.channels(of: layer) else {
-                throw ImpastoError.invalidArgument("VGG-19 has no layer '\(layer)'; layers are named like relu4_2 or conv1_1.")
-            }
-            if let channel, !(0..<channels).contains(channel) {
-                throw ImpastoError.invalidArgument("\(layer) has channels 0 to \(channels - 1), not \(channel).")
-            }
+            _ = try VGG19.checkedChannels(of: layer, channel: channel)
         case .imageNetClass(let index):
             guard (0..<1000).contains(index) else {
                 throw ImpastoError.invalidArgument("--class must be an ImageNet class from 0 to 999, not \(index).")

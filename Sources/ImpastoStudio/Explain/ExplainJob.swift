@@ -72,12 +72,7 @@ public struct ExplainJob: Sendable {
             guard let layer, let channel else {
                 throw ImpastoError.invalidArgument("With --model vgg19, give --layer (e.g. relu4_1) and --channel.")
             }
-            guard let channels = VGG19.channels(of: layer) else {
-                throw ImpastoError.invalidArgument("VGG-19 has no layer '\(layer)'; its layers are \(VGG19.layerNames.joined(separator: ", ")).")
-            }
-            guard (0..<channels).contains(channel) else {
-                throw ImpastoError.invalidArgument("\(layer) has channels 0 to \(channels - 1), not \(channel).")
-            }
+            _ = try VGG19.checkedChannels(of: layer, channel: channel)
             guard size >= 32 else { throw ImpastoError.invalidArgument("--size must be at least 32, not \(size).") }
         }
     }

@@ -102,9 +102,7 @@ public struct StylizeOptions: Sendable, Equatable {
     /// - Throws: `ImpastoError.invalidArgument` with one sentence naming the offending option.
     public func validate(styleCount: Int) throws {
         func fail(_ message: String) -> ImpastoError { .invalidArgument(message) }
-        for layer in contentLayers + styleLayers where VGG19.index(of: layer) == nil {
-            throw fail("VGG-19 has no layer named '\(layer)'; layers are named like relu4_2 or conv1_1.")
-        }
+        for layer in contentLayers + styleLayers { _ = try VGG19.checkedChannels(of: layer) }
         if contentLayers.isEmpty && styleLayers.isEmpty { throw fail("Name at least one content or style layer.") }
         if styleCount < 1 && !styleLayers.isEmpty { throw fail("Give at least one style image.") }
         if let weights = styleBlendWeights {

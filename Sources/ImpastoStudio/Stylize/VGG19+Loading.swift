@@ -32,3 +32,19 @@ extension VGG19 {
         return network
     }
 }
+
+extension VGG19 {
+    /// The number of channels of `layer` (`relu4_2`), checking that `channel`, if given, is one of them: the
+    /// one check of a user's layer name for stylize, explain and dream.
+    ///
+    /// - Throws: `ImpastoError.invalidArgument` naming the layer or the channel.
+    static func checkedChannels(of layer: String, channel: Int? = nil) throws -> Int {
+        guard let channels = channels(of: layer) else {
+            throw ImpastoError.invalidArgument("VGG-19 has no layer named '\(layer)'; layers are named like relu4_2 or conv1_1.")
+        }
+        if let channel, !(0..<channels).contains(channel) {
+            throw ImpastoError.invalidArgument("\(layer) has channels 0 to \(channels - 1), not \(channel).")
+        }
+        return channels
+    }
+}
