@@ -93,3 +93,16 @@ public func writeFully(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) ->
     }
     return true
 }
+
+/// Reads from `descriptor` until `buffer` is full or the stream ends, retrying after signals; the number of
+/// bytes read (less than the buffer at the end of the stream, or on an error, which `errno` tells).
+public func readFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    var filled = 0
+    while filled < buffer.count {
+        let count = read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { break }
+        filled += count
+    }
+    return filled
+}

@@ -1,4 +1,5 @@
 import Foundation
+import ImpastoFormats
 import ImpastoTensor
 
 /// Decodes a video's frames one at a time (or in batches) through ffmpeg, as RGB `Image`s.
@@ -47,7 +48,7 @@ public final class VideoReader {
     /// - Throws: `ImpastoError.unreadableFile` with ffmpeg's reason when decoding fails part way.
     public func nextFrame() throws -> Image? {
         guard let child else { return nil }
-        let filled = bytes.withUnsafeMutableBytes { readFully(into: $0) }
+        let filled = bytes.withUnsafeMutableBytes { ImpastoFormats.readFully(frames.fileDescriptor, into: $0) }
         if filled == bytes.count {
             framesRead += 1
             return Image(rgb24: bytes, width: width, height: height)
@@ -82,19 +83,6 @@ public final class VideoReader {
         self.child = nil
         try? frames.close()
         child.stop()
-    }
-
-    /// Bytes read into `buffer` until it is full or the stream ends (or fails: the exit status tells).
-    private func readFully(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let descriptor = frames.fileDescriptor
-        var filled = 0
-        while filled < buffer.count {
-            let count = read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            filled += count
-        }
-        return filled
     }
 
     deinit { close() }

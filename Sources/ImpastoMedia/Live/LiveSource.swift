@@ -1,4 +1,5 @@
 import Foundation
+import ImpastoFormats
 import ImpastoTensor
 
 /// Frames arriving in real time — from a camera (v4l2), a network stream (RTSP, RTMP, HTTP, UDP, SRT), a file
@@ -125,7 +126,7 @@ public final class LiveSource: @unchecked Sendable {
     private func readFrames() {
         var bytes = [UInt8](repeating: 0, count: width * height * 3)
         while true {
-            let filled = bytes.withUnsafeMutableBytes { readFully(into: $0) }
+            let filled = bytes.withUnsafeMutableBytes { ImpastoFormats.readFully(descriptor, into: $0) }
             let arrival = Self.now()
             guard filled == bytes.count else {
                 finish(partial: filled)
@@ -152,16 +153,5 @@ public final class LiveSource: @unchecked Sendable {
             ended = true
             lock.broadcast()
         }
-    }
-
-    private func readFully(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        var filled = 0
-        while filled < buffer.count {
-            let count = read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            filled += count
-        }
-        return filled
     }
 }

@@ -231,22 +231,18 @@ private struct OperatorContext {
 
     /// AVERAGE_POOL_2D. With SAME padding TensorFlow Lite averages only the cells inside the input.
     func averagePool() throws -> GraphBuilder.Kernel {
-        let window = try window(), activation = try fusedActivation()
-        let input = try image(0)
-        let kernel = (window.filterHeight, window.filterWidth)
-        let geometry = try self.geometry(window, input: input, kernel: kernel)
-        let padding = geometry.padding
-        guard padding.left == padding.right, padding.top == padding.bottom else {
-            throw fail("its SAME padding \(padding) is uneven, which Impasto's pooling cannot express")
+        try pool { x, kernel, stride, padding in
+            avgPool2d(x, kernelSize: kernel, stride: stride, padding: padding, countIncludePad: false)
         }
-        return ([op.inputs[0]], [input[0], input[1], geometry.height, geometry.width], { values in
-            activation(avgPool2d(values[0], kernelSize: kernel, stride: (window.strideHeight, window.strideWidth),
-                                 padding: (padding.top, padding.left), countIncludePad: false))
-        })
     }
 
     /// MAX_POOL_2D. SAME padding never wins a window (as PyTorch's padding, it counts as −∞).
     func maxPool() throws -> GraphBuilder.Kernel {
+        try pool { x, kernel, stride, padding in maxPool2d(x, kernelSize: kernel, stride: stride, padding: padding) }
+    }
+
+    /// A pooling operator's window, checked (Impasto's pooling pads evenly), around `pooling`.
+    private func pool(_ pooling: @escaping @Sendable (Tensor, (Int, Int), (Int, Int), (Int, Int)) -> Tensor) throws -> GraphBuilder.Kernel {
         let window = try window(), activation = try fusedActivation()
         let input = try image(0)
         let kernel = (window.filterHeight, window.filterWidth)
@@ -256,8 +252,7 @@ private struct OperatorContext {
             throw fail("its SAME padding \(padding) is uneven, which Impasto's pooling cannot express")
         }
         return ([op.inputs[0]], [input[0], input[1], geometry.height, geometry.width], { values in
-            activation(maxPool2d(values[0], kernelSize: kernel, stride: (window.strideHeight, window.strideWidth),
-                                 padding: (padding.top, padding.left)))
+            activation(pooling(values[0], kernel, (window.strideHeight, window.strideWidth), (padding.top, padding.left)))
         })
     }
 
