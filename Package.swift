@@ -67,7 +67,8 @@ let package = Package(
         .testTarget(name: "ImpastoMediaTests", dependencies: ["ImpastoMedia"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoCLITests", dependencies: ["ImpastoCLI", "ImpastoTestSupport"]),
         .testTarget(name: "ImpastoServerTests", dependencies: [
-            "ImpastoServer", "ImpastoStudio", "ImpastoTestSupport",
+            "ImpastoServer", "ImpastoStudio", "ImpastoMedia", "ImpastoTestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio", "ImpastoTestSupport"],

@@ -159,11 +159,11 @@ final class ProgressRecorder: @unchecked Sendable {
         lock.withLock {
             let params = try? JobParameters(json: job.params)
             var progress: Double?
+            var detail: String?
             defer {
                 if let progress { latest = progress }
                 if let detail { latestDetail = detail }
             }
-            var detail: String?
             if let iteration = event["iteration"] as? Int, let total = params?.iterations, total > 0 {
                 progress = Double(iteration) / Double(total)
                 detail = "iteration \(iteration) of \(total)"

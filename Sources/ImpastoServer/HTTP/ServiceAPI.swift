@@ -3,6 +3,7 @@
 import Foundation
 import Hummingbird
 import ImpastoMedia
+import ImpastoStudio
 import ImpastoTensor
 import NIOCore
 
@@ -108,7 +109,7 @@ struct ServiceAPI {
     @Sendable func upload(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let account = try context.requireAccount()
         let limit = configuration.maxUploadBytes
-        let tooLarge = HTTPError(.contentTooLarge, message: "The upload is larger than the \(limit >> 20) MB allowed.")
+        let tooLarge = HTTPError(.contentTooLarge, message: "The upload is larger than the \(ProgressReporter.formatBytes(Int64(limit))) allowed.")
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
         guard try await uploads.recentCount(owner: account.id, seconds: 60) < configuration.uploadsPerMinute else {
             throw HTTPError(.tooManyRequests, message: "At most \(configuration.uploadsPerMinute) uploads a minute; try again shortly.")
