@@ -46,9 +46,10 @@ public struct FileStore: Sendable {
         return id
     }
 
-    /// Moves a file a job wrote (in the work folder, so on the same file system) under a fresh id.
-    public func adopt(_ file: URL) throws -> String {
-        let id = Self.newID()
+    /// Moves a file a job wrote (in the work folder, so on the same file system) under `id` (a fresh one unless
+    /// given) and returns the id.
+    @discardableResult
+    public func adopt(_ file: URL, as id: String = FileStore.newID()) throws -> String {
         guard rename(file.path, folder.appendingPathComponent(id).path) == 0 else {
             throw ImpastoError.writeFailed(path: file.path, reason: "it cannot be moved into \(folder.path)")
         }

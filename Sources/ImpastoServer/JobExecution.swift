@@ -16,8 +16,12 @@ struct JobExecution {
     /// Runs `job` to its end and records the ending. A stop its owner did not ask for (the worker shutting down,
     /// or the lease lost) gives the job back to the queue.
     func run(_ job: ClaimedJob, control: JobControl) {
+        // Earlier attempts' folders are left by workers that died; this attempt starts from nothing.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: files.workFolder.path)) ?? []
+        where name.hasPrefix(job.id + "-") {
+            try? FileManager.default.removeItem(at: files.workFolder.appendingPathComponent(name))
+        }
         let work = files.workFolder.appendingPathComponent("\(job.id)-\(job.attempt)", isDirectory: true)
-        try? FileManager.default.removeItem(at: work)
         defer { try? FileManager.default.removeItem(at: work) }
         let lease = LeaseKeeper(queue: queue, job: job, seconds: configuration.leaseSeconds, control: control)
         let progress = ProgressRecorder(queue: queue, files: files, job: job)
@@ -171,23 +175,25 @@ final class ProgressRecorder: @unchecked Sendable {
             } else if event["input"] != nil {
                 progress = 1
             }
-            var preview: String?
+            // A preview's id is recorded before its file is moved there: a worker killed in between leaves a
+            // preview that reads as missing until the next one, never a file that nothing names.
+            var preview: (id: String, file: URL)?
             if let message = event["message"] as? String, message.hasPrefix("Saved ") {
-                preview = try? files.adopt(URL(fileURLWithPath: String(message.dropFirst("Saved ".count))))
+                preview = (FileStore.newID(), URL(fileURLWithPath: String(message.dropFirst("Saved ".count))))
             }
             let now = ServerDatabase.now()
             guard preview != nil || (progress != nil && now - lastWrite >= JobExecution.progressInterval) else { return }
             lastWrite = now
             let replaced = try? queue.report(job, progress: progress ?? latest, detail: detail ?? latestDetail,
-                                                preview: preview)
-            switch replaced {
-            case let .some(.some(old)):
-                files.remove([old])
-                if preview != nil { lastPreview = preview }
-            case .some(.none):
-                if preview != nil { lastPreview = preview }
-            case .none:
-                files.remove([preview])
+                                             preview: preview?.id)
+            guard let replaced else {
+                // The lease is lost: the job is someone else's now, or gone.
+                if let preview { try? FileManager.default.removeItem(at: preview.file) }
+                return
+            }
+            if let preview {
+                if (try? files.adopt(preview.file, as: preview.id)) != nil { lastPreview = preview.id }
+                files.remove([replaced])
             }
         }
     }

@@ -1,0 +1,108 @@
+// Workers as separate processes (`impasto worker`, the built binary) sharing the SQLite file with this one: a
+// worker killed with SIGKILL mid-job loses its lease, and another worker finishes the job exactly once.
+import Foundation
+import GRDB
+import ImpastoMedia
+@testable import ImpastoServer
+import ImpastoTestSupport
+import Testing
+
+@Suite struct WorkerProcessTests {
+    static func startWorker(_ data: URL, extra: [String] = []) throws -> Process {
+        try startImpasto(["worker", "--data", data.path, "--lease", "2", "--poll", "0.1", "--preview-every", "1",
+                          "--vgg19", try pasticheVGG19File().path] + extra).0
+    }
+
+    /// Polls the job's row until `condition` holds or `seconds` pass.
+    static func waitForRow(_ service: ImpastoService, _ id: String, seconds: Double,
+                           until condition: (Row) -> Bool) async throws -> Row {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let row = try #require(try jobRow(service, id))
+            if condition(row) || Date() > deadline { return row }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test func aKilledWorkersJobIsFinishedOnceByAnother() async throws {
+        let data = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let service = try ImpastoService(try testConfiguration(data))
+        let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .free))
+        var uploads: [String] = []
+        for name in ["tubingen.jpg", "starry_night.jpg"] {
+            let id = try service.files.store(try exampleImage(name))
+            try await service.uploads.record(id: id, owner: user.id, name: name, width: 96, height: 72, bytes: 1)
+            uploads.append(id)
+        }
+        let params = JobParameters(content: uploads[0], style: uploads[1], model: nil, size: 64, iterations: 12)
+        let id = try await service.jobs.create(owner: user.id, kind: .stylize, params: params, tier: .free, public: false)
+
+        // The first worker gets as far as its first previews, and is killed.
+        let first = try Self.startWorker(data)
+        let started = try await Self.waitForRow(service, id, seconds: 90) { $0["preview_file"] as String? != nil }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        #expect(started["state"] as String == "running" && started["attempts"] as Int == 1, "\(started)")
+        let killedLease: String = try #require(started["lease_owner"])
+        #expect(killedLease.contains(":\(first.processIdentifier):"))
+
+        // The second finds the job still leased, waits for the lease to expire, and runs it again to the end.
+        let second = try Self.startWorker(data)
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        let finished = try await Self.waitForRow(service, id, seconds: 120) { $0["state"] as String != "running" && $0["attempts"] as Int == 2 }
+        #expect(finished["state"] as String == "done", "\(finished)")
+        #expect(finished["attempts"] as Int == 2 && finished["completions"] as Int == 1)
+        let result: String = try #require(finished["result_file"])
+        let image = try Image(contentsOf: service.files.folder.appendingPathComponent(result))
+        #expect(image.width == 64 && image.height == 48)
+        // Nothing of the killed run is left: the files folder holds the uploads, the result and the latest preview,
+        // and no work folder remains.
+        let stored = try FileManager.default.contentsOfDirectory(atPath: service.files.folder.path)
+        #expect(Set(stored) == Set(uploads + [result, finished["preview_file"] as String? ?? ""]), "\(stored)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: service.files.workFolder.path) == [])
+
+        // SIGTERM stops an idle worker cleanly.
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(second.terminationReason == .exit && second.terminationStatus == 0)
+    }
+}
+
+@Suite struct InProcessWorkerTests {
+    /// A running stylize job stops at its owner's cancel with its latest image kept, and one running when the
+    /// workers shut down goes back to the queue untouched.
+    @Test func runningJobsStopOnCancelAndGoBackOnShutdown() async throws {
+        let data = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let service = try ImpastoService(try testConfiguration(data))
+        let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .free))
+        var uploads: [String] = []
+        for name in ["tubingen.jpg", "starry_night.jpg"] {
+            let id = try service.files.store(try exampleImage(name))
+            try await service.uploads.record(id: id, owner: user.id, name: name, width: 96, height: 72, bytes: 1)
+            uploads.append(id)
+        }
+        let params = JobParameters(content: uploads[0], style: uploads[1], model: nil, size: 64, iterations: 100)
+        let cancelled = try await service.jobs.create(owner: user.id, kind: .stylize, params: params, tier: .free, public: false)
+        let interrupted = try await service.jobs.create(owner: user.id, kind: .stylize, params: params, tier: .free, public: false)
+        let workers = service.workers(1)
+        workers.start()
+
+        _ = try await WorkerProcessTests.waitForRow(service, cancelled, seconds: 90) { $0["preview_file"] as String? != nil }
+        #expect(try await service.jobs.cancel(cancelled, owner: user.id))
+        let stopped = try await WorkerProcessTests.waitForRow(service, cancelled, seconds: 30) { $0["state"] as String != "running" }
+        #expect(stopped["state"] as String == "cancelled", "\(stopped)")
+        let latest: String = try #require(stopped["result_file"])
+        #expect(try Image(contentsOf: service.files.folder.appendingPathComponent(latest)).width == 64)
+
+        let running = try await WorkerProcessTests.waitForRow(service, interrupted, seconds: 60) { $0["preview_file"] as String? != nil }
+        #expect(running["state"] as String == "running")
+        workers.stop()
+        let requeued = try #require(try jobRow(service, interrupted))
+        #expect(requeued["state"] as String == "queued" && requeued["attempts"] as Int == 0, "\(requeued)")
+        #expect(requeued["lease_owner"] as String? == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: service.files.workFolder.path) == [])
+    }
+}
