@@ -29,6 +29,8 @@ public final class ImpastoService: Sendable {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: AuthenticationMiddleware(accounts: accounts))
         ServiceAPI(service: self).add(to: router)
+        // The templates are compiled into the binary: a failure here is a bug in them, found by the page tests.
+        try! WebPages(service: self).add(to: router)
         var logger = Logger(label: "impasto.serve")
         logger.logLevel = .warning
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "impasto"),

@@ -42,21 +42,32 @@ func jobRow(_ service: ImpastoService, _ id: String) throws -> Row? {
 /// A user of the API: requests carry the session cookie the last sign-in set, or an API token.
 final class APISession: @unchecked Sendable {
     let client: any TestClientProtocol
+    /// The session cookie, `impasto_session=…`.
     var cookie: String?
+    /// Every other cookie set so far, by name.
+    var cookies: [String: String] = [:]
     var bearer: String?
 
     init(_ client: any TestClientProtocol) { self.client = client }
 
     @discardableResult
-    func send(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, bytes: [UInt8]? = nil) async throws -> TestResponse {
+    func send(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, bytes: [UInt8]? = nil,
+              form: String? = nil) async throws -> TestResponse {
         var headers = HTTPFields()
-        if let cookie { headers[.cookie] = cookie }
+        let all = [cookie].compactMap { $0 } + cookies.map { "\($0.key)=\($0.value)" }
+        if !all.isEmpty { headers[.cookie] = all.joined(separator: "; ") }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         if json != nil { headers[.contentType] = "application/json" }
-        let body = json.map { ByteBuffer(string: $0) } ?? bytes.map { ByteBuffer(bytes: $0) }
+        if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        let body = (json ?? form).map { ByteBuffer(string: $0) } ?? bytes.map { ByteBuffer(bytes: $0) }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
-        if let set = response.headers[.setCookie], set.hasPrefix("impasto_session=") {
-            cookie = String(set.prefix { $0 != ";" })
+        for set in response.headers[values: .setCookie] {
+            let pair = set.prefix { $0 != ";" }
+            if pair.hasPrefix("impasto_session=") {
+                cookie = String(pair)
+            } else if let equals = pair.firstIndex(of: "=") {
+                cookies[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
         }
         return response
     }
