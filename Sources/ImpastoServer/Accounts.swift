@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import HummingbirdBcrypt
 import ImpastoStudio
+import NIOPosix
 
 /// A signed-in user.
 public struct Account: Sendable, Equatable {
@@ -29,7 +30,8 @@ public struct Accounts: Sendable {
 
     /// Creates an account; nil when the name is taken.
     func register(name: String, password: String, tier: ServiceTier) async throws -> Account? {
-        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        let cost = bcryptCost
+        let hash = try await Self.offLoop { Bcrypt.hash(password, cost: cost) }
         return try await database.pool.write { db in
             guard try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE name = ?", arguments: [name]) == nil else { return nil }
             try db.execute(sql: "INSERT INTO users (name, password_hash, tier, created) VALUES (?, ?, ?, ?)",
@@ -43,7 +45,9 @@ public struct Accounts: Sendable {
         let row = try await database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, tier, password_hash FROM users WHERE name = ?", arguments: [name])
         }
-        guard let row, Bcrypt.verify(password, hash: row["password_hash"]) else { return nil }
+        guard let row else { return nil }
+        let hash: String = row["password_hash"]
+        guard try await Self.offLoop({ Bcrypt.verify(password, hash: hash) }) else { return nil }
         return Account(id: row["id"], name: row["name"], tier: ServiceTier(rawValue: row["tier"]) ?? .free)
     }
 
@@ -73,6 +77,12 @@ public struct Accounts: Sendable {
         try await database.pool.write { db in
             try db.execute(sql: "DELETE FROM tokens WHERE hash = ?", arguments: [Self.hash(token)])
         }
+    }
+
+    /// Runs CPU-bound work (bcrypt: about 0.25 s at cost 12) on NIO's thread pool, off the event loops and Swift's
+    /// concurrency pool.
+    static func offLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
     }
 
     static func hash(_ token: String) -> String {

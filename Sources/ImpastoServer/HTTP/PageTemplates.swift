@@ -20,6 +20,7 @@ enum PageTemplates {
         body { font: 16px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 60rem; padding: 1rem; color: #222; }
         nav a { margin-right: 1rem; } img { max-width: 100%; border-radius: 4px; }
         .row { display: flex; gap: .75rem; align-items: flex-start; margin: 1rem 0; } .row figure { flex: 1; margin: 0; }
+        .row figure img { width: 100%; }
         figcaption { font-size: .85rem; color: #666; } progress { width: 100%; } .error { color: #b00020; }
         label { display: block; margin: .6rem 0; } table { border-collapse: collapse; } td { padding: .25rem .5rem; }
         </style></head><body>

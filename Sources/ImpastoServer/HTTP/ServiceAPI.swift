@@ -123,9 +123,12 @@ struct ServiceAPI {
         }
         let bytes = Array(buffer: body)
         // Decoded here, before anything is queued: a file that is not a readable image never reaches a worker.
-        let image: Image
+        let image: (width: Int, height: Int)
         do {
-            image = try Image(decoding: bytes, path: "The upload")
+            image = try await Accounts.offLoop {
+                let image = try Image(decoding: bytes, path: "The upload")
+                return (image.width, image.height)
+            }
         } catch {
             throw HTTPError(.unprocessableContent, message: "\(error)")
         }
