@@ -35,6 +35,9 @@ public struct ServerConfiguration: Sendable {
     public var maxAttempts = 3
     /// The largest upload, in bytes.
     public var maxUploadBytes = 20 << 20
+    /// The most pixels an upload may declare: refused from its header, before anything is decoded (the largest
+    /// tier paints 1200 px, so 40 megapixels leaves any camera's photo room).
+    public var maxUploadPixels = 40_000_000
     /// Uploads one user may make in a minute.
     public var uploadsPerMinute = 30
     /// bcrypt's cost (2^cost rounds); 12 takes about 0.25 s here.

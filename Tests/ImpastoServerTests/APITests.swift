@@ -18,6 +18,7 @@ import Testing
         var configuration = try testConfiguration(data)
         configuration.maxUploadBytes = 200_000
         configuration.uploadsPerMinute = 3
+        configuration.maxUploadPixels = 2_000_000
         let service = try ImpastoService(configuration)
         try await service.application(port: 0).test(.live) { client in
             let ann = APISession(client), bob = APISession(client), nobody = APISession(client)
@@ -34,6 +35,10 @@ import Testing
             let notImage = try await ann.object(.post, "/api/uploads", bytes: Array("name,value\n1,2\n".utf8),
                                                 expect: .unprocessableContent)
             #expect(APISession.message(notImage) == "The upload is not a valid file of the expected kind: it is neither a PNG nor a JPEG image.")
+            let flat = Image(width: 2000, height: 1100, channels: 3, pixels: [Float](repeating: 0.5, count: 2000 * 1100 * 3))
+            let bomb = try await ann.object(.post, "/api/uploads", bytes: try flat.encoded(format: .png, path: "flat"),
+                                            expect: .unprocessableContent)
+            #expect(APISession.message(bomb) == "The upload is not a valid file of the expected kind: its header declares 2000×1100 pixels, more than the 32768-pixel side or 2-megapixel limit.")
             let large = try Array(Data(contentsOf: repositoryRoot.appendingPathComponent("Examples/images/tubingen.jpg")))
             #expect(large.count > 200_000)
             let tooLarge = try await ann.object(.post, "/api/uploads", bytes: large, expect: .contentTooLarge)

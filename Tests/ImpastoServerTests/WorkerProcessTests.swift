@@ -106,3 +106,79 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: service.files.workFolder.path) == [])
     }
 }
+
+@Suite struct WorkerFleetTests {
+    /// Three `impasto worker` processes drain a queue of apply jobs; one is killed with SIGKILL in the middle of a
+    /// job. Every job ends done, exactly once, and only the killed one was run twice.
+    @Test func threeWorkersDrainTheQueueWhileOneIsKilled() async throws {
+        let data = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let service = try ImpastoService(try testConfiguration(data))
+        let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .free))
+        let photo = try service.files.store(try exampleImage("tubingen.jpg", side: 256))
+        try await service.uploads.record(id: photo, owner: user.id, name: nil, width: 256, height: 192, bytes: 1)
+        let params = JobParameters(content: photo, style: nil, model: "starry", size: 192, iterations: nil)
+        var ids: [String] = []
+        for _ in 0..<18 {
+            ids.append(try await service.jobs.create(owner: user.id, kind: .apply, params: params, tier: .free, public: false))
+        }
+        let workers = try (0..<3).map { _ in try WorkerProcessTests.startWorker(data) }
+        defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+
+        // Once a third of the jobs are done, kill the worker of a job that is running.
+        let rows = { try service.database.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs") } }
+        let deadline = Date().addingTimeInterval(120)
+        var victim: (worker: Process, job: String)?
+        while victim == nil && Date() < deadline {
+            let all = try rows()
+            if all.filter({ $0["state"] as String == "done" }).count >= 6 {
+                for row in all where row["state"] as String == "running" {
+                    let lease: String = row["lease_owner"] ?? ""
+                    if let worker = workers.first(where: { lease.contains(":\($0.processIdentifier):") }) {
+                        kill(worker.processIdentifier, SIGKILL)
+                        victim = (worker, row["id"])
+                        break
+                    }
+                }
+            }
+            if victim == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let (killed, job) = try #require(victim, "no job was seen running")
+        killed.waitUntilExit()
+
+        while Date() < deadline, try rows().contains(where: { $0["state"] as String != "done" }) {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let final = try rows()
+        #expect(final.count == 18 && final.allSatisfy { $0["state"] as String == "done" && $0["completions"] as Int == 1 },
+                "\(final.map { "\($0["state"] as String) \($0["completions"] as Int)" })")
+        for row in final {
+            #expect(row["attempts"] as Int == (row["id"] as String == job ? 2 : 1), "\(row)")
+        }
+        let results = Set(final.compactMap { $0["result_file"] as String? })
+        #expect(results.count == 18)
+        let stored = try FileManager.default.contentsOfDirectory(atPath: service.files.folder.path)
+        #expect(Set(stored) == results.union([photo]), "no file of the killed run is left")
+
+        for worker in workers where worker !== killed {
+            kill(worker.processIdentifier, SIGTERM)
+            worker.waitUntilExit()
+            #expect(worker.terminationReason == .exit && worker.terminationStatus == 0)
+        }
+    }
+}
+
+@Suite struct ServiceCommandTests {
+    @Test func badArgumentsGetOneSentence() throws {
+        let cases: [([String], String)] = [
+            (["worker", "--database", "postgres://db/impasto"], "error: PostgreSQL databases are not supported yet; use --database sqlite:PATH."),
+            (["serve", "--database", "impasto.sqlite"], "error: The database 'impasto.sqlite' is not of the form sqlite:PATH."),
+            (["serve", "--port", "70000"], "error: --port must be 0…65535, --workers at least 0 and --max-upload-mb at least 1."),
+            (["worker", "--lease", "0"], "error: --lease must be at least 1 second, --poll positive and --preview-every at least 1."),
+        ]
+        for (arguments, sentence) in cases {
+            let result = try runImpasto(arguments)
+            #expect(result.status == 64 && result.error == sentence + "\n", "\(arguments): \(result.error)")
+        }
+    }
+}

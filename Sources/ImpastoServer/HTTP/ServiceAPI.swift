@@ -124,9 +124,10 @@ struct ServiceAPI {
         let bytes = Array(buffer: body)
         // Decoded here, before anything is queued: a file that is not a readable image never reaches a worker.
         let image: (width: Int, height: Int)
+        let pixels = configuration.maxUploadPixels
         do {
             image = try await Accounts.offLoop {
-                let image = try Image(decoding: bytes, path: "The upload")
+                let image = try Image.$maximumPixelCount.withValue(pixels) { try Image(decoding: bytes, path: "The upload") }
                 return (image.width, image.height)
             }
         } catch {
