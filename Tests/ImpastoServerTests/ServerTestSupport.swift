@@ -9,6 +9,10 @@ import ImpastoMedia
 import ImpastoTestSupport
 import Testing
 
+/// Every suite of the service's tests, one test at a time: each runs real jobs (workers in this process and in
+/// child processes, each using every core), and side by side on two cores their timeouts measured the crowd.
+@Suite(.serialized) struct ServerTests {}
+
 /// A fresh, empty directory that the test owns.
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("impasto-server-tests-\(UUID().uuidString)")
