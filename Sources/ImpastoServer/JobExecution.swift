@@ -33,9 +33,11 @@ struct JobExecution {
             lease.stop()
             if stopped && !lease.cancelRequested {
                 ending = .released
+            } else if stopped {
+                // Stopped before its first image (apply stops between batches), a job ends with nothing to show.
+                ending = .cancelled(result: FileManager.default.fileExists(atPath: output.path) ? try files.adopt(output) : nil)
             } else {
-                let result = try files.adopt(output)
-                ending = stopped ? .cancelled(result: result) : .done(result: result)
+                ending = .done(result: try files.adopt(output))
             }
         } catch {
             lease.stop()
