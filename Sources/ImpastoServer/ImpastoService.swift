@@ -1,0 +1,59 @@
+// The whole service in one process: the database, the stored files, the HTTP API and in-process workers.
+import Foundation
+import Hummingbird
+import Logging
+
+/// Everything a server or worker process opens from its configuration.
+public final class ImpastoService: Sendable {
+    public let configuration: ServerConfiguration
+    public let database: ServerDatabase
+    public let files: FileStore
+    public let queue: SQLiteJobQueue
+    let accounts: Accounts
+    let jobs: JobRecords
+    let uploads: Uploads
+
+    public init(_ configuration: ServerConfiguration) throws {
+        self.configuration = configuration
+        files = try FileStore(data: configuration.data)
+        database = try ServerDatabase(configuration.database)
+        queue = SQLiteJobQueue(database: database, maxAttempts: configuration.maxAttempts)
+        accounts = Accounts(database: database, bcryptCost: configuration.bcryptCost)
+        jobs = JobRecords(database: database)
+        uploads = Uploads(database: database, files: files)
+    }
+
+    /// The HTTP application on `host`:`port` (0: any free port); `onRunning` learns the port it got.
+    public func application(host: String = "127.0.0.1", port: Int = 8080,
+                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: AuthenticationMiddleware(accounts: accounts))
+        ServiceAPI(service: self).add(to: router)
+        // The templates are compiled into the binary: a failure here is a bug in them, found by the page tests.
+        try! WebPages(service: self).add(to: router)
+        var logger = Logger(label: "impasto.serve")
+        logger.logLevel = .warning
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "impasto"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+                           logger: logger)
+    }
+
+    /// `count` workers in this process, not yet started.
+    public func workers(_ count: Int) -> WorkerPool {
+        WorkerPool(count: count, queue: queue, files: files, configuration: configuration)
+    }
+
+    /// Serves until SIGTERM or SIGINT, with `workers` in-process workers; on the signal the server stops taking
+    /// requests and each worker gives its unfinished job back to the queue.
+    public func serve(host: String, port: Int, workers count: Int, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        let pool = workers(count)
+        pool.start()
+        do {
+            try await application(host: host, port: port, onRunning: onRunning).runService()
+        } catch {
+            pool.stop()
+            throw error
+        }
+        pool.stop()
+    }
+}
