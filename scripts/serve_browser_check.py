@@ -20,6 +20,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def answers(url):
+    """Whether `url` answers 200 (a server that is up)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 def wait_until(what, condition, seconds=120):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -85,9 +94,8 @@ def main():
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until("the server", lambda: subprocess.run(["curl", "-sf", base + "/"], capture_output=True).returncode == 0, 60)
-        wait_until("chromium", lambda: subprocess.run(["curl", "-sf", f"http://127.0.0.1:{debug_port}/json/version"],
-                                                      capture_output=True).returncode == 0, 60)
+        wait_until("the server", lambda: answers(base + "/"), 60)
+        wait_until("chromium", lambda: answers(f"http://127.0.0.1:{debug_port}/json/version"), 60)
         tab = Tab(debug_port)
         tab.send("Page.enable")
         tab.open(base + "/signin")
