@@ -15,7 +15,7 @@ struct ImpastoBench: ParsableCommand {
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
                       StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self, BlazeFaceBenchmark.self,
-                      CutoutBenchmark.self])
+                      CutoutBenchmark.self, CascadeBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {

@@ -76,14 +76,15 @@ public final class CascadeDetector: @unchecked Sendable {
     // MARK: - Stage 1
 
     /// The 12-net's windows over the pyramid, each level's as it is computed pushed through the buffer into
-    /// the 12-calibration.
+    /// the 12-calibration, which reads each window's 12×12 pixels straight from its level.
     func calibratedProposals(_ picture: GrayPicture) -> [CascadeWindow] {
         var calibrated: [CascadeWindow] = []
-        let buffer = StageBuffer<CascadeWindow>(size: options.batchSize) { batch in
-            calibrated += self.calibrate(batch, picture, with: .cal12)
+        let buffer = StageBuffer<(window: CascadeWindow, crop: ArraySlice<Float>)>(size: options.batchSize) { batch in
+            let input = Tensor(shape: [batch.count, 1, 12, 12], scalars: batch.flatMap(\.crop))
+            calibrated += self.calibrate(batch.map(\.window), input: input, with: .cal12)
         }
         for scale in scales(picture) {
-            for window in level(picture, scale: scale, threshold: options.thresholds[0]) { buffer.push(window) }
+            for found in level(picture, scale: scale, threshold: options.thresholds[0]) { buffer.push(found) }
         }
         buffer.finish()
         return calibrated
@@ -92,7 +93,7 @@ public final class CascadeDetector: @unchecked Sendable {
     /// Every 12×12 window of every pyramid level whose face probability is at least `threshold`, in the
     /// picture's pixels.
     func proposals(_ picture: GrayPicture, threshold: Float) -> [CascadeWindow] {
-        scales(picture).flatMap { level(picture, scale: $0, threshold: threshold) }
+        scales(picture).flatMap { level(picture, scale: $0, threshold: threshold).map(\.window) }
     }
 
     /// MTCNN's pyramid: 12 / minFaceSize, then × factor while the shorter side stays ≥ 12.
@@ -102,25 +103,28 @@ public final class CascadeDetector: @unchecked Sendable {
         return MTCNNDetector.scales(width: picture.width, height: picture.height, options: mtcnn)
     }
 
-    /// One pyramid level through the 12-net: the picture shrunk with Pillow's antialiasing bilinear filter.
-    private func level(_ picture: GrayPicture, scale: Double, threshold: Float) -> [CascadeWindow] {
+    /// One pyramid level through the 12-net: the picture shrunk with Pillow's antialiasing bilinear filter; each
+    /// window at or above `threshold` in the picture's pixels, with its 12×12 normalised pixels of the level.
+    private func level(_ picture: GrayPicture, scale: Double, threshold: Float) -> [(window: CascadeWindow, crop: ArraySlice<Float>)] {
         let width = max(12, Int((Double(picture.width) * scale).rounded()))
         let height = max(12, Int((Double(picture.height) * scale).rounded()))
-        let shrunk = picture.image.resized(width: width, height: height, filter: .bilinear)
-        let input = Tensor(shape: [1, 1, height, width], scalars: shrunk.pixels.map(FaceCascade.normalized))
-        let probabilities = softmax(cascade.net12.scoreMap(input), axis: 1)
+        let pixels = picture.image.resized(width: width, height: height, filter: .bilinear).pixels.map(FaceCascade.normalized)
+        let probabilities = softmax(cascade.net12.scoreMap(Tensor(shape: [1, 1, height, width], scalars: pixels)), axis: 1)
         let (rows, columns) = (probabilities.shape[2], probabilities.shape[3])
         let values = probabilities.scalars
         let (sx, sy) = (Float(picture.width) / Float(width), Float(picture.height) / Float(height))
-        var windows: [CascadeWindow] = []
+        var found: [(CascadeWindow, ArraySlice<Float>)] = []
         for row in 0..<rows {
             for column in 0..<columns {
                 let p = values[rows * columns + row * columns + column]
                 guard p >= threshold else { continue }
-                windows.append(CascadeWindow(x: Float(2 * column) * sx, y: Float(2 * row) * sy, side: 12 * (sx + sy) / 2, score: p))
+                var crop: [Float] = []
+                crop.reserveCapacity(144)
+                for y in (2 * row)..<(2 * row + 12) { crop += pixels[(y * width + 2 * column)..<(y * width + 2 * column + 12)] }
+                found.append((CascadeWindow(x: Float(2 * column) * sx, y: Float(2 * row) * sy, side: 12 * (sx + sy) / 2, score: p), crop[...]))
             }
         }
-        return windows
+        return found
     }
 
     // MARK: - Stages 2 and 3
@@ -132,10 +136,11 @@ public final class CascadeDetector: @unchecked Sendable {
         var calibrated: [CascadeWindow] = []
         let calibration = FaceCascade.Stage(rawValue: classifier.rawValue + 1)!
         let calibrationBuffer = StageBuffer<CascadeWindow>(size: options.batchSize) { batch in
-            calibrated += self.calibrate(batch, picture, with: calibration)
+            calibrated += self.calibrate(batch, input: picture.batch(batch, size: self.cascade[calibration].shape.inputSize), with: calibration)
         }
         let classifierBuffer = StageBuffer<CascadeWindow>(size: options.batchSize) { batch in
-            for window in self.classify(batch, picture, with: classifier) where window.score >= threshold {
+            let input = picture.batch(batch, size: self.cascade[classifier].shape.inputSize)
+            for window in self.classify(batch, input: input, with: classifier) where window.score >= threshold {
                 calibrationBuffer.push(window)
             }
         }
@@ -145,10 +150,9 @@ public final class CascadeDetector: @unchecked Sendable {
         return calibrated
     }
 
-    /// The windows with `stage`'s face probability as their score.
-    func classify(_ windows: [CascadeWindow], _ picture: GrayPicture, with stage: FaceCascade.Stage) -> [CascadeWindow] {
-        let net = cascade[stage]
-        let probabilities = softmax(net(picture.batch(windows, size: net.shape.inputSize)), axis: 1).scalars
+    /// The windows with `stage`'s face probability on their crops `input` as their score.
+    func classify(_ windows: [CascadeWindow], input: Tensor, with stage: FaceCascade.Stage) -> [CascadeWindow] {
+        let probabilities = softmax(cascade[stage](input), axis: 1).scalars
         return windows.enumerated().map { k, window in
             var scored = window
             scored.score = probabilities[2 * k + 1]
@@ -156,11 +160,10 @@ public final class CascadeDetector: @unchecked Sendable {
         }
     }
 
-    /// The windows moved by `stage`'s calibration (the seed's probability-weighted average of the patterns above
-    /// 1/45); a window no pattern beats chance on stays where it is.
-    func calibrate(_ windows: [CascadeWindow], _ picture: GrayPicture, with stage: FaceCascade.Stage) -> [CascadeWindow] {
-        let net = cascade[stage]
-        let probabilities = softmax(net(picture.batch(windows, size: net.shape.inputSize)), axis: 1).scalars
+    /// The windows moved by `stage`'s calibration on their crops `input` (the seed's probability-weighted average
+    /// of the patterns above 1/45); a window no pattern beats chance on stays where it is.
+    func calibrate(_ windows: [CascadeWindow], input: Tensor, with stage: FaceCascade.Stage) -> [CascadeWindow] {
+        let probabilities = softmax(cascade[stage](input), axis: 1).scalars
         let count = CalibrationPattern.all.count
         return windows.enumerated().map { k, window in
             CalibrationPattern.average(probabilities: probabilities[(k * count)..<((k + 1) * count)]).map(window.adjusted) ?? window

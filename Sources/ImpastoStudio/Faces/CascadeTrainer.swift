@@ -151,18 +151,17 @@ public final class CascadeTrainer {
         return (Tensor(shape: [configuration.batchSize, 1, size, size], scalars: values), targets)
     }
 
-    /// The windows the trained 12-net (after its calibration and NMS) accepts on the face-free pictures, at most
-    /// `hardNegatives` of them, spread over the pictures.
+    /// The windows the trained 12-net accepts on the face-free pictures, the most probable first after NMS (IoU
+    /// 0.5), at most `hardNegatives` of them spread evenly over the pictures.
     func mineHardNegatives() {
         var options = CascadeOptions()
         options.minFaceSize = 24
         let detector = CascadeDetector(cascade: cascade, options: options)
         let perPicture = configuration.hardNegatives / max(data.backgrounds.count, 1)
         hardNegatives = data.backgrounds.flatMap { picture in
-            let windows = withoutGradients {
-                CascadeDetector.suppressed(detector.calibratedProposals(picture), threshold: 0.7)
-            }
-            return windows.prefix(perPicture).map { (picture, $0) }
+            let windows = withoutGradients { detector.proposals(picture, threshold: 0.5) }
+            let best = Array(windows.sorted { $0.score > $1.score }.prefix(8 * perPicture))
+            return CascadeDetector.suppressed(best, threshold: 0.5).prefix(perPicture).map { (picture, $0) }
         }
     }
 
