@@ -117,7 +117,9 @@ public final class CascadeDetector: @unchecked Sendable {
         for row in 0..<rows {
             for column in 0..<columns {
                 let p = values[rows * columns + row * columns + column]
-                guard p >= threshold else { continue }
+                // The net reads 11 of the window's 12 pixels (its 3×3/2 pool drops the last conv column), so the
+                // map has a position whose 12-pixel window passes the level's edge by one: it is skipped.
+                guard p >= threshold, 2 * column + 12 <= width, 2 * row + 12 <= height else { continue }
                 var crop: [Float] = []
                 crop.reserveCapacity(144)
                 for y in (2 * row)..<(2 * row + 12) { crop += pixels[(y * width + 2 * column)..<(y * width + 2 * column + 12)] }
