@@ -44,8 +44,8 @@ public struct TrainFacesJob: Sendable {
             try data.addPhotos(photoFiles, finder: FaceFinder(.mtcnn, weights: mtcnnWeights))
         }
         try data.addBackgrounds(backgroundFiles)
-        for line in data.sources { context.note(line) }
         let trainer = try CascadeTrainer(data: data, configuration: configuration)
+        for line in data.sources { context.note(line) }
         let losses = trainer.train(context)
         try trainer.save(to: output)
         return Outcome(sources: data.sources, faces: data.faceCount, hardNegatives: trainer.hardNegativeCount,
