@@ -414,6 +414,7 @@ struct CascadeBenchmark: ParsableCommand {
     @Option(help: "The smallest face both look for, in pixels.") var minFaceSize = 20
     @Option(help: "The cascade's 12-, 24- and 48-net thresholds.") var thresholds = "0.7,0.5,0.5"
     @Option(help: "Timed runs per picture (the median is reported).") var runs = 3
+    @Option(help: "Windows per batch between the cascade's stages.") var batchSize = 128
 
     func run() throws {
         let folder = URL(fileURLWithPath: mtcnn)
@@ -423,6 +424,7 @@ struct CascadeBenchmark: ParsableCommand {
         mtcnnOptions.minFaceSize = minFaceSize
         var options = CascadeOptions()
         options.minFaceSize = minFaceSize
+        options.batchSize = batchSize
         options.thresholds = thresholds.split(separator: ",").compactMap { Float($0) }
         guard options.thresholds.count == 3 else { throw ValidationError("--thresholds takes three numbers.") }
         let cascade = try CascadeDetector(weights: URL(fileURLWithPath: weights), options: options)
