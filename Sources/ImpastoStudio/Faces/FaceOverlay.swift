@@ -23,7 +23,7 @@ public struct FaceOverlay: Sendable {
                                    : image
     }
 
-    /// `photo` with the mask composited over each face.
+    /// `photo` with the mask composited over each face that has landmarks (the cascade's have none).
     public func apply(to photo: Image, faces: [DetectedFace]) -> Image {
         var result = photo.rgb()
         // A transparent border, so that the warp's edge clamping reads transparency outside the mask.
