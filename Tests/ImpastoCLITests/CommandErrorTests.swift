@@ -60,7 +60,7 @@ import Testing
             (["faces", photo, "--thresholds", "0.6,1.7,0.7"], 64,
              "The thresholds must be probabilities between 0 and 1, not 0.6, 1.7, 0.7."),
             (["faces", photo, "--detector", "cascade"], 64,
-             "The face cascade has no installed weights: give --weights with a file from impasto train-faces."),
+             "The face cascade has no installed weights: it needs the file impasto train-faces writes (impasto faces --detector cascade --weights FILE)."),
             (["faces", photo, "--detector", "cascade", "--weights", mtcnn + "/pnet.pt"], 1,
              "\(mtcnn)/pnet.pt is not a valid file of the expected kind: it does not hold the face cascade of impasto train-faces (no net12.conv1.weight)."),
             (["train-faces", "-o", folder.appendingPathComponent("cascade.bin").path, "--background", photo], 1,

@@ -20,7 +20,7 @@ public struct FaceFinder: Sendable {
             find = { mtcnn.detect($0, options: options) }
         case .cascade:
             guard let weights else {
-                throw ImpastoError.invalidArgument("The face cascade has no installed weights: give --weights with a file from impasto train-faces.")
+                throw ImpastoError.invalidArgument("The face cascade has no installed weights: it needs the file impasto train-faces writes (impasto faces --detector cascade --weights FILE).")
             }
             var cascadeOptions = CascadeOptions()
             (cascadeOptions.minFaceSize, cascadeOptions.factor) = (options.minFaceSize, options.factor)

@@ -106,7 +106,7 @@ public struct FacesJob: Sendable {
             throw ImpastoError.invalidArgument("The lowest score is BlazeFace's; \(detector == .mtcnn ? "MTCNN" : "the cascade") takes three thresholds instead.")
         }
         if detector == .cascade, weights == nil {
-            throw ImpastoError.invalidArgument("The face cascade has no installed weights: give --weights with a file from impasto train-faces.")
+            throw ImpastoError.invalidArgument("The face cascade has no installed weights: it needs the file impasto train-faces writes (impasto faces --detector cascade --weights FILE).")
         }
     }
 
