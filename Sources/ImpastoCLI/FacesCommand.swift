@@ -7,7 +7,7 @@ import ImpastoStudio
 struct FacesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faces",
-        abstract: "Find faces: boxes, probabilities and landmarks (MTCNN, or MediaPipe's BlazeFace).",
+        abstract: "Find faces: boxes, probabilities and landmarks (MTCNN, MediaPipe's BlazeFace, or a cascade from train-faces).",
         discussion: """
             Folders stand for the JPEG and PNG files directly inside them. Results go to standard output, one \
             line per image (with --json, one JSON object per image: "faces" lists "box" [x1, y1, x2, y2], \
@@ -16,13 +16,16 @@ struct FacesCommand: ParsableCommand {
             nose first in both). An image without faces is not an error. MTCNN (facenet-pytorch's weights) finds \
             faces from 20 px up; BlazeFace (MediaPipe's short-range model) is made for faces near the camera, a \
             tenth of the picture or more, and is faster. The weights install with `impasto models fetch mtcnn` \
-            or `impasto models fetch blazeface`.
+            or `impasto models fetch blazeface`. The cascade (the seed's 12/24/48 nets, gray input, no landmarks) \
+            reads the file `impasto train-faces` wrote, given with --weights, and takes --min-face-size, --factor and \
+            --thresholds as its 12-, 24- and 48-net's.
 
             Examples:
               impasto faces photo.jpg
               impasto faces photos/ --json -o annotated/ --crop faces/ --size 160 --margin 32
               impasto faces group.jpg -o group-faces.png --min-face-size 40
               impasto faces selfie.jpg --detector blazeface --min-score 0.7
+              impasto faces group.jpg --detector cascade --weights cascade.safetensors
             """)
 
     @Argument(help: "Images (JPEG or PNG) or folders of them.")
@@ -48,20 +51,20 @@ struct FacesCommand: ParsableCommand {
 
     @Option(help: """
         MTCNN: a folder with facenet-pytorch's pnet.pt, rnet.pt and onet.pt; BlazeFace: its .tflite file \
-        (default: the installed weights).
+        (default: the installed weights); cascade: the .safetensors file of impasto train-faces (required).
         """)
     var weights: String?
 
     @Option(help: "BlazeFace: the lowest score kept (MediaPipe's min_detection_confidence, 0.5).")
     var minScore: Float?
 
-    @Option(help: "MTCNN: the smallest face looked for, in pixels.")
+    @Option(help: "MTCNN and cascade: the smallest face looked for, in pixels.")
     var minFaceSize = 20
 
-    @Option(help: "MTCNN: P-Net's, R-Net's and O-Net's probability thresholds.")
+    @Option(help: "MTCNN: P-Net's, R-Net's and O-Net's probability thresholds (cascade: the 12-, 24- and 48-net's).")
     var thresholds = CommaSeparated<Float>(argument: "0.6,0.7,0.7")!
 
-    @Option(help: "MTCNN: the image pyramid's scale step.")
+    @Option(help: "MTCNN and cascade: the image pyramid's scale step.")
     var factor = 0.709
 
     @Option(help: "Keep one face per image: probability, largest, largest-over-threshold (0.9) or center-weighted-size.")

@@ -1,4 +1,4 @@
-// Bad input to apply, video, flicker, faces and inspect as users meet it: the built binary's exit status, the one
+// Bad input to apply, video, flicker, faces, train-faces and inspect as users meet it: the built binary's exit status, the one
 // sentence on standard error, nothing on standard output and no output file. (stylize, train and models have
 // their own tables beside their other tests.)
 import Foundation
@@ -59,6 +59,16 @@ import Testing
              "The crop margin must be at least 0 and less than the crop size (160), not 160."),
             (["faces", photo, "--thresholds", "0.6,1.7,0.7"], 64,
              "The thresholds must be probabilities between 0 and 1, not 0.6, 1.7, 0.7."),
+            (["faces", photo, "--detector", "cascade"], 64,
+             "The face cascade has no installed weights: it needs the file impasto train-faces writes (impasto faces --detector cascade --weights FILE)."),
+            (["faces", photo, "--detector", "cascade", "--weights", mtcnn + "/pnet.pt"], 1,
+             "\(mtcnn)/pnet.pt is not a valid file of the expected kind: it does not hold the face cascade of impasto train-faces (no net12.conv1.weight)."),
+            (["train-faces", "-o", folder.appendingPathComponent("cascade.bin").path, "--background", photo], 1,
+             "The cascade is written as safetensors: name the output <name>.safetensors, not cascade.bin."),
+            (["train-faces", "-o", folder.appendingPathComponent("cascade.safetensors").path, "--lfw", notes, "--background", photo], 1,
+             "\(notes) is not a valid file of the expected kind: it does not start with numpy's magic string."),
+            (["train-faces", "-o", folder.appendingPathComponent("cascade.safetensors").path, "--background", photo], 1,
+             "No faces to train on: give --lfw or --photos with faces MTCNN finds."),
             (["inspect", missing + ".pt"], 1, "Cannot read \(missing).pt: No such file or directory."),
             (["inspect", notes], 1,
              "\(notes) is not a valid file of the expected kind: it is neither a ZIP-format nor a legacy PyTorch checkpoint."),

@@ -39,11 +39,12 @@ public struct DetectedFace: Sendable, Equatable {
     /// MTCNN's five points: the eye on the image's left, the other eye, the nose tip, the mouth corner on the
     /// image's left, the other corner; or BlazeFace's six: the person's right eye (on the image's left for a face
     /// looking at the camera), left eye, nose tip, mouth centre, right ear tragion, left ear tragion. The first
-    /// three mean the same in both, and they are all that alignment and overlays read.
+    /// three mean the same in both, and they are all that alignment and overlays read. The face cascade finds
+    /// none: its faces have an empty list (crops are then not turned, overlays skip them).
     public var landmarks: [FacePoint]
 
     public init(box: FaceBox, probability: Float, landmarks: [FacePoint]) {
-        precondition(landmarks.count == 5 || landmarks.count == 6, "MTCNN gives five landmarks and BlazeFace six, not \(landmarks.count)")
+        precondition([0, 5, 6].contains(landmarks.count), "MTCNN gives five landmarks, BlazeFace six and the cascade none, not \(landmarks.count)")
         self.box = box
         self.probability = probability
         self.landmarks = landmarks

@@ -3,7 +3,7 @@ import ImpastoMedia
 
 extension DetectedFace {
     /// The face cut out upright: the picture turned about the box's centre so that the eyes (landmarks 0 and
-    /// 1) are level, then the box plus `margin` cropped and scaled to `size`×`size` (bilinear, edges clamped).
+    /// 1) are level (a face without landmarks, the cascade's, is not turned), then the box plus `margin` cropped and scaled to `size`×`size` (bilinear, edges clamped).
     ///
     /// The margin is facenet-pytorch's (`extract_face`): `margin` pixels of the result, i.e. the box grows by
     /// `margin · (x2 − x1) / (size − margin)` across and likewise down, half on each side; and as there, a box
@@ -15,7 +15,7 @@ extension DetectedFace {
         let scale = Float(margin) / Float(size - margin)
         let half = (x: (width + width * scale) / 2, y: (height + height * scale) / 2)
         let centre = (x: (box.x1 + box.x2) / 2, y: (box.y1 + box.y2) / 2)
-        let angle = atan2(landmarks[1].y - landmarks[0].y, landmarks[1].x - landmarks[0].x)
+        let angle = landmarks.count < 2 ? 0 : atan2(landmarks[1].y - landmarks[0].y, landmarks[1].x - landmarks[0].x)
         let (cosine, sine) = (cos(angle), sin(angle))
         // Result pixel (u, v) is the point (s, t) = ((u + ½)·2h/size − h, …) of the upright frame centred on the
         // box, which lies at centre + s·(cos, sin) + t·(−sin, cos) in the picture; picture pixel i is centred on

@@ -23,12 +23,12 @@ public struct FaceOverlay: Sendable {
                                    : image
     }
 
-    /// `photo` with the mask composited over each face.
+    /// `photo` with the mask composited over each face that has landmarks (the cascade's have none).
     public func apply(to photo: Image, faces: [DetectedFace]) -> Image {
         var result = photo.rgb()
         // A transparent border, so that the warp's edge clamping reads transparency outside the mask.
         let padded = Self.padded(mask)
-        for face in faces {
+        for face in faces where face.landmarks.count >= 3 {
             let targets = [face.landmarks[0], face.landmarks[1], face.landmarks[2]].map { ($0.x - 0.5, $0.y - 0.5) }
             let sources = anchors.map { ($0.x * Float(mask.width) - 0.5 + 1, $0.y * Float(mask.height) - 0.5 + 1) }
             let placed = padded.warped(width: photo.width, height: photo.height,

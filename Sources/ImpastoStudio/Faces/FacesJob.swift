@@ -13,6 +13,8 @@ public struct FacesJob: Sendable {
         case mtcnn
         /// MediaPipe's short-range BlazeFace (faces within about 2 m of the camera): six landmarks per face.
         case blazeface
+        /// The seed's 12/24/48 cascade trained by `impasto train-faces` (weights required, no landmarks).
+        case cascade
     }
 
     /// Where annotated copies go.
@@ -39,7 +41,7 @@ public struct FacesJob: Sendable {
     public var inputs: [URL]
     public var detector = Detector.mtcnn
     /// For MTCNN a folder holding facenet-pytorch's `pnet.pt`, `rnet.pt` and `onet.pt`, for BlazeFace its
-    /// `.tflite` file; nil for the installed ones (`impasto models fetch mtcnn`, `… blazeface`).
+    /// `.tflite` file, for the cascade the file `impasto train-faces` wrote; nil for the installed ones (`impasto models fetch mtcnn`, `… blazeface`).
     public var weights: URL?
     /// MTCNN's settings; BlazeFace reads only `selectLargest` (the order of the faces).
     public var options = MTCNNOptions()
@@ -100,8 +102,11 @@ public struct FacesJob: Sendable {
         if detector == .blazeface, mtcnnOptions != MTCNNOptions() {
             throw ImpastoError.invalidArgument("The smallest face size, thresholds and pyramid factor are MTCNN's; BlazeFace takes a lowest score instead.")
         }
-        if detector == .mtcnn, minScore != 0.5 {
-            throw ImpastoError.invalidArgument("The lowest score is BlazeFace's; MTCNN takes three thresholds instead.")
+        if detector != .blazeface, minScore != 0.5 {
+            throw ImpastoError.invalidArgument("The lowest score is BlazeFace's; \(detector == .mtcnn ? "MTCNN" : "the cascade") takes three thresholds instead.")
+        }
+        if detector == .cascade, weights == nil {
+            throw ImpastoError.invalidArgument("The face cascade has no installed weights: it needs the file impasto train-faces writes (impasto faces --detector cascade --weights FILE).")
         }
     }
 
