@@ -61,8 +61,8 @@ struct FacesCommand: ParsableCommand {
     @Option(help: "MTCNN and cascade: the smallest face looked for, in pixels.")
     var minFaceSize = 20
 
-    @Option(help: "MTCNN: P-Net's, R-Net's and O-Net's probability thresholds (cascade: the 12-, 24- and 48-net's).")
-    var thresholds = CommaSeparated<Float>(argument: "0.6,0.7,0.7")!
+    @Option(help: "MTCNN: P-Net's, R-Net's and O-Net's probability thresholds, default 0.6,0.7,0.7 (cascade: the 12-, 24- and 48-net's, default 0.7,0.5,0.5).")
+    var thresholds: CommaSeparated<Float>?
 
     @Option(help: "MTCNN and cascade: the image pyramid's scale step.")
     var factor = 0.709
@@ -97,7 +97,7 @@ struct FacesCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard thresholds.elements.count == 3 else {
+        if let thresholds, thresholds.elements.count != 3 {
             throw ValidationError("--thresholds takes three probabilities, such as 0.6,0.7,0.7.")
         }
         try validateJob { try job().validate() }
@@ -119,7 +119,9 @@ struct FacesCommand: ParsableCommand {
         job.weights = weights.map { URL(fileURLWithPath: $0, isDirectory: detector == .mtcnn) }
         if let minScore { job.minScore = minScore }
         job.options.minFaceSize = minFaceSize
-        job.options.thresholds = (thresholds.elements[0], thresholds.elements[1], thresholds.elements[2])
+        // Each detector's own defaults: the cascade's were tuned on its held-out pictures (README, Faces).
+        let chosen = thresholds?.elements ?? (detector == .cascade ? CascadeOptions().thresholds : [0.6, 0.7, 0.7])
+        job.options.thresholds = (chosen[0], chosen[1], chosen[2])
         job.options.factor = factor
         job.options.selectLargest = order == .largest
         job.selection = select?.selection
