@@ -5,7 +5,7 @@ public struct ImpastoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "impasto",
         abstract: "Neural image and video work: style transfer, cutouts, faces, and what a CNN sees.",
-        subcommands: [StylizeCommand.self, ApplyCommand.self, VideoCommand.self, TrainCommand.self,
+        subcommands: [StylizeCommand.self, ApplyCommand.self, VideoCommand.self, TrainCommand.self, UpscaleCommand.self,
                       FlickerCommand.self, FacesCommand.self, ClassifyCommand.self, ExplainCommand.self, CutoutCommand.self, DreamCommand.self, InvertCommand.self, TextureCommand.self, InspectCommand.self, ModelsCommand.self])
 
     public init() {}

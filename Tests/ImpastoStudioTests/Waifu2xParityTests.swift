@@ -33,7 +33,7 @@ func levelDifferences(_ a: Image, _ b: Image) -> (largest: Int, differing: Doubl
 
 @Test(arguments: Waifu2xReference.shared.cases)
 private func waifu2xMatchesItsChainerImplementation(_ reference: Waifu2xReference.Case) throws {
-    var options = UpscaleOptions(model: Waifu2xArchitecture(rawValue: reference.model)!, scale: reference.scale,
+    var options = UpscaleOptions(model: Waifu2xModel(rawValue: reference.model)!, scale: reference.scale,
                                  noise: reference.noise)
     options.color = UpscaleOptions.Color(rawValue: reference.color)!
     options.blockSize = reference.blockSize

@@ -3,6 +3,13 @@ import ImpastoMedia
 import ImpastoModels
 import ImpastoTensor
 
+/// waifu2x's four nets, as users name them (`Waifu2xArchitecture` has what each is).
+public enum Waifu2xModel: String, Sendable, CaseIterable {
+    case upconv7, vgg7, resnet10, upresnet10
+
+    var architecture: Waifu2xArchitecture { Waifu2xArchitecture(rawValue: rawValue)! }
+}
+
 /// What waifu2x is asked to do: enlarge, remove JPEG noise, or both, with which net.
 public struct UpscaleOptions: Sendable, Equatable {
     /// Which of waifu2x's colour models: RGB, or the luma of YCbCr (vgg7 and resnet10 only) with the chroma
@@ -11,7 +18,9 @@ public struct UpscaleOptions: Sendable, Equatable {
         case rgb, y
     }
 
-    public var model: Waifu2xArchitecture = .upconv7
+    /// upconv7 by default: waifu2x's own default is vgg7, which needs twice the time for results within a
+    /// level or two (the same training data; upconv7 computes at the small size and enlarges last).
+    public var model: Waifu2xModel = .upconv7
     /// How many times larger (1: denoise only). Each factor of 2 is one pass of the net; a result that is not
     /// a power of 2 is resized to `round(size × scale)` with Lanczos at the end, as waifu2x does.
     public var scale: Double = 2
@@ -26,7 +35,7 @@ public struct UpscaleOptions: Sendable, Equatable {
     /// the installed ones.
     public var weightsFolder: String?
 
-    public init(model: Waifu2xArchitecture = .upconv7, scale: Double = 2, noise: Int? = nil) {
+    public init(model: Waifu2xModel = .upconv7, scale: Double = 2, noise: Int? = nil) {
         self.model = model
         self.scale = scale
         self.noise = noise
@@ -43,7 +52,7 @@ public struct UpscaleOptions: Sendable, Equatable {
         guard scale > 1 || noise != nil else {
             throw ImpastoError.invalidArgument("--scale 1 without --noise leaves the picture as it is; give --scale 2 or --noise 0…3.")
         }
-        if color == .y, model.innerScale != 1 {
+        if color == .y, model.architecture.innerScale != 1 {
             throw ImpastoError.invalidArgument("waifu2x's \(model.rawValue) has RGB weights only; use --color rgb or --model vgg7|resnet10.")
         }
         guard (16...1024).contains(blockSize), blockSize % 2 == 0 else {
@@ -57,7 +66,7 @@ public struct UpscaleOptions: Sendable, Equatable {
     /// scaling pass.
     var stems: (noiseScale: String?, noise: String?, scale: String?) {
         let color = color.rawValue
-        let hasNoiseScale = model.innerScale == 2
+        let hasNoiseScale = model.architecture.innerScale == 2
         switch (noise, scale > 1) {
         case (let level?, true) where hasNoiseScale: return ("noise\(level)_scale_\(color)", nil, "scale_\(color)")
         case (let level?, _):
@@ -89,7 +98,7 @@ public struct Waifu2xUpscaler: @unchecked Sendable {
     }
 
     private static func network(_ options: UpscaleOptions, stem: String) throws -> any Waifu2xNetwork {
-        let architecture = options.model
+        let architecture = options.model.architecture
         let url: URL
         if let folder = options.weightsFolder {
             url = URL(fileURLWithPath: folder).appendingPathComponent("anime_style_\(stem).npz")
