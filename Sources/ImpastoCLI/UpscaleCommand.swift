@@ -100,3 +100,4 @@ struct Waifu2xOptions: ParsableArguments {
 }
 
 extension UpscaleOptions.Color: ExpressibleByArgument {}
+extension Waifu2xModel: ExpressibleByArgument {}
