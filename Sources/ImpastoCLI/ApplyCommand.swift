@@ -62,23 +62,13 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "An RGBA PNG worn on every face before stylization, placed by the eyes and nose (drawn with the eyes at 35 % and 65 % of its width, 42 % down, the nose tip at 62 %).")
     var overlay: String?
 
-    @Option(help: "Enlarge each result this many times with waifu2x (e.g. 2), after stylization.")
-    var upscale: Double?
-
-    @Option(help: "Remove JPEG-like noise from each result with waifu2x, level 0 to 3, after stylization.")
-    var denoise: Int?
-
-    @Option(help: "waifu2x's net for --upscale/--denoise: upconv7 (fast), vgg7, resnet10 or upresnet10.")
-    var upscaleModel: Waifu2xModel = .upconv7
-
-    @Option(help: "A folder holding waifu2x's anime_style_*.npz files for --upscale-model, instead of the installed ones.")
-    var upscaleWeights: String?
+    @OptionGroup var upscale: UpscalePassOptions
 
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
         try requireOneDestination(output: output, outputDir: outputDir)
-        try upscaleOptions?.validate()
+
         if let size, size < 16 { throw ValidationError("--size must be at least 16 pixels, not \(size).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100, not \(quality).") }
@@ -104,15 +94,8 @@ struct ApplyCommand: ParsableCommand {
         job.quality = quality
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         job.overlay = overlay.map { URL(fileURLWithPath: $0) }
-        job.upscale = upscaleOptions
+        job.upscale = upscale.options
         return job
     }
 
-    /// The waifu2x pass --upscale and --denoise ask for, if any.
-    private var upscaleOptions: UpscaleOptions? {
-        guard upscale != nil || denoise != nil else { return nil }
-        var options = UpscaleOptions(model: upscaleModel, scale: upscale ?? 1, noise: denoise)
-        options.weightsFolder = upscaleWeights
-        return options
-    }
 }

@@ -28,6 +28,7 @@ extension StylizeCommand {
                              initialImage: initImagePath.map { URL(fileURLWithPath: $0) },
                              weights: weights.map { URL(fileURLWithPath: $0) }, variant: variant)
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
+        job.upscale = upscale.options
         return job
     }
 }

@@ -163,6 +163,8 @@ struct StylizeCommand: ParsableCommand {
                                valueName: "strength"))
     var protectFaces: Float?
 
+    @OptionGroup var upscale: UpscalePassOptions
+
     @OptionGroup var progress: ProgressOptions
 
     // MARK: neural-style options with no effect here

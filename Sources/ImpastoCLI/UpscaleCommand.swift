@@ -101,3 +101,30 @@ struct Waifu2xOptions: ParsableArguments {
 
 extension UpscaleOptions.Color: ExpressibleByArgument {}
 extension Waifu2xModel: ExpressibleByArgument {}
+
+/// `--upscale S --denoise N [--upscale-model M] [--upscale-weights DIR]`: waifu2x after `apply`, `stylize` or `video`.
+struct UpscalePassOptions: ParsableArguments {
+    @Option(help: "Enlarge each result this many times with waifu2x (e.g. 2), after stylization.")
+    var upscale: Double?
+
+    @Option(help: "Remove JPEG-like noise from each result with waifu2x, level 0 to 3, after stylization.")
+    var denoise: Int?
+
+    @Option(help: "waifu2x's net for --upscale/--denoise: upconv7 (fast), vgg7, resnet10 or upresnet10.")
+    var upscaleModel: Waifu2xModel = .upconv7
+
+    @Option(help: "A folder holding waifu2x's anime_style_*.npz files for --upscale-model, instead of the installed ones.")
+    var upscaleWeights: String?
+
+    func validate() throws {
+        try options?.validate()
+    }
+
+    /// The waifu2x pass these options ask for, if any.
+    var options: UpscaleOptions? {
+        guard upscale != nil || denoise != nil else { return nil }
+        var options = UpscaleOptions(model: upscaleModel, scale: upscale ?? 1, noise: denoise)
+        options.weightsFolder = upscaleWeights
+        return options
+    }
+}

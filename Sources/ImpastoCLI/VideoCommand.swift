@@ -61,6 +61,8 @@ struct VideoCommand: ParsableCommand {
     @Option(help: "An RGBA PNG worn on every face before stylization, following the faces from frame to frame (see apply --overlay).")
     var overlay: String?
 
+    @OptionGroup var upscale: UpscalePassOptions
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -89,6 +91,7 @@ struct VideoCommand: ParsableCommand {
         options.crf = crf
         options.stabilization = stabilize ? stabilizeStrength : nil
         options.ffmpeg = ffmpeg
+        options.upscale = upscale.options
         var job = VideoJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
                            source: try source.source(), options: options, precision: precision)
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))

@@ -161,9 +161,13 @@ public struct Waifu2xUpscaler: @unchecked Sendable {
 
     /// `round(size × scale)`, NumPy's rounding (half to even).
     func outputSize(_ image: Image) -> (width: Int, height: Int) {
+        outputSize(width: image.width, height: image.height)
+    }
+
+    /// The size of the result for a `width` × `height` picture.
+    public func outputSize(width: Int, height: Int) -> (width: Int, height: Int) {
         let scale = options.scale
-        return (Int((Double(image.width) * scale).rounded(.toNearestOrEven)),
-                Int((Double(image.height) * scale).rounded(.toNearestOrEven)))
+        return (Int((Double(width) * scale).rounded(.toNearestOrEven)), Int((Double(height) * scale).rounded(.toNearestOrEven)))
     }
 
     /// One pass of `network` over an 8-bit RGB picture (`reconstruct.image`): nearest-neighbour 2× first when
