@@ -3,6 +3,7 @@
 // of the astronaut photo, and one sentence for each bad input.
 import Foundation
 import ImpastoMedia
+import ImpastoStudio
 import ImpastoTestSupport
 import Testing
 
@@ -77,6 +78,18 @@ import Testing
             }
         }
         #expect(difference / Float(3 * count) < 0.03)
+    }
+
+    @Test func videoUpscalesEveryFrameAfterStabilization() throws {
+        let (folder, _, models) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try makeClipWithAudio(in: folder, width: 48, height: 36, seconds: 1)
+        let output = folder.appendingPathComponent("large.mp4")
+        let run = try runImpasto(["video", clip.path, "--model", "starry", "--stabilize", "--upscale", "2", "--denoise", "1",
+                                  "-o", output.path, "--quiet"], environment: ["IMPASTO_MODELS": models.path])
+        #expect(run.status == 0, "\(run.error)")
+        let info = try VideoInfo(contentsOf: output)
+        #expect((info.width, info.height, info.frameCount) == (96, 72, 25) && info.hasAudio)
     }
 
     @Test func badInputsAreOneSentence() throws {
