@@ -12,8 +12,8 @@ options and the versions). The cases use small tiles (--block_size 32) so that t
 exercised, and cover every architecture, RGB and Y, scaling, denoising, both together, and two passes.
 
 `photos` runs waifu2x's default settings but with Impasto's default net (upconv7, 2×, RGB, block 128, no TTA)
-on whole photos and writes `<name>-waifu2x.png` and timings (seconds per photo, median of 3 after a warm-up
-run) to OUT_DIR/timings.json. `compare` prints the largest difference in 8-bit levels, the share of samples
+on whole photos and writes `<name>-waifu2x.png` and the seconds each took (one run, models loaded included;
+`impasto-bench upscale` times properly) to OUT_DIR/timings.json. `compare` prints the largest difference in 8-bit levels, the share of samples
 that differ and the PSNR between two pictures. `ycbcr` measures how often Impasto's rounding of the exact
 YCbCr formulas differs from Pillow's fixed-point conversion, over all 2^24 colours.
 
@@ -24,7 +24,6 @@ import argparse
 import importlib.metadata
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -101,15 +100,12 @@ def photos(out, paths):
     for path in paths:
         image = Image.open(path).convert("RGB")
         name = os.path.splitext(os.path.basename(path))[0]
-        result = run_waifu2x(image, args)  # warm-up (and the picture)
-        seconds = []
-        for _ in range(3):
-            start = time.perf_counter()
-            run_waifu2x(image, args)
-            seconds.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        result = run_waifu2x(image, args)
+        seconds = time.perf_counter() - start
         result.save(os.path.join(out, f"{name}-waifu2x.png"))
-        timings[name] = {"size": list(image.size), "median_seconds": statistics.median(seconds)}
-        print(name, image.size, f"{statistics.median(seconds):.2f} s")
+        timings[name] = {"size": list(image.size), "seconds": seconds}
+        print(name, image.size, f"{seconds:.2f} s", flush=True)
     with open(os.path.join(out, "timings.json"), "w") as file:
         json.dump({"versions": versions(), "threads": os.environ.get("OMP_NUM_THREADS"), "photos": timings}, file,
                   indent=1)
