@@ -44,7 +44,7 @@ public struct UpscaleJob: Sendable {
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
         try validate()
         let pairs = try plan()
-        let upscaler = try Waifu2xUpscaler(options: options, note: context.note)
+        let upscaler = try Waifu2xUpscaler(options: options)
         let reporter = context.reporter(title: "upscale", unit: .steps(name: "tile", rateSymbol: "tile/s"), total: nil)
         var written: [(input: URL, output: URL)] = []
         for (index, pair) in pairs.enumerated() {

@@ -88,7 +88,7 @@ public struct Waifu2xUpscaler: @unchecked Sendable {
     let scale: (any Waifu2xNetwork)?
 
     /// Loads the nets `options` need, from `options.weightsFolder` or the model store.
-    public init(options: UpscaleOptions, note: (String) -> Void = { _ in }) throws {
+    public init(options: UpscaleOptions) throws {
         try options.validate()
         self.options = options
         let stems = options.stems
