@@ -82,3 +82,21 @@ private func waifu2xMatchesItsChainerImplementation(_ reference: Waifu2xReferenc
     options.weightsFolder = try waifu2xTestWeights("vgg7")
     #expect(throws: ImpastoError.self) { try Waifu2xUpscaler(options: options) }
 }
+
+@Test func waifu2xKeepsTransparencyResizingAlpha() throws {
+    var options = UpscaleOptions(model: .upconv7)
+    options.blockSize = 32
+    options.weightsFolder = try waifu2xTestWeights("upconv7")
+    let photo = try Image(contentsOf: Waifu2xReference.fixtures.appendingPathComponent("upconv7-scale-input.png"))
+    let count = photo.width * photo.height
+    // Opaque left half, transparent right half.
+    let alpha = (0..<count).map { Float($0 % photo.width < photo.width / 2 ? 1 : 0) }
+    let rgba = Image(width: photo.width, height: photo.height, channels: 4, pixels: photo.pixels + alpha)
+    let upscaler = try Waifu2xUpscaler(options: options)
+    let result = try #require(upscaler.process(rgba))
+    #expect(result.channels == 4 && result.width == 2 * photo.width && result.height == 2 * photo.height)
+    let opaque = try #require(upscaler.process(photo))
+    #expect(Array(result.pixels[0..<3 * 4 * count]) == opaque.pixels)
+    let resultAlpha = result.plane(3)
+    #expect(resultAlpha[resultAlpha.startIndex + 2] == 1 && resultAlpha[resultAlpha.startIndex + result.width - 3] == 0)
+}
