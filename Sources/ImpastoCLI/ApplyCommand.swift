@@ -64,11 +64,13 @@ struct ApplyCommand: ParsableCommand {
 
     @Option(help: "What finds the faces for --protect-faces and --overlay: mtcnn or blazeface (installed with `impasto models fetch NAME`).")
     var faceDetector = FacesJob.Detector.mtcnn
+    @OptionGroup var upscale: UpscalePassOptions
 
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
         try requireOneDestination(output: output, outputDir: outputDir)
+
         if let size, size < 16 { throw ValidationError("--size must be at least 16 pixels, not \(size).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100, not \(quality).") }
@@ -95,6 +97,8 @@ struct ApplyCommand: ParsableCommand {
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         job.overlay = overlay.map { URL(fileURLWithPath: $0) }
         job.faceDetector = faceDetector
+        job.upscale = upscale.options
         return job
     }
+
 }

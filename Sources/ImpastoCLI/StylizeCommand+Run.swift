@@ -29,6 +29,7 @@ extension StylizeCommand {
                              weights: weights.map { URL(fileURLWithPath: $0) }, variant: variant)
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         job.faceDetector = faceDetector
+        job.upscale = upscale.options
         return job
     }
 }

@@ -165,6 +165,7 @@ struct StylizeCommand: ParsableCommand {
 
     @Option(help: "What finds the faces for --protect-faces: mtcnn or blazeface (installed with `impasto models fetch NAME`).")
     var faceDetector = FacesJob.Detector.mtcnn
+    @OptionGroup var upscale: UpscalePassOptions
 
     @OptionGroup var progress: ProgressOptions
 

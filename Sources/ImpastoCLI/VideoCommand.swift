@@ -63,6 +63,7 @@ struct VideoCommand: ParsableCommand {
 
     @Option(help: "What finds the faces for --protect-faces and --overlay: mtcnn or blazeface (installed with `impasto models fetch NAME`).")
     var faceDetector = FacesJob.Detector.mtcnn
+    @OptionGroup var upscale: UpscalePassOptions
 
     @OptionGroup var progress: ProgressOptions
 
@@ -92,6 +93,7 @@ struct VideoCommand: ParsableCommand {
         options.crf = crf
         options.stabilization = stabilize ? stabilizeStrength : nil
         options.ffmpeg = ffmpeg
+        options.upscale = upscale.options
         var job = VideoJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
                            source: try source.source(), options: options, precision: precision)
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))

@@ -20,14 +20,27 @@ public enum WeightFile {
     /// The most dimensions a tensor may have (NumPy's limit; weights have at most five).
     public static let maximumDimensions = 64
 
-    /// The tensors in the safetensors file or PyTorch checkpoint at `url`.
+    /// The tensors in the safetensors file, PyTorch checkpoint or NumPy `.npy`/`.npz` file at `url`.
     public static func load(contentsOf url: URL) throws -> [String: Tensor] {
         // safetensors: an 8-byte little-endian header length, then the JSON header's "{".
-        let head = try firstBytes(9, ofFileAt: url.path)
-        if head.count == 9 && head[8] == UInt8(ascii: "{") {
+        let head = try firstBytes(128, ofFileAt: url.path)
+        if head.count >= 9 && head[8] == UInt8(ascii: "{") {
             return try SafeTensors.load(contentsOf: url)
         }
+        if head.starts(with: [0x93] + Array("NUMPY".utf8)) {
+            return [url.deletingPathExtension().lastPathComponent: try NumPyArrays.load(contentsOf: url)]
+        }
+        if firstZipEntryIsNumPyArray(head) { return try NumPyArrays.loadArchive(contentsOf: url) }
         return try TorchCheckpoint.load(contentsOf: url)
+    }
+
+    /// Whether `head` opens a ZIP archive whose first entry is a `.npy` file (an `.npz`): the local header's
+    /// name, at byte 30, its length at byte 26. torch.save archives open with `<name>/data.pkl`.
+    private static func firstZipEntryIsNumPyArray(_ head: [UInt8]) -> Bool {
+        guard head.count >= 30, head.starts(with: [0x50, 0x4B, 0x03, 0x04]) else { return false }
+        let length = Int(head[26]) | Int(head[27]) << 8
+        guard head.count >= 30 + length else { return false }
+        return String(decoding: head[30..<30 + length], as: UTF8.self).hasSuffix(".npy")
     }
 
     /// Up to `count` bytes from the start of the regular file at `path`.

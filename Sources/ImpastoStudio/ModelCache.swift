@@ -1,5 +1,6 @@
 import Foundation
 import ImpastoModels
+import ImpastoNN
 import ImpastoTensor
 
 /// Networks loaded once per process and shared by its jobs: two jobs naming the same weight file get the
@@ -51,6 +52,13 @@ public final class ModelCache: @unchecked Sendable {
         try entry("mtcnn", pnet, detail: rnet.standardizedFileURL.path + "\n" + onet.standardizedFileURL.path) {
             try MTCNNDetector(pnet: pnet, rnet: rnet, onet: onet)
         }
+    }
+
+    /// The waifu2x net of `architecture` in the Chainer `.npz` file at `url`.
+    public func waifu2x(_ architecture: Waifu2xArchitecture, contentsOf url: URL) throws -> any Waifu2xNetwork {
+        try entry("waifu2x", url, detail: architecture.rawValue) { () -> Module in
+            try Waifu2xVGG7.load(architecture, contentsOf: url)
+        } as! any Waifu2xNetwork
     }
 
     /// MediaPipe's selfie segmenter in the `.tflite` file at `url`.

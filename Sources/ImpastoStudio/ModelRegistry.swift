@@ -177,7 +177,9 @@ public struct ModelRegistry: Sendable {
                   summary: "MTCNN's refinement network (facenet-pytorch 2.6.0 on PyPI): 24×24 crops"),
         mtcnnFile("onet", size: 1_559_269, sha256: "165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d",
                   summary: "MTCNN's output network with landmarks (facenet-pytorch 2.6.0 on PyPI): 48×48 crops"),
-    ], composites: ["mtcnn": ["mtcnn-pnet", "mtcnn-rnet", "mtcnn-onet"]])
+    ] + Waifu2xWeights.files,
+    composites: [String: [String]](uniqueKeysWithValues: [("mtcnn", ["mtcnn-pnet", "mtcnn-rnet", "mtcnn-onet"])])
+        .merging(Waifu2xWeights.composites, uniquingKeysWith: { own, _ in own }))
 
     /// One of MTCNN's networks, model `mtcnn-<network>`, from facenet-pytorch's wheel.
     private static func mtcnnFile(_ network: String, size: Int64, sha256: String, summary: String) -> ModelFile {

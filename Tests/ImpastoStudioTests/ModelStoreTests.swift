@@ -142,7 +142,8 @@ private final class Fixture {
     #expect(throws: ModelStoreError.unknownVariant("vgg", model: "vgg19", known: ["caffe-q8", "caffe", "torchvision"])) {
         try store.resolve(model: "vgg19", variant: "vgg")
     }
-    #expect(throws: ModelStoreError.unknownModel("resnet", known: ["vgg19", "vgg16", "mobilenet_v2", "selfie-general", "selfie-landscape", "blazeface", "mtcnn"])) { try store.resolve(model: "resnet") }
+    #expect(throws: ModelStoreError.unknownModel("resnet", known: ["vgg19", "vgg16", "mobilenet_v2", "selfie-general", "selfie-landscape", "blazeface", "mtcnn",
+                                                                             "waifu2x-resnet10", "waifu2x-upconv7", "waifu2x-upresnet10", "waifu2x-vgg7"])) { try store.resolve(model: "resnet") }
 
     // --weights wins, if it names a readable file.
     let weights = cache.appendingPathComponent("mine.pth")

@@ -11,10 +11,12 @@ import ImpastoTestSupport
     #expect(result.status == 0)
     #expect(result.error.isEmpty)
     let lines = result.output.split(separator: "\n")
-    #expect(lines.first == "MODEL             VARIANT          FILE                                                  SIZE  STATE")
-    #expect(lines.dropFirst().first == "vgg19             caffe-q8         vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
-    #expect(lines.contains("selfie-landscape  mediapipe        selfie_segmentation_landscape.tflite                     -  not installed"))
-    #expect(lines.dropLast().last == "mtcnn-onet        facenet-pytorch  onet.pt                                                  -  not installed")
+    #expect(lines.first == "MODEL                            VARIANT          FILE                                                  SIZE  STATE")
+    #expect(lines.dropFirst().first == "vgg19                            caffe-q8         vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin     -  not installed")
+    #expect(lines.contains("selfie-landscape                 mediapipe        selfie_segmentation_landscape.tflite                     -  not installed"))
+    #expect(lines.contains("mtcnn-onet                       facenet-pytorch  onet.pt                                                  -  not installed"))
+    #expect(lines.contains("waifu2x-upconv7-noise1-scale     rgb              waifu2x-upconv7-anime_style_noise1_scale_rgb.npz         -  not installed"))
+    #expect(lines.dropLast().last == "waifu2x-vgg7-scale               y                waifu2x-vgg7-anime_style_scale_y.npz                     -  not installed")
     #expect(lines.last == "Directory: \(cache.path)")
 }
 
@@ -35,7 +37,7 @@ import ImpastoTestSupport
 }
 
 @Test(arguments: [
-    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16, mobilenet_v2, selfie-general, selfie-landscape, blazeface, mtcnn."),
+    (["models", "fetch", "vgg99"], "error: There is no model named 'vgg99'; known models: vgg19, vgg16, mobilenet_v2, selfie-general, selfie-landscape, blazeface, mtcnn, waifu2x-resnet10, waifu2x-upconv7, waifu2x-upresnet10, waifu2x-vgg7."),
     (["models", "fetch", "vgg19", "--variant", "imagenet"], "error: vgg19 has no variant 'imagenet'; choose one of caffe-q8, caffe, torchvision."),
     (["models", "fetch", "vgg19", "--quiet", "--json"], "error: Choose either --quiet or --json, not both."),
     (["models", "fetch"], "error: Missing expected argument '<model>'"),

@@ -34,6 +34,8 @@ public struct ApplyJob: Sendable {
     public var overlay: URL?
     /// What finds the faces for both (installed with `impasto models fetch mtcnn` or `… blazeface`).
     public var faceDetector = FacesJob.Detector.mtcnn
+    /// waifu2x over each stylization as it would be written (`--upscale 2`, `--denoise N`); nil writes it as it is.
+    public var upscale: UpscaleOptions?
 
     public init(inputs: [URL], destination: Destination, source: StyleSource) {
         self.inputs = inputs
@@ -57,11 +59,12 @@ public struct ApplyJob: Sendable {
         let stylize = try source.imageStylizer(size: size, precision: precision, preserveColors: preserveColors,
                                                batchSize: batchSize)
         let overlay = try self.overlay.map(FaceOverlay.init(contentsOf:))
+        let upscaler = try upscale.map { try Waifu2xUpscaler(options: $0) }
         let detector = protectFaces != nil || overlay != nil ? try FaceFinder(faceDetector) : nil
         let reporter = context.reporter(title: "apply", unit: .steps(name: "image", rateSymbol: "img/s"),
                                         total: Int64(pairs.count))
         var written: [(input: URL, output: URL)] = []
-        for start in stride(from: 0, to: pairs.count, by: batchSize) {
+        batches: for start in stride(from: 0, to: pairs.count, by: batchSize) {
             if context.control.isCancelled { break }
             let chunk = pairs[start..<min(start + batchSize, pairs.count)]
             var photos = try chunk.map { try Image(contentsOf: $0.input) }
@@ -79,7 +82,10 @@ public struct ApplyJob: Sendable {
                     return protectFaces.apply(to: results[i], photo: seen, faces: found)
                 }
             }
-            for (pair, result) in zip(chunk, results) {
+            for (pair, stylized) in zip(chunk, results) {
+                guard let result = upscaler.map({ $0.process(stylized) { !context.control.isCancelled } }) ?? stylized else {
+                    break batches
+                }
                 try result.write(to: pair.output, format: try format(of: pair.output))
                 written.append(pair)
                 reporter.wroteImage(written.count, from: pair.input.path, to: pair.output.path)

@@ -25,6 +25,9 @@ public struct StylizeJob: Sendable {
     public var faceDetector = FacesJob.Detector.mtcnn
     /// Which registry variant to use (caffe, caffe-q8, torchvision), or with `weights` the input it expects.
     public var variant: String?
+    /// waifu2x over the final image as it would be written (`--upscale 2`, `--denoise N`); checkpoints are
+    /// written as they are.
+    public var upscale: UpscaleOptions?
 
     /// The PNG text key under which the settings of a result are stored.
     public static let settingsKey = "impasto.stylize"
@@ -111,6 +114,7 @@ public struct StylizeJob: Sendable {
         }
         if let initialImage { options.initialization = .image(try Image(contentsOf: initialImage)) }
         let stylizer = try ModelCache.shared.stylizer(contentsOf: resolution.url, preprocessing: preprocessing)
+        let upscaler = try upscale.map { try Waifu2xUpscaler(options: $0) }
         let settings = [Self.settingsKey: settingsLine(options, preprocessing: preprocessing), "Software": "Impasto"]
 
         let total = options.totalIterations
@@ -133,7 +137,9 @@ public struct StylizeJob: Sendable {
             }
             return context.control.isCancelled ? .stop : .proceed
         }
-        try write(result.image, to: output, settings: settings)
+        // A stop during the last step, waifu2x, still writes the stylization.
+        try write(upscaler.flatMap { $0.process(result.image) { !context.control.isCancelled } } ?? result.image,
+                  to: output, settings: settings)
 
         let seconds = String(format: "%.1f s", reporter.elapsed)
         let json: [(String, ProgressValue)] = [("output", .string(output.path)), ("iterations", .int(Int64(result.iterations))),

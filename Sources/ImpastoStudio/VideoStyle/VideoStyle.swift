@@ -29,6 +29,8 @@ public enum VideoStyle {
         public var keepsAlpha = false
         /// Where ffmpeg and ffprobe are.
         public var ffmpeg: FFmpeg = .default
+        /// waifu2x over every frame as it would be written, after stabilization (`--upscale 2`, `--denoise N`).
+        public var upscale: UpscaleOptions?
 
         /// The defaults: the video's size, automatic batches, CRF 18, no stabilization.
         public init() {}
@@ -67,7 +69,9 @@ public enum VideoStyle {
         let start = ContinuousClock.now
         let reader = try VideoReader(contentsOf: input, size: size, ffmpeg: options.ffmpeg)
         defer { reader.close() }
-        let writer = try VideoWriter(to: output, width: reader.width, height: reader.height,
+        let upscaler = try options.upscale.map { try Waifu2xUpscaler(options: $0) }
+        let written = upscaler?.outputSize(width: reader.width, height: reader.height) ?? (width: reader.width, height: reader.height)
+        let writer = try VideoWriter(to: output, width: written.width, height: written.height,
                                      frameRate: info.frameRate, crf: options.crf, preset: options.preset,
                                      audioFrom: info.hasAudio ? input : nil, keepsAlpha: options.keepsAlpha,
                                      ffmpeg: options.ffmpeg)
@@ -80,7 +84,9 @@ public enum VideoStyle {
             let stylized = try stylize(frames)
             precondition(stylized.count == frames.count, "a stylizer returned \(stylized.count) frames for \(frames.count)")
             for (original, result) in zip(frames, stylized) {
-                try writer.append(stabilizer?(original: original, stylized: result) ?? result)
+                let frame = stabilizer?(original: original, stylized: result) ?? result
+                // Never nil: nothing asks waifu2x to stop between tiles; a stop ends the video after the batch.
+                try writer.append(upscaler?.process(frame) ?? frame)
             }
             progress(writer.framesWritten)
             if isCancelled() { break }
