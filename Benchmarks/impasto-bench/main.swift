@@ -396,8 +396,6 @@ struct CutoutBenchmark: ParsableCommand {
     }
 }
 
-
-
 /// The trained face cascade against MTCNN on held-out pictures: precision and recall of the cascade's boxes
 /// against MTCNN's (a match is IoU ≥ 0.5, each MTCNN face matched at most once, most probable cascade box first),
 /// and the time per picture of each, medians of `runs`.
@@ -477,6 +475,9 @@ struct CascadeBenchmark: ParsableCommand {
         let width = max(0, min(a.x2, b.x2) - max(a.x1, b.x1)), height = max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
         let intersection = width * height
         return intersection / (a.area + b.area - intersection)
+    }
+}
+
 struct UpscaleBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale",

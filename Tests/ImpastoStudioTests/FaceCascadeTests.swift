@@ -48,7 +48,7 @@ private func scikitImageData(_ name: String) throws -> URL {
     /// scikit-image's LFW subset reads as [200, 25, 25] in 0…1; a cut file is refused in one sentence naming it.
     @Test func readsTheLFWSubsetAndRefusesACutOne() throws {
         let url = try scikitImageData("lfw_subset.npy")
-        let array = try NumpyArray.load(contentsOf: url)
+        let array = try NumPyArrays.load(contentsOf: url)
         #expect(array.shape == [200, 25, 25])
         #expect(array.scalars.allSatisfy { (0...1).contains($0) } && array.scalars.max()! > 0.9)
         let folder = try temporaryDirectory()
@@ -56,13 +56,13 @@ private func scikitImageData(_ name: String) throws -> URL {
         let cut = folder.appendingPathComponent("cut.npy")
         try Data(try Data(contentsOf: url).prefix(5000)).write(to: cut)
         #expect {
-            try NumpyArray.load(contentsOf: cut)
+            try NumPyArrays.load(contentsOf: cut)
         } throws: { error in
             "\(error)".contains(cut.path) && "\(error)".contains("[200, 25, 25]")
         }
         let text = folder.appendingPathComponent("text.npy")
         try Data("not numpy".utf8).write(to: text)
-        #expect(throws: ImpastoError.self) { try NumpyArray.load(contentsOf: text) }
+        #expect(throws: ImpastoError.self) { try NumPyArrays.load(contentsOf: text) }
     }
 
     /// A few seconds of training on the LFW subset and two face-free pictures: the 12-net's loss falls, and the

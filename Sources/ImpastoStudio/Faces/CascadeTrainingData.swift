@@ -30,7 +30,7 @@ public struct CascadeTrainingData: Sendable {
     /// scikit-image's `lfw_subset.npy` ([200, 25, 25] gray crops in 0…1; the first 100 are LFW faces filling the
     /// crop, the last 100 are not faces): the faces with the whole crop as their box, the rest as non-faces.
     public mutating func addLFWSubset(_ url: URL) throws {
-        let array = try NumpyArray.load(contentsOf: url)
+        let array = try NumPyArrays.load(contentsOf: url)
         guard array.shape.count == 3, array.shape[0] >= 2, array.shape[0] % 2 == 0, array.shape[1] == array.shape[2], array.shape[1] >= 12 else {
             throw ImpastoError.invalidFormat(path: url.path, reason: "its array is \(array.shape), not scikit-image's lfw_subset [200, 25, 25] (faces, then as many non-faces)")
         }
