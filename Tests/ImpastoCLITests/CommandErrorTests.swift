@@ -66,7 +66,7 @@ import Testing
             (["train-faces", "-o", folder.appendingPathComponent("cascade.bin").path, "--background", photo], 1,
              "The cascade is written as safetensors: name the output <name>.safetensors, not cascade.bin."),
             (["train-faces", "-o", folder.appendingPathComponent("cascade.safetensors").path, "--lfw", notes, "--background", photo], 1,
-             "\(notes) is not a valid file of the expected kind: it does not start with numpy's magic string."),
+             "\(notes) is not a valid file of the expected kind: array 'notes.png' does not start with NumPy's magic \\x93NUMPY."),
             (["train-faces", "-o", folder.appendingPathComponent("cascade.safetensors").path, "--background", photo], 1,
              "No faces to train on: give --lfw or --photos with faces MTCNN finds."),
             (["inspect", missing + ".pt"], 1, "Cannot read \(missing).pt: No such file or directory."),
