@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // libFuzzer targets for the parsers of untrusted bytes: the unpickler (legacy torch.save files), the ZIP
-// reader (torch.save archives, wheels), safetensors, TensorFlow Lite's FlatBuffers, NumPy's .npy/.npz, and the PNG/JPEG glue. A package of its own because a
+// reader (torch.save archives, wheels), safetensors, TensorFlow Lite's FlatBuffers, COCO annotations, NumPy's .npy/.npz, and the PNG/JPEG glue. A package of its own because a
 // fuzz target has no `main` (libFuzzer brings it): build and run them with scripts/fuzz.sh.
 import PackageDescription
 
@@ -15,6 +15,7 @@ let package = Package(
         .executableTarget(name: "FuzzSafeTensors", dependencies: ["FuzzSupport", .product(name: "ImpastoFormats", package: "impasto")]),
         .executableTarget(name: "FuzzTFLite", dependencies: ["FuzzSupport", .product(name: "ImpastoFormats", package: "impasto")]),
         .executableTarget(name: "FuzzNumPy", dependencies: ["FuzzSupport", .product(name: "ImpastoFormats", package: "impasto")]),
+        .executableTarget(name: "FuzzCOCO", dependencies: ["FuzzSupport", .product(name: "ImpastoFormats", package: "impasto")]),
         .executableTarget(name: "FuzzImage", dependencies: ["FuzzSupport", .product(name: "ImpastoMedia", package: "impasto")]),
     ]
 )

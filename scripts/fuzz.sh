@@ -3,13 +3,13 @@
 # for SECONDS (default 600), one after another, from seeds taken out of the test fixtures and the hostile
 # corpus. Prints, per target, executions, the corpus it grew to, and whether anything crashed; a crash leaves
 # its input as Fuzz/findings/<target>/crash-* and makes the script exit 1.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: FuzzPickle FuzzZip FuzzSafeTensors FuzzTFLite FuzzNumPy FuzzImage
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: FuzzPickle FuzzZip FuzzSafeTensors FuzzTFLite FuzzNumPy FuzzCOCO FuzzImage
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPickle FuzzZip FuzzSafeTensors FuzzTFLite FuzzNumPy FuzzImage)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPickle FuzzZip FuzzSafeTensors FuzzTFLite FuzzNumPy FuzzCOCO FuzzImage)
 
 cd "$root/Fuzz"
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
@@ -26,6 +26,7 @@ seeds() {
     # mediapipe's models, from scripts/fetch-test-weights.sh.
     FuzzTFLite) ls "${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}"/mediapipe-0.10.14/*/*.tflite ;;
     # numpy's own archives, and a waifu2x weight file from scripts/fetch-test-weights.sh.
+    FuzzCOCO) ls "$root"/Tests/ImpastoFormatsTests/Fixtures/coco/*.json ;;
     FuzzNumPy) ls "$root"/Tests/ImpastoFormatsTests/Fixtures/{arrays.npz,stored.npz} \
                  "${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}"/waifu2x-2024.0.1/upconv7/anime_style_scale_rgb.npz ;;
     FuzzImage) ls "$root"/Tests/ImpastoMediaTests/Fixtures/*.{png,jpg} "$root"/Tests/Corpus/accepted/*.jpg \

@@ -33,17 +33,21 @@ public struct COCODataset: Sendable {
     /// - Throws: `ImpastoError.unreadableFile` or `.invalidFormat` naming the file and what is wrong.
     public init(contentsOf url: URL) throws {
         let file = try MappedFile(url)
-        guard file.bytes.count <= Self.maximumBytes else {
-            throw ImpastoError.invalidFormat(path: url.path, reason: "it is \(file.bytes.count >> 20) MB, more than the 1 GiB an annotation file may be")
+        try self.init(data: Data(file.bytes), path: url.path)
+    }
+
+    /// Reads an annotation file's bytes; `path` names them in errors.
+    public init(data: Data, path: String) throws {
+        guard data.count <= Self.maximumBytes else {
+            throw ImpastoError.invalidFormat(path: path, reason: "it is \(data.count >> 20) MB, more than the 1 GiB an annotation file may be")
         }
         do {
-            let data = Data(file.bytes)
             guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw FormatError.malformed("it is not a JSON object")
             }
             try self.init(json: root)
         } catch let error as FormatError {
-            throw error.impastoError(path: url.path)
+            throw error.impastoError(path: path)
         }
     }
 
