@@ -72,3 +72,12 @@ private let folder = Bundle.module.url(forResource: "coco", withExtension: nil, 
         }
     }
 }
+
+/// A repeated vertex makes an edge of length zero, whose slope is C's 0/0 in pycocotools (never read there);
+/// found by FuzzCOCO as a trap in Int(_:). Expected runs from pycocotools 2.0.11.
+@Test func repeatedVerticesRasterizeAsPycocotoolsDoes() throws {
+    let polygon: [Double] = [5, 5, 5, 5, 20, 5, 20, 20, 20, 20, 12, 27, 5, 20, 5, 20]
+    let ours = try COCORunLength(polygons: [polygon], height: 30, width: 30)
+    let theirs = try COCORunLength(height: 30, width: 30, compressed: "k4??1O1O1O1O1O1O0000O1O1O1O1O1OX9")
+    #expect(ours.decoded() == theirs.decoded() && ours.area == 273)
+}

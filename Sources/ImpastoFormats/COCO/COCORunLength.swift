@@ -146,7 +146,9 @@ public struct COCORunLength: Sendable, Equatable {
             let dx = abs(xe - xs), dy = abs(ys - ye)
             let flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye)
             if flip { swap(&xs, &xe); swap(&ys, &ye) }
-            let s = dx >= dy ? Double(ye - ys) / Double(dx) : Double(xe - xs) / Double(dy)
+            // A repeated vertex (dx = dy = 0) gives C's 0/0: its one point lies between two of the same column,
+            // so its row is never read, and 0 stands in for the NaN that Int(_:) would trap on.
+            let s = dx == 0 && dy == 0 ? 0 : dx >= dy ? Double(ye - ys) / Double(dx) : Double(xe - xs) / Double(dy)
             if dx >= dy {
                 for d in 0...dx {
                     let t = flip ? dx - d : d
