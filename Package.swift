@@ -26,6 +26,8 @@ let package = Package(
         // Already under Hummingbird; named for the modules the server imports itself (NIOCore, NIOPosix, Logging).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Scale-out (issue 14): the queue and its workers on PostgreSQL.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
@@ -51,6 +53,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // The command line parses, calls Studio and reports: it never reaches networks or optimizers directly.
         .target(name: "ImpastoCLI", dependencies: [
@@ -73,6 +76,7 @@ let package = Package(
             "ImpastoServer", "ImpastoStudio", "ImpastoMedia", "ImpastoTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "ImpastoStudioTests", dependencies: ["ImpastoStudio", "ImpastoTestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -12,7 +12,7 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "The folder of the service's files (uploads, results, previews) and, by default, its database.")
     public var data: String = "impasto-data"
 
-    @Option(help: "The database: sqlite:PATH (default: DATA/impasto.sqlite). PostgreSQL is not supported yet.")
+    @Option(help: "The database: sqlite:PATH (default: DATA/impasto.sqlite), or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (?host=/DIR for a Unix socket) for workers on many machines.")
     public var database: String?
 
     @Option(help: "Seconds a worker holds a job without renewing; a killed worker's job is requeued after it.")
@@ -107,8 +107,9 @@ public struct WorkerCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let service = try ImpastoService(try service.configuration())
-        let worker = Worker(number: 0, queue: service.queue, files: service.files, configuration: service.configuration)
+        let configuration = try service.configuration()
+        let (queue, files) = try ImpastoService.workerQueue(configuration)
+        let worker = Worker(number: 0, queue: queue, files: files, configuration: configuration)
         let stop = WorkerSignals(stopping: worker)
         defer { stop.uninstall() }
         let finished = DispatchSemaphore(value: 0)

@@ -38,6 +38,17 @@ public final class ImpastoService: Sendable {
                            logger: logger)
     }
 
+    /// What a worker process opens: the stored files and the queue, in the SQLite file or in PostgreSQL.
+    public static func workerQueue(_ configuration: ServerConfiguration) throws -> (queue: any JobQueue, files: FileStore) {
+        let files = try FileStore(data: configuration.data)
+        switch configuration.database {
+        case .sqlite:
+            return (SQLiteJobQueue(database: try ServerDatabase(configuration.database), maxAttempts: configuration.maxAttempts), files)
+        case let .postgres(location):
+            return (PostgresJobQueue(database: try PostgresDatabase(location), maxAttempts: configuration.maxAttempts), files)
+        }
+    }
+
     /// `count` workers in this process, not yet started.
     public func workers(_ count: Int) -> WorkerPool {
         WorkerPool(count: count, queue: queue, files: files, configuration: configuration)

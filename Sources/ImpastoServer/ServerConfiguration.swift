@@ -6,16 +6,77 @@ import ImpastoTensor
 public enum DatabaseLocation: Sendable, Equatable {
     /// An SQLite file, shared by the server and every worker process on the same machine.
     case sqlite(URL)
+    /// A PostgreSQL database, shared by workers on any machine that reaches it.
+    case postgres(PostgresLocation)
 
-    /// Reads `sqlite:PATH`; PostgreSQL (`postgres://…`) is named in the sentence as not built yet.
+    /// Reads `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (`?host=/DIR` for a Unix socket).
     public init(parsing text: String) throws {
         if text.hasPrefix("sqlite:"), text.count > "sqlite:".count {
             self = .sqlite(URL(fileURLWithPath: String(text.dropFirst("sqlite:".count))))
         } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            throw ImpastoError.invalidArgument("PostgreSQL databases are not supported yet; use --database sqlite:PATH.")
+            self = .postgres(try PostgresLocation(parsing: text))
         } else {
-            throw ImpastoError.invalidArgument("The database '\(text)' is not of the form sqlite:PATH.")
+            throw ImpastoError.invalidArgument("The database '\(text)' is not of the form sqlite:PATH or postgres://USER@HOST/DATABASE.")
         }
+    }
+}
+
+/// A PostgreSQL server, its database and the account to sign in with.
+public struct PostgresLocation: Sendable, Equatable {
+    /// The host name or address; nil when `socketFolder` is used.
+    public var host: String?
+    public var port: Int
+    /// The folder of the server's Unix socket (libpq's `?host=/DIR`), instead of a host.
+    public var socketFolder: String?
+    public var user: String
+    public var password: String?
+    public var database: String
+
+    public init(host: String?, port: Int = 5432, socketFolder: String? = nil, user: String, password: String?, database: String) {
+        self.host = host
+        self.port = port
+        self.socketFolder = socketFolder
+        self.user = user
+        self.password = password
+        self.database = database
+    }
+
+    /// Reads a `postgres://` URL: a user and a database are required; the port defaults to 5432.
+    public init(parsing text: String) throws {
+        let shown = "The database URL '\(Self.redacted(text))'"
+        guard let url = URLComponents(string: text) else {
+            throw ImpastoError.invalidArgument("\(shown) is not a URL of the form postgres://USER@HOST/DATABASE.")
+        }
+        let socket = url.queryItems?.first { $0.name == "host" }?.value
+        guard let user = url.user, !user.isEmpty else {
+            throw ImpastoError.invalidArgument("\(shown) names no user (postgres://USER@HOST/DATABASE).")
+        }
+        let database = String(url.path.drop { $0 == "/" })
+        guard !database.isEmpty, !database.contains("/") else {
+            throw ImpastoError.invalidArgument("\(shown) names no database (postgres://USER@HOST/DATABASE).")
+        }
+        let host = url.host.flatMap { $0.isEmpty ? nil : $0 }
+        guard host != nil || socket?.hasPrefix("/") == true else {
+            throw ImpastoError.invalidArgument("\(shown) names no host (postgres://USER@HOST/DATABASE, or ?host=/SOCKET-FOLDER).")
+        }
+        if let port = url.port, !(1...65535).contains(port) {
+            throw ImpastoError.invalidArgument("\(shown) has a port outside 1…65535.")
+        }
+        self.init(host: socket == nil ? host : nil, port: url.port ?? 5432, socketFolder: socket, user: user,
+                  password: url.password, database: database)
+    }
+
+    /// The URL with its password replaced by `***`, for messages.
+    static func redacted(_ text: String) -> String {
+        guard var url = URLComponents(string: text), url.password != nil else { return text }
+        url.password = "***"
+        return url.string ?? text
+    }
+
+    /// Where it is, for messages (never the password).
+    public var described: String {
+        "postgres://\(user)@\(host ?? "")\(host == nil ? "" : ":\(port)")/\(database)"
+            + (socketFolder.map { "?host=\($0)" } ?? "")
     }
 }
 
@@ -23,7 +84,8 @@ public enum DatabaseLocation: Sendable, Equatable {
 public struct ServerConfiguration: Sendable {
     /// The folder every stored file lives under (`files/`, addressed by id only, and `work/` for running jobs).
     public var data: URL
-    /// The tables; `DATA/impasto.sqlite` unless given.
+    /// The tables; `DATA/impasto.sqlite` unless given. With PostgreSQL the files still live under `data`, which
+    /// every worker must reach at the same path (a shared mount when workers run on other machines).
     public var database: DatabaseLocation
     /// Seconds a claimed job stays a worker's without a renewal; a killed worker's job is requeued after it.
     public var leaseSeconds: Double = 30

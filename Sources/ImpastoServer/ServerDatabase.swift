@@ -9,7 +9,10 @@ public final class ServerDatabase: Sendable {
 
     /// Opens (creating when missing) and migrates the database at `location`.
     public init(_ location: DatabaseLocation) throws {
-        guard case let .sqlite(url) = location else { preconditionFailure("only SQLite is built") }
+        guard case let .sqlite(url) = location else {
+            throw ImpastoError.invalidArgument(
+                "`impasto serve` keeps its accounts and uploads in SQLite only so far; PostgreSQL databases are for `impasto worker`.")
+        }
         var configuration = Configuration()
         // Workers in other processes write too: wait for their transactions instead of failing at once.
         configuration.busyMode = .timeout(15)

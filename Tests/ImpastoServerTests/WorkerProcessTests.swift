@@ -109,35 +109,36 @@ extension ServerTests {
     }
 
     @Suite struct WorkerFleetTests {
-        /// Three `impasto worker` processes drain a queue of 12 apply jobs; one is killed with SIGKILL in the middle of a
-        /// job. Every job ends done, exactly once, and only the killed one was run twice.
-        @Test func threeWorkersDrainTheQueueWhileOneIsKilled() async throws {
+        /// Three `impasto worker` processes drain a queue of 12 apply jobs, on the SQLite file and on PostgreSQL; one is
+        /// killed with SIGKILL in the middle of a job. Every job ends done, exactly once, and only the killed one was run
+        /// twice.
+        @Test(arguments: QueueBackend.available)
+        func threeWorkersDrainTheQueueWhileOneIsKilled(_ backend: QueueBackend) async throws {
             let data = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: data) }
-            let service = try ImpastoService(try testConfiguration(data))
-            let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .free))
-            let photo = try service.files.store(try exampleImage("tubingen.jpg", side: 160))
-            try await service.uploads.record(id: photo, owner: user.id, name: nil, width: 160, height: 120, bytes: 1)
+            let fixture = try await QueueFixture.make(backend, configuration: try testConfiguration(data))
+            let photo = try fixture.files.store(try exampleImage("tubingen.jpg", side: 160))
+            try await fixture.recordUpload(photo, 160, 120)
             let params = JobParameters(content: photo, style: nil, model: "starry", size: 160, iterations: nil)
             var ids: [String] = []
             for _ in 0..<12 {
-                ids.append(try await service.jobs.create(owner: user.id, kind: .apply, params: params, tier: .free, public: false))
+                ids.append(try await fixture.enqueue(.apply, params, .free))
             }
-            let workers = try (0..<3).map { _ in try WorkerProcessTests.startWorker(data) }
+            let workers = try (0..<3).map { _ in try WorkerProcessTests.startWorker(data, extra: fixture.workerArguments) }
             defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
 
             // Once a third of the jobs are done, kill the worker of a job that is running.
-            let rows = { try service.database.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs") } }
+            let rows = fixture.rows
             let deadline = Date().addingTimeInterval(300)
             var victim: (worker: Process, job: String)?
             while victim == nil && Date() < deadline {
                 let all = try rows()
-                if all.filter({ $0["state"] as String == "done" }).count >= 4 {
-                    for row in all where row["state"] as String == "running" {
-                        let lease: String = row["lease_owner"] ?? ""
+                if all.filter({ $0.state == "done" }).count >= 4 {
+                    for row in all where row.state == "running" {
+                        let lease = row.lease ?? ""
                         if let worker = workers.first(where: { lease.contains(":\($0.processIdentifier):") }) {
                             kill(worker.processIdentifier, SIGKILL)
-                            victim = (worker, row["id"])
+                            victim = (worker, row.id)
                             break
                         }
                     }
@@ -147,18 +148,18 @@ extension ServerTests {
             let (killed, job) = try #require(victim, "no job was seen running")
             killed.waitUntilExit()
 
-            while Date() < deadline, try rows().contains(where: { $0["state"] as String != "done" }) {
+            while Date() < deadline, try rows().contains(where: { $0.state != "done" }) {
                 try await Task.sleep(for: .milliseconds(200))
             }
             let final = try rows()
-            #expect(final.count == 12 && final.allSatisfy { $0["state"] as String == "done" && $0["completions"] as Int == 1 },
-                    "\(final.map { "\($0["state"] as String) \($0["completions"] as Int)" })")
+            #expect(final.count == 12 && final.allSatisfy { $0.state == "done" && $0.completions == 1 },
+                    "\(final.map { "\($0.state) \($0.completions)" })")
             for row in final {
-                #expect(row["attempts"] as Int == (row["id"] as String == job ? 2 : 1), "\(row)")
+                #expect(row.attempts == (row.id == job ? 2 : 1), "\(row)")
             }
-            let results = Set(final.compactMap { $0["result_file"] as String? })
+            let results = Set(final.compactMap(\.result))
             #expect(results.count == 12)
-            let stored = try FileManager.default.contentsOfDirectory(atPath: service.files.folder.path)
+            let stored = try FileManager.default.contentsOfDirectory(atPath: fixture.files.folder.path)
             #expect(Set(stored) == results.union([photo]), "no file of the killed run is left")
 
             for worker in workers where worker !== killed {
@@ -172,8 +173,12 @@ extension ServerTests {
     @Suite struct ServiceCommandTests {
         @Test func badArgumentsGetOneSentence() throws {
             let cases: [([String], String)] = [
-                (["worker", "--database", "postgres://db/impasto"], "error: PostgreSQL databases are not supported yet; use --database sqlite:PATH."),
-                (["serve", "--database", "impasto.sqlite"], "error: The database 'impasto.sqlite' is not of the form sqlite:PATH."),
+                (["worker", "--database", "postgres://db/impasto"],
+                 "error: The database URL 'postgres://db/impasto' names no user (postgres://USER@HOST/DATABASE)."),
+                (["worker", "--database", "postgres://ann:secret@db"],
+                 "error: The database URL 'postgres://ann:***@db' names no database (postgres://USER@HOST/DATABASE)."),
+                (["serve", "--database", "impasto.sqlite"],
+                 "error: The database 'impasto.sqlite' is not of the form sqlite:PATH or postgres://USER@HOST/DATABASE."),
                 (["serve", "--port", "70000"], "error: --port must be 0…65535, --workers at least 0 and --max-upload-mb at least 1."),
                 (["worker", "--lease", "0"], "error: --lease must be at least 1 second, --poll positive and --preview-every at least 1."),
             ]
