@@ -15,6 +15,7 @@ for size in 320x240 640x360; do
         | tail -n 1 | python3 -c '
 import json, sys
 e = json.loads(sys.stdin.read())
-print(f"{e[\"width\"]}x{e[\"height\"]}: {e[\"delivered\"]} of {e[\"arrived\"]} frames delivered in {e[\"seconds\"]:.1f} s, "
-      f"{e[\"fps\"]:.2f} fps, latency median {e[\"latency_median\"]*1000:.0f} ms, p95 {e[\"latency_p95\"]*1000:.0f} ms")'
+print("%dx%d: %d of %d frames delivered in %.1f s, %.2f fps, latency median %.0f ms, p95 %.0f ms" % (
+    e["width"], e["height"], e["delivered"], e["arrived"], e["seconds"], e["fps"],
+    e["latency_median"] * 1000, e["latency_p95"] * 1000))'
 done
