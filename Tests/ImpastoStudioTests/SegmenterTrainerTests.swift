@@ -89,6 +89,15 @@ private func tinyConfiguration() -> SegmenterTrainingConfiguration {
         // The best model loads into a fresh network of the same architecture.
         let network = SegmenterArchitecture.fcdensenet56.makeNetwork()
         try network.load(try SafeTensors.load(contentsOf: job.output), source: job.output.path)
+        // `cutout --model seg.safetensors`: a probability per pixel of any photo size.
+        let trained = try TrainedSegmenter(contentsOf: job.output)
+        let photo = try Image(contentsOf: repositoryRoot.appendingPathComponent("Examples/images/astronaut.png")).resized(width: 50, height: 40)
+        let mask = trained.mask(of: photo)
+        #expect(mask.count == 2000 && mask.allSatisfy { (0...1).contains($0) })
+        #expect { try TrainedSegmenter(contentsOf: job.checkpoint) } throws: { "\($0)".contains(job.checkpoint.path) }
+        let plain = folder.appendingPathComponent("plain.safetensors")
+        try SafeTensors.write(["x": Tensor(zeros: [2])], to: plain)
+        #expect { try TrainedSegmenter(contentsOf: plain) } throws: { "\($0)".contains(plain.path) && "\($0)".contains("train-segmenter") }
         // Resumed to 3 epochs: one more epoch, three log rows.
         job.configuration.epochs = 3
         job.resume = job.checkpoint

@@ -92,8 +92,10 @@ public final class SegmenterTrainer {
         }
         self.configuration = configuration
         self.network = network
+        network.requireGradients(true)
         optimizer = RMSProp(parameters: network.parameters().map(\.tensor), learningRate: configuration.learningRate,
                             weightDecay: configuration.weightDecay)
+        network.requireGradients(false)
     }
 
     /// One epoch of training, then the validation IoU; `onStep` gets each step's loss and says whether to go on.
