@@ -12,10 +12,11 @@ struct TrainSegmenterCommand: ParsableCommand {
             Examples are --images with same-named --masks (gray; person where at least half bright), or the \
             people of a COCO --coco instances.json (images with one or two people covering 20–70 % of the frame) \
             read from --images. Everything is squashed to --image-size². A share (or --validation-images with \
-            --validation-masks) is held out and scored by IoU after each epoch; OUTPUT keeps the weights of the best epoch, OUTPUT-checkpoint.safetensors the \
-            latest (for --resume), OUTPUT-log.csv the losses and IoUs, OUTPUT-epoch-N.png validation pictures \
+            --validation-masks) is held out and scored by IoU after each epoch; OUTPUT keeps the weights of the \
+            best epoch, OUTPUT-checkpoint.safetensors the latest (for --resume), OUTPUT-log.csv the losses and IoUs, OUTPUT-epoch-N.png validation pictures \
             with their masks and predictions. Cross-entropy, RMSProp (the rate times 0.995 after each epoch, \
-            weight decay 1e-4). Ctrl-C stops after the current step (exit status 130).
+            weight decay 1e-4). Ctrl-C stops after the current step (exit status 130); --resume continues from \
+            the last whole epoch.
 
             Example:
               impasto train-segmenter --images people/ --masks people-masks/ -o seg.safetensors --epochs 20

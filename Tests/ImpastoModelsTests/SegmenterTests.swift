@@ -32,8 +32,8 @@ private let tinyTiramisu = FCDenseNetConfiguration(downLayers: [2, 2], bottlenec
         #expect(unet.convolutionCount == 23 && convolutionCount(unet) == 23)
     }
 
-    /// FC-DenseNet103's channels of table 1: 48 first, 656 at the bottom skip, 256 into the classifier; FC-DenseNet103
-    /// has about 9.4 M parameters (the paper says 9.4 M).
+    /// FC-DenseNet103's channels of table 1: 48 first, 656 at the bottom skip, 256 into the classifier; 9.32 M
+    /// parameters with two classes (the paper's table 2 says 9.4 M, for 11 classes).
     @Test func tiramisu103HasThePapersChannels() {
         let shapes = Dictionary(uniqueKeysWithValues: FCDenseNet(.fcDenseNet103).parameters().map { ($0.name, $0.tensor.shape) })
         #expect(shapes["firstConvolution.weight"] == [48, 3, 3, 3])
