@@ -43,14 +43,27 @@ struct CutoutCommand: ParsableCommand {
     @Option(help: "Composite over a colour (#00ff00, #0f0, white), an image (scaled to cover) or blur[:R] (the photo blurred, σ = R pixels, default 16).")
     var background: String?
 
-    @Option(help: "general (256×256) or landscape (144×256, faster, for wide frames).",
+    @Option(help: "general (256×256) or landscape (144×256, faster, for wide frames), or a FILE.safetensors written by impasto train-segmenter.",
             transform: { text in
+                if text.lowercased().hasSuffix(".safetensors") { return .trained(text) }
                 guard let model = CutoutJob.Model(rawValue: text) else {
-                    throw ValidationError("--model must be general or landscape, not '\(text)'.")
+                    throw ValidationError("--model must be general, landscape or a .safetensors file from train-segmenter, not '\(text)'.")
                 }
-                return model
+                return .selfie(model)
             })
-    var model: CutoutJob.Model = .general
+    var model: ModelChoice = .selfie(.general)
+
+    enum ModelChoice: CustomStringConvertible {
+        case selfie(CutoutJob.Model)
+        case trained(String)
+
+        var description: String {
+            switch self {
+            case .selfie(let model): model.rawValue
+            case .trained(let path): path
+            }
+        }
+    }
 
     @Option(help: "A selfie segmentation .tflite file to use instead of the installed one.")
     var weights: String?
@@ -144,7 +157,10 @@ struct CutoutCommand: ParsableCommand {
         var job = CutoutJob(inputs: fromStandardInput ? [] : inputs.map { URL(fileURLWithPath: $0) }, destination: destination)
         job.readsStandardInput = fromStandardInput
         job.output = try maskOnly ? .mask : background.map { .composite(try CutoutBackground(parsing: $0)) } ?? .cutout
-        job.model = model
+        switch model {
+        case .selfie(let model): job.model = model
+        case .trained(let path): job.trainedSegmenter = URL(fileURLWithPath: path)
+        }
         job.weights = weights
         job.threshold = threshold
         job.refinement = refinement

@@ -21,7 +21,7 @@ public final class RMSProp: Optimizer {
     /// Whether to normalise by the estimated variance of the gradient rather than its second moment.
     public let centered: Bool
 
-    private final class State {
+    final class State {
         let squareAverage: Tensor
         let gradientAverage, momentumBuffer: Tensor?
 
@@ -33,7 +33,7 @@ public final class RMSProp: Optimizer {
     }
 
     /// Running averages per parameter, allocated at its first step.
-    private var states: [State?]
+    var states: [State?]
 
     /// An RMSProp optimizer over `parameters` with torch's defaults.
     public init(parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,

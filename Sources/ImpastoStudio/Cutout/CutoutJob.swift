@@ -46,6 +46,8 @@ public struct CutoutJob: Sendable {
     public var model: Model = .general
     /// A `.tflite` file to use instead of the installed model.
     public var weights: String?
+    /// A segmenter written by `impasto train-segmenter` (`.safetensors`) to use instead of MediaPipe's.
+    public var trainedSegmenter: URL?
     /// Harden the mask: 1 where it is at least this, else 0; nil keeps the model's probabilities.
     public var threshold: Float?
     public var refinement: CutoutRefinement = .none
@@ -108,13 +110,13 @@ public struct CutoutJob: Sendable {
     }
 
     /// The result for one photo, as this job's options ask.
-    public func cutout(_ photo: Image, segmenter: SelfieSegmentation, note: (String) -> Void = { _ in }) throws -> Image {
+    public func cutout(_ photo: Image, segmenter: PersonSegmenter, note: (String) -> Void = { _ in }) throws -> Image {
         try cutout(photo.rgb(), mask: try mask(of: photo, segmenter: segmenter), note: note)
     }
 
     /// The segmenter's person probability per pixel of `photo`, row-major.
-    func mask(of photo: Image, segmenter: SelfieSegmentation) throws -> [Float] {
-        try withoutGradients { try segmenter.mask(for: photo.rgb().tensor()) }.scalars
+    func mask(of photo: Image, segmenter: PersonSegmenter) throws -> [Float] {
+        try segmenter.mask(of: photo)
     }
 
     /// The result for an RGB photo whose mask is known.
@@ -228,10 +230,11 @@ public struct CutoutJob: Sendable {
         try image.write(to: output, format: try format(of: output))
     }
 
-    func loadSegmenter(_ context: JobContext) throws -> SelfieSegmentation {
+    func loadSegmenter(_ context: JobContext) throws -> PersonSegmenter {
+        if let trainedSegmenter { return .trained(try TrainedSegmenter(contentsOf: trainedSegmenter)) }
         let resolution = try ModelStore().resolve(model: "selfie-\(model.rawValue)", explicitPath: weights)
         if let note = resolution.note { context.note(note) }
-        return try ModelCache.shared.selfieSegmentation(contentsOf: resolution.url)
+        return .selfie(try ModelCache.shared.selfieSegmentation(contentsOf: resolution.url))
     }
 
     /// The image piped to standard input.

@@ -57,7 +57,7 @@ public struct CutoutVideoJob: Sendable {
         options.batchSize = 1
         options.stabilization = nil
         options.keepsAlpha = frames.output == .cutout
-        var segmenter: SelfieSegmentation?
+        var segmenter: PersonSegmenter?
         var reporter: ProgressReporter?
         var previous: [Float]?
         let summary = try VideoStyle.run(input: input, output: output, stylize: { batch in
