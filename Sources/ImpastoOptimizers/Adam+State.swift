@@ -28,14 +28,7 @@ extension Adam {
             state.step = Double(step.scalar)
             var buffers = [("exp_avg", state.firstMoment), ("exp_avg_sq", state.secondMoment)]
             if let maximum = state.maximumSecondMoment { buffers.append(("max_exp_avg_sq", maximum)) }
-            for (name, buffer) in buffers {
-                let key = "\(index).\(name)"
-                guard let saved = tensors[key] else { throw ImpastoError.missingKey(key: key, source: source) }
-                guard saved.shape == parameter.shape else {
-                    throw ImpastoError.shapeMismatch(key: key, expected: parameter.shape, actual: saved.shape)
-                }
-                buffer.assign(saved)
-            }
+            try restore(buffers, ofParameter: index, shape: parameter.shape, from: tensors, source: source)
             restored[index] = state
         }
         states = restored

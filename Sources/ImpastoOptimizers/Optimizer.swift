@@ -44,3 +44,20 @@ func validated(_ parameters: [Tensor]) -> [Tensor] {
     }
     return parameters
 }
+
+/// Copies saved per-parameter state into `buffers` (named as torch names them: `exp_avg`, `square_avg`, …) of
+/// parameter `index`, from `tensors` keyed `<index>.<name>`: how Adam and RMSprop resume.
+///
+/// - Throws: `ImpastoError.missingKey` or `.shapeMismatch` (naming `source`) when a buffer is absent or does not fit.
+func restore(_ buffers: [(name: String, tensor: Tensor)], ofParameter index: Int, shape: [Int],
+             from tensors: [String: Tensor], source: String) throws {
+    for (name, buffer) in buffers {
+        let key = "\(index).\(name)"
+        guard let saved = tensors[key] else { throw ImpastoError.missingKey(key: key, source: source) }
+        guard saved.shape == shape else {
+            throw ImpastoError.shapeMismatch(key: key, expected: shape, actual: saved.shape)
+        }
+        buffer.assign(saved)
+    }
+}
+

@@ -25,14 +25,7 @@ extension RMSProp {
             var buffers = [("square_avg", state.squareAverage)]
             if let average = state.gradientAverage { buffers.append(("grad_avg", average)) }
             if let buffer = state.momentumBuffer { buffers.append(("momentum_buffer", buffer)) }
-            for (name, buffer) in buffers {
-                let key = "\(index).\(name)"
-                guard let saved = tensors[key] else { throw ImpastoError.missingKey(key: key, source: source) }
-                guard saved.shape == parameter.shape else {
-                    throw ImpastoError.shapeMismatch(key: key, expected: parameter.shape, actual: saved.shape)
-                }
-                buffer.assign(saved)
-            }
+            try restore(buffers, ofParameter: index, shape: parameter.shape, from: tensors, source: source)
             restored[index] = state
         }
         states = restored

@@ -97,25 +97,15 @@ public struct ApplyJob: Sendable {
     /// Each input image with its output; refuses to overwrite any input (image, style or weight file), to
     /// write two results to one file, or to start when a destination folder cannot be written.
     public func plan() throws -> [(input: URL, output: URL)] {
-        let images = try ImageInputs.expand(inputs)
-        let pairs: [(input: URL, output: URL)]
-        switch destination {
-        case .file(let output):
-            guard images.count == 1 else {
-                throw ImpastoError.invalidArgument("-o names one output file but there are \(images.count) input images; use --output-dir.")
-            }
-            _ = try format(of: output)
-            pairs = [(images[0], output)]
-        case .folder(let folder):
-            pairs = images.map { image in
-                let ext = ImageFileFormat.fileExtensions.contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
-                return (image, folder.appendingPathComponent("\(image.deletingPathExtension().lastPathComponent)-\(source.name).\(ext)"))
-            }
+        let (file, folder): (URL?, URL?) = switch destination {
+        case .file(let file): (file, nil)
+        case .folder(let folder): (nil, folder)
         }
-        try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + source.inputFiles + (overlay.map { [$0] } ?? []))
-        let folder: URL? = if case .folder(let folder) = destination { folder } else { nil }
-        try ImageOutputs.prepare(pairs.map(\.output), folder: folder)
-        return pairs
+        return try ImageOutputs.plan(try ImageInputs.expand(inputs), file: file, folder: folder, quality: quality,
+                                     reads: source.inputFiles + (overlay.map { [$0] } ?? [])) { image in
+            let ext = ImageFileFormat.fileExtensions.contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
+            return "\(image.deletingPathExtension().lastPathComponent)-\(source.name).\(ext)"
+        }
     }
 
     /// The encoding an output's extension asks for.

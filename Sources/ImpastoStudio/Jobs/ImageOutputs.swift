@@ -16,6 +16,26 @@ enum ImageOutputs {
         }
         try ImageInputs.checkWritable(foldersOf: outputs)
     }
+
+    /// Each of `images` with its output: `file` for a single image (refused for several), else `name(image)`
+    /// inside `folder`; checked against overwriting any of `images` or `reads`, and `prepare`d.
+    static func plan(_ images: [URL], file: URL?, folder: URL?, quality: Int, reads: [URL],
+                     name: (URL) -> String) throws -> [(input: URL, output: URL)] {
+        let pairs: [(input: URL, output: URL)]
+        if let file {
+            guard images.count == 1 else {
+                throw ImpastoError.invalidArgument("-o names one output file but there are \(images.count) input images; use --output-dir.")
+            }
+            _ = try ImageInputs.format(of: file, quality: quality)
+            pairs = [(images[0], file)]
+        } else {
+            let folder = folder!
+            pairs = images.map { ($0, folder.appendingPathComponent(name($0))) }
+        }
+        try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + reads)
+        try prepare(pairs.map(\.output), folder: folder)
+        return pairs
+    }
 }
 
 extension ProgressReporter {

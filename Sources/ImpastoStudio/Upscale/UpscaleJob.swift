@@ -69,23 +69,13 @@ public struct UpscaleJob: Sendable {
     /// Each input image with its output; refuses to overwrite any input, to write two results to one file, or
     /// to start when a destination cannot be written.
     public func plan() throws -> [(input: URL, output: URL)] {
-        let images = try ImageInputs.expand(inputs)
-        let pairs: [(input: URL, output: URL)]
-        switch destination {
-        case .file(let output):
-            guard images.count == 1 else {
-                throw ImpastoError.invalidArgument("-o names one output file but there are \(images.count) input images; use --output-dir.")
-            }
-            _ = try ImageInputs.format(of: output, quality: quality)
-            pairs = [(images[0], output)]
-        case .folder(let folder):
-            pairs = images.map { ($0, folder.appendingPathComponent(outputName(for: $0))) }
+        let (file, folder): (URL?, URL?) = switch destination {
+        case .file(let file): (file, nil)
+        case .folder(let folder): (nil, folder)
         }
-        let weightFolder = options.weightsFolder.map { [URL(fileURLWithPath: $0)] } ?? []
-        try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + weightFolder)
-        let folder: URL? = if case .folder(let folder) = destination { folder } else { nil }
-        try ImageOutputs.prepare(pairs.map(\.output), folder: folder)
-        return pairs
+        return try ImageOutputs.plan(try ImageInputs.expand(inputs), file: file, folder: folder, quality: quality,
+                                     reads: options.weightsFolder.map { [URL(fileURLWithPath: $0)] } ?? [],
+                                     name: outputName(for:))
     }
 
     /// `<image>-x2.<ext>` (the scale as given: `-x1.5`), or `<image>-denoised.<ext>` at scale 1.
