@@ -25,9 +25,8 @@ extension ServerTests {
             }
         }
 
-        @Test func aKilledWorkersJobIsFinishedOnceByAnother() async throws {
-            let data = try temporaryDirectory()
-            defer { try? FileManager.default.removeItem(at: data) }
+        /// A service on `data` with the user "ann" and her uploads of tubingen.jpg and starry_night.jpg, in that order.
+        static func serviceWithPhotoAndStyle(_ data: URL) async throws -> (ImpastoService, user: Account, uploads: [String]) {
             let service = try ImpastoService(try testConfiguration(data))
             let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .free))
             var uploads: [String] = []
@@ -36,6 +35,13 @@ extension ServerTests {
                 try await service.uploads.record(id: id, owner: user.id, name: name, width: 96, height: 72, bytes: 1)
                 uploads.append(id)
             }
+            return (service, user, uploads)
+        }
+
+        @Test func aKilledWorkersJobIsFinishedOnceByAnother() async throws {
+            let data = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: data) }
+            let (service, user, uploads) = try await WorkerProcessTests.serviceWithPhotoAndStyle(data)
             let params = JobParameters(content: uploads[0], style: uploads[1], model: nil, size: 64, iterations: 12)
             let id = try await service.jobs.create(owner: user.id, kind: .stylize, params: params, tier: .free, public: false)
 
@@ -77,14 +83,7 @@ extension ServerTests {
         @Test func runningJobsStopOnCancelAndGoBackOnShutdown() async throws {
             let data = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: data) }
-            let service = try ImpastoService(try testConfiguration(data))
-            let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .free))
-            var uploads: [String] = []
-            for name in ["tubingen.jpg", "starry_night.jpg"] {
-                let id = try service.files.store(try exampleImage(name))
-                try await service.uploads.record(id: id, owner: user.id, name: name, width: 96, height: 72, bytes: 1)
-                uploads.append(id)
-            }
+            let (service, user, uploads) = try await WorkerProcessTests.serviceWithPhotoAndStyle(data)
             let params = JobParameters(content: uploads[0], style: uploads[1], model: nil, size: 64, iterations: 100)
             let cancelled = try await service.jobs.create(owner: user.id, kind: .stylize, params: params, tier: .free, public: false)
             let interrupted = try await service.jobs.create(owner: user.id, kind: .stylize, params: params, tier: .free, public: false)
