@@ -19,7 +19,8 @@ scaling net, and L (gray), which it processes as RGB and converts back to L when
 on whole photos and writes `<name>-waifu2x.png` and the seconds each took (one run, models loaded included;
 `impasto-bench upscale` times properly) to OUT_DIR/timings.json. `compare` prints the largest difference in 8-bit levels, the share of samples
 that differ and the PSNR between two pictures. `ycbcr` measures how often Impasto's rounding of the exact
-YCbCr formulas differs from Pillow's fixed-point conversion, over all 2^24 colours.
+YCbCr formulas differs from Pillow's fixed-point conversion, and its gray from Pillow's `convert("L")`, over all
+2^24 colours.
 
 waifu2x's package is driven through its own functions (load_models, upscale_image, denoise_image) with the
 arguments its command line would pass; its `run` is not called because it parses sys.argv.
@@ -178,6 +179,10 @@ def ycbcr():
                              y + (fixed(1.772, cb) >> 6)], axis=1), 0, 255)
     print("YCbCr→RGB: share of triples differing (R, G, B)", np.mean(ours != back.astype(np.int64), axis=0),
           "largest difference", np.abs(ours - back.astype(np.int64)).max())
+    # Pillow's convert("L"), with which waifu2x writes a gray picture's result back (PillowYCbCr.gray).
+    gray = np.asarray(image.convert("L")).reshape(-1).astype(np.int64)
+    ours = (19595 * r.astype(np.int64) + 38470 * g.astype(np.int64) + 7471 * b.astype(np.int64) + 0x8000) >> 16
+    print("RGB→L: share of colours differing", np.mean(ours != gray))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ enum PillowYCbCr {
     }
 
     /// RGB to one gray channel as Pillow's `convert("L")` (and `convert("LA")`'s colour): `(19595 R + 38470 G +
-    /// 7471 B + 2¹⁵) >> 16`, ITU-R 601-2 luma in 16-bit fixed point, equal to Pillow 10.4.0's on all 2²⁴ colours.
+    /// 7471 B + 2¹⁵) >> 16`, ITU-R 601-2 luma in 16-bit fixed point, equal to Pillow 10.4.0's on all 2²⁴ colours
+    /// (scripts/make_waifu2x_reference.py ycbcr).
     /// waifu2x writes a gray picture's result back this way.
     static func gray(_ image: Image) -> Image {
         let count = image.width * image.height
