@@ -73,6 +73,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "The largest upload, in megabytes.")
     public var maxUploadMB: Int = 20
 
+    @Flag(name: .customLong("no-rate-limits"), help: "Take requests as fast as they come (load measurements on loopback; never on a public address).")
+    public var noRateLimits = false
+
     public init() {}
 
     public func validate() throws {
@@ -84,6 +87,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         var configuration = try service.configuration()
         configuration.maxUploadBytes = maxUploadMB << 20
+        if noRateLimits { configuration.removeRateLimits() }
         let service = try ImpastoService(configuration)
         let host = host
         try await service.serve(host: host, port: port, workers: workers) { port in
