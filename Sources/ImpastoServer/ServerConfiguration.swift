@@ -115,6 +115,12 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// The VGG-19 weights of stylize jobs; nil uses the installed ones (`impasto models fetch vgg19`).
     public var vgg19Weights: URL?
+    /// MediaPipe's selfie segmenter (`.tflite`) for cutout jobs; nil uses the installed one.
+    public var selfieSegmenterWeights: String?
+    /// The folder of facenet-pytorch's MTCNN (`pnet.pt`, `rnet.pt`, `onet.pt`) for faces jobs; nil: the installed one.
+    public var faceWeights: URL?
+    /// torchvision's MobileNetV2 (`.pth`) for explain jobs; nil uses the installed one.
+    public var classifierWeights: String?
     /// The tier new accounts get.
     public var defaultTier: ServiceTier = .free
 

@@ -1194,7 +1194,10 @@ enum OpenAPIDocument {
                 "type": "string",
                 "enum": [
                   "stylize",
-                  "apply"
+                  "apply",
+                  "cutout",
+                  "faces",
+                  "explain"
                 ]
               },
               "Token": {
@@ -1287,6 +1290,17 @@ enum OpenAPIDocument {
                   "public": {
                     "type": "boolean",
                     "description": "Whether the result goes in the public feed."
+                  },
+                  "method": {
+                    "type": "string",
+                    "enum": [
+                      "saliency",
+                      "deconvnet",
+                      "guided",
+                      "gradcam",
+                      "integrated"
+                    ],
+                    "description": "explain: the attribution method; gradcam when not given."
                   }
                 }
               },
@@ -1373,6 +1387,51 @@ enum OpenAPIDocument {
                   "etaSeconds": {
                     "type": "number",
                     "minimum": 0
+                  },
+                  "faces": {
+                    "type": "array",
+                    "description": "faces: the faces found, in the result's pixels.",
+                    "items": {
+                      "$ref": "#/components/schemas/Face"
+                    }
+                  },
+                  "target": {
+                    "type": "string",
+                    "description": "explain: what was explained."
+                  }
+                }
+              },
+              "Face": {
+                "type": "object",
+                "required": [
+                  "box",
+                  "probability",
+                  "landmarks"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "box": {
+                    "type": "array",
+                    "items": {
+                      "type": "number"
+                    },
+                    "minItems": 4,
+                    "maxItems": 4,
+                    "description": "x1, y1, x2, y2."
+                  },
+                  "probability": {
+                    "type": "number"
+                  },
+                  "landmarks": {
+                    "type": "array",
+                    "items": {
+                      "type": "array",
+                      "items": {
+                        "type": "number"
+                      },
+                      "minItems": 2,
+                      "maxItems": 2
+                    }
                   }
                 }
               }
