@@ -61,6 +61,36 @@ extension ServerTests {
             }
         }
 
+        /// 200 job-status requests at once over AsyncHTTPClient's pool of connections. Before the account lookup
+        /// awaited GRDB's asynchronous read, Swift chose its blocking read (the closure returned a Row, which is not
+        /// Sendable): the lookups held the few cooperative threads while the status reads holding the database's
+        /// readers waited for one, and the server hung under wrk (scripts/measure_serve_load.sh found it).
+        @Test(.timeLimit(.minutes(2))) func manyStatusRequestsAtOnceAllAnswer() async throws {
+            let root = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: root) }
+            var configuration = ServerConfiguration(data: root)
+            configuration.bcryptCost = 4
+            configuration.removeRateLimits()
+            let service = try ImpastoService(configuration)
+            try await service.application(port: 0).test(.ahc()) { client in
+                let ann = APISession(client)
+                try await ann.register("ann")
+                let token = try #require(try await ann.object(.post, "/api/tokens", expect: .created)["token"] as? String)
+                let photo = try await ann.upload(try exampleImage("chelsea.png"))
+                let job = try #require(try await ann.object(.post, "/api/jobs", json: #"{"kind":"apply","content":"\#(photo)","model":"starry"}"#,
+                                                            expect: .created)["id"] as? String)
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<200 {
+                        group.addTask {
+                            try await client.execute(uri: "/api/jobs/\(job)", method: .get, headers: [.authorization: "Bearer \(token)"]).status
+                        }
+                    }
+                    return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+                }
+                #expect(statuses.count == 200 && statuses.allSatisfy { $0 == .ok })
+            }
+        }
+
         @Test func uploadsAreRefusedFromTheirHeaderBeforeAnyDecode() async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
