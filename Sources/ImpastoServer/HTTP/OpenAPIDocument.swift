@@ -948,8 +948,10 @@ enum OpenAPIDocument {
                             "event": {
                               "type": "string",
                               "enum": [
+                                "message",
                                 "end"
-                              ]
+                              ],
+                              "description": "message (unnamed) while the job changes; end for the last, once it has finished."
                             },
                             "data": {
                               "type": "string",
