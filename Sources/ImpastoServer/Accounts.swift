@@ -42,13 +42,15 @@ public struct Accounts: Sendable {
 
     /// The account whose password this is; nil for a wrong name or password.
     func verify(name: String, password: String) async throws -> Account? {
-        let row = try await database.pool.read { db in
+        // Sendable values out of the closure (not a Row), or Swift picks GRDB's blocking read: under load the
+        // blocked cooperative threads starved the awaiting reads and the server hung (scripts/measure_serve_load.sh).
+        let found = try await database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, tier, password_hash FROM users WHERE name = ?", arguments: [name])
+                .map { row -> (Account, String) in (Self.account(row), row["password_hash"]) }
         }
-        guard let row else { return nil }
-        let hash: String = row["password_hash"]
+        guard let (account, hash) = found else { return nil }
         guard try await Self.offLoop({ Bcrypt.verify(password, hash: hash) }) else { return nil }
-        return Account(id: row["id"], name: row["name"], tier: ServiceTier(rawValue: row["tier"]) ?? .free)
+        return account
     }
 
     /// A new token of `kind` ("session" or "api") for the user; only its hash is stored.
@@ -64,13 +66,17 @@ public struct Accounts: Sendable {
 
     /// The account a token opens, when it is known and not expired.
     func account(forToken token: String) async throws -> Account? {
-        let row = try await database.pool.read { db in
+        try await database.pool.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT users.id, users.name, users.tier FROM tokens JOIN users ON users.id = tokens.user_id
                 WHERE tokens.hash = ? AND (tokens.expires IS NULL OR tokens.expires > ?)
-                """, arguments: [Self.hash(token), ServerDatabase.now()])
+                """, arguments: [Self.hash(token), ServerDatabase.now()]).map(Self.account)
         }
-        return row.map { Account(id: $0["id"], name: $0["name"], tier: ServiceTier(rawValue: $0["tier"]) ?? .free) }
+    }
+
+    /// The account of a row of `users` (id, name, tier).
+    private static func account(_ row: Row) -> Account {
+        Account(id: row["id"], name: row["name"], tier: ServiceTier(rawValue: row["tier"]) ?? .free)
     }
 
     func revoke(token: String) async throws {

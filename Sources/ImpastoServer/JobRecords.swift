@@ -27,6 +27,32 @@ public struct JobStatus: Codable, Sendable, Equatable {
     public var queuePosition: Int?
     /// Seconds until the result, from measured speeds; nil when nothing has been measured yet.
     public var etaSeconds: Double?
+    /// faces: the faces found, in the result's pixels.
+    public var faces: [JobFindings.Face]?
+    /// explain: what was explained ("class 285 (Egyptian cat), p = 0.720").
+    public var target: String?
+}
+
+/// What a job found besides its picture, stored with it as JSON.
+public struct JobFindings: Codable, Sendable, Equatable {
+    public var faces: [Face]?
+    public var target: String?
+
+    public struct Face: Codable, Sendable, Equatable {
+        /// x1, y1, x2, y2.
+        public var box: [Float]
+        public var probability: Float
+        /// (x, y) of each landmark: MTCNN's eyes, nose and mouth corners.
+        public var landmarks: [[Float]]
+    }
+
+    public init(faces: [Face]? = nil, target: String? = nil) {
+        self.faces = faces
+        self.target = target
+    }
+
+    /// As stored in the jobs table.
+    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
 }
 
 /// The jobs table as the HTTP API uses it.
@@ -110,6 +136,9 @@ public struct JobRecords: Sendable {
             detail: row["detail"], attempts: row["attempts"], public: row["public"], created: row["created"],
             started: row["started"], finished: row["finished"], error: row["error"], content: row["content_file"],
             style: row["style_file"], model: params?.model, result: row["result_file"], preview: row["preview_file"])
+        if let json: String = row["findings"], let findings = try? JSONDecoder().decode(JobFindings.self, from: Data(json.utf8)) {
+            (status.faces, status.target) = (findings.faces, findings.target)
+        }
         switch status.state {
         case "queued":
             let ahead = try Int.fetchOne(db, sql: """

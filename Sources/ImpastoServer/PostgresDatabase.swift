@@ -131,6 +131,8 @@ public final class PostgresDatabase: @unchecked Sendable {
         CREATE INDEX jobs_queue ON jobs(state, priority DESC, created, seq);
         CREATE INDEX jobs_owner ON jobs(owner, created);
         """,
+        // What a faces or explain job found, as JSON (JobFindings).
+        "ALTER TABLE jobs ADD COLUMN findings TEXT",
     ]
 
     static func migrate(_ session: PostgresSession) throws {

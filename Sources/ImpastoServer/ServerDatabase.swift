@@ -85,6 +85,10 @@ public final class ServerDatabase: Sendable {
                 CREATE INDEX jobs_owner ON jobs(owner, created);
                 """)
         }
+        // What a faces or explain job found, as JSON (JobFindings).
+        migrator.registerMigration("v2 findings") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN findings TEXT")
+        }
         return migrator
     }
 }

@@ -58,6 +58,9 @@ enum PageTemplates {
     static let newJob = """
         {{> head}}
         <form id="new">
+          <label>Job <select name="kind"><option value="">style transfer (a style image or a bundled style)</option>
+            <option value="cutout">cut out the person</option><option value="faces">find the faces</option>
+            <option value="explain">explain what the network sees (Grad-CAM)</option></select></label>
           <label>Photo <input type="file" name="photo" accept="image/png,image/jpeg" required></label>
           <label>Style image <input type="file" name="style" accept="image/png,image/jpeg"></label>
           <label>or a bundled style <select name="model"><option value="">—</option>
@@ -82,7 +85,8 @@ enum PageTemplates {
             const upload = file => send('/api/uploads?name=' + encodeURIComponent(file.name), {method: 'POST', body: file});
             const photo = await upload(form.photo.files[0]);
             const job = {content: photo.id, tier: form.tier.value, public: form.public.checked};
-            if (form.style.files.length) { job.kind = 'stylize'; job.style = (await upload(form.style.files[0])).id; }
+            if (form.kind.value) job.kind = form.kind.value;
+            else if (form.style.files.length) { job.kind = 'stylize'; job.style = (await upload(form.style.files[0])).id; }
             else { job.kind = 'apply'; job.model = form.model.value; }
             if (form.size.value) job.size = Number(form.size.value);
             if (form.iterations.value && job.kind === 'stylize') job.iterations = Number(form.iterations.value);
@@ -99,7 +103,7 @@ enum PageTemplates {
         {{> head}}
         <p id="state">{{state}}</p>
         <progress id="progress" max="1" value="{{progress}}"></progress>
-        <p id="detail">{{detail}}</p><p id="error" class="error">{{error}}</p>
+        <p id="detail">{{detail}}</p><p id="findings">{{findings}}</p><p id="error" class="error">{{error}}</p>
         <div class="row">
           <figure><img src="/api/files/{{content}}" alt="photo"><figcaption>photo</figcaption></figure>
           {{#style}}<figure><img src="/api/files/{{style}}" alt="style"><figcaption>style</figcaption></figure>{{/style}}
@@ -115,6 +119,7 @@ enum PageTemplates {
             + (job.etaSeconds ? ', about ' + Math.ceil(job.etaSeconds) + ' s left' : '');
           $('progress').value = job.progress;
           $('detail').textContent = job.detail || '';
+          $('findings').textContent = job.target || (job.faces ? job.faces.length + (job.faces.length === 1 ? ' face' : ' faces') : '');
           $('error').textContent = job.error || '';
           const picture = job.result || job.preview;
           if (picture && !$('picture').src.endsWith(picture)) $('picture').src = '/api/files/' + picture;
