@@ -62,7 +62,7 @@ let package = Package(
         ]),
         .executableTarget(name: "impasto", dependencies: ["ImpastoCLI"]),
         .executableTarget(name: "impasto-bench", dependencies: [
-            "ImpastoTensor", "ImpastoNN", "ImpastoModels", "ImpastoMedia", "ImpastoStudio",
+            "ImpastoTensor", "ImpastoNN", "ImpastoOptimizers", "ImpastoModels", "ImpastoMedia", "ImpastoStudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/impasto-bench"),
         .target(name: "ImpastoTestSupport", dependencies: ["ImpastoTensor"], path: "Tests/ImpastoTestSupport"),

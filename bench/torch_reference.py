@@ -14,6 +14,10 @@
                                bicubic) to 640x480 and 1920x1080, one image per call.
   blazeface --runs 5           mediapipe 0.10.14's FaceDetection(model_selection=0).process on astronaut.png resized
                                (Pillow bicubic) to 640x480 and 1280x720, one image per call.
+  segmenter --size 96 --runs 5 FC-DenseNet56 (scripts/make_segmenter_reference.py's torch.nn FCDenseNet with the
+                               paper's 4×5 down, 4 bottleneck, growth 12, 48 first channels, dropout 0.2; random
+                               weights): inference on 1×3×224×224, and one training step on 4×3×size×size (cross-
+                               entropy on a centred disk, backward, RMSprop lr 1e-3, weight decay 1e-4).
 
 Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
 """
@@ -189,9 +193,39 @@ def cutout(runs):
         print(f"pytorch cutout rgba 1280x720: median {seconds * 1000:.1f} ms", flush=True)
 
 
+def segmenter(size, runs):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(root, "scripts"))
+    from make_segmenter_reference import FCDenseNet
+
+    torch.manual_seed(0)
+    network = FCDenseNet(down=(4, 4, 4, 4, 4), bottleneck=4, growth=12, first=48, classes=2, dropout=0.2)
+    picture = torch.rand(1, 3, 224, 224) * 2 - 1
+    network.eval()
+    with torch.no_grad():
+        seconds = median_seconds(lambda: network(picture), runs)
+    print(f"pytorch segmenter fcdensenet56 forward 224x224: median {seconds * 1000:.1f} ms", flush=True)
+    batch = torch.rand(4, 3, size, size) * 2 - 1
+    ys, xs = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    centre, radius = (size - 1) / 2, size / 3
+    disk = (((xs - centre) ** 2 + (ys - centre) ** 2) <= radius ** 2).long()
+    targets = disk.expand(4, size, size).contiguous()
+    network.train()
+    optimizer = torch.optim.RMSprop(network.parameters(), lr=1e-3, weight_decay=1e-4)
+
+    def step():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(network(batch), targets)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    seconds = median_seconds(step, runs)
+    print(f"pytorch segmenter fcdensenet56 train step 4x{size}x{size}: median {seconds * 1000:.1f} ms", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn", "blazeface", "cutout"])
+    parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn", "blazeface", "cutout", "segmenter"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -210,6 +244,8 @@ def main():
         blazeface(args.runs)
     elif args.workload == "cutout":
         cutout(args.runs)
+    elif args.workload == "segmenter":
+        segmenter(args.size, args.runs)
     else:
         conv(args.runs)
 

@@ -15,19 +15,20 @@ from safetensors.torch import save_file
 
 
 class DenseLayer(nn.Module):
-    def __init__(self, cin, growth):
+    def __init__(self, cin, growth, dropout=0.0):
         super().__init__()
         self.norm = nn.BatchNorm2d(cin)
         self.convolution = nn.Conv2d(cin, growth, 3, padding=1)
+        self.dropout = nn.Dropout(dropout)  # the identity in eval mode (the parity fixture)
 
     def forward(self, x):
-        return self.convolution(torch.relu(self.norm(x)))  # dropout is the identity in eval mode
+        return self.dropout(self.convolution(torch.relu(self.norm(x))))
 
 
 class DenseBlock(nn.Module):
-    def __init__(self, cin, n, growth):
+    def __init__(self, cin, n, growth, dropout=0.0):
         super().__init__()
-        self.layers = nn.ModuleList([DenseLayer(cin + i * growth, growth) for i in range(n)])
+        self.layers = nn.ModuleList([DenseLayer(cin + i * growth, growth, dropout) for i in range(n)])
 
     def forward(self, x):
         new = []
@@ -49,23 +50,23 @@ class TransitionDown(nn.Module):
 
 
 class FCDenseNet(nn.Module):
-    def __init__(self, down=(2, 2), bottleneck=2, growth=4, first=8, classes=2):
+    def __init__(self, down=(2, 2), bottleneck=2, growth=4, first=8, classes=2, dropout=0.0):
         super().__init__()
         self.firstConvolution = nn.Conv2d(3, first, 3, padding=1)
         c, skips = first, []
         self.down, self.transitionsDown = nn.ModuleList(), nn.ModuleList()
         for n in down:
-            self.down.append(DenseBlock(c, n, growth))
+            self.down.append(DenseBlock(c, n, growth, dropout))
             c += n * growth
             skips.append(c)
             self.transitionsDown.append(TransitionDown(c))
-        self.bottleneck = DenseBlock(c, bottleneck, growth)
+        self.bottleneck = DenseBlock(c, bottleneck, growth, dropout)
         up_c = bottleneck * growth
         self.transitionsUp, self.up = nn.ModuleList(), nn.ModuleList()
         for n, skip in zip(reversed(down), reversed(skips)):
             self.transitionsUp.append(nn.ConvTranspose2d(up_c, up_c, 3, stride=2, padding=1, output_padding=1))
             c = up_c + skip
-            self.up.append(DenseBlock(c, n, growth))
+            self.up.append(DenseBlock(c, n, growth, dropout))
             up_c = n * growth
         self.classifier = nn.Conv2d(c + up_c, classes, 1)
 

@@ -3,6 +3,7 @@ import Foundation
 import ImpastoMedia
 import ImpastoModels
 import ImpastoNN
+import ImpastoOptimizers
 import ImpastoStudio
 import ImpastoTensor
 
@@ -15,7 +16,7 @@ struct ImpastoBench: ParsableCommand {
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
                       StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self, BlazeFaceBenchmark.self,
-                      CutoutBenchmark.self, CascadeBenchmark.self, UpscaleBenchmark.self])
+                      CutoutBenchmark.self, CascadeBenchmark.self, UpscaleBenchmark.self, SegmenterBenchmark.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -393,6 +394,55 @@ struct CutoutBenchmark: ParsableCommand {
         let whole = medianSeconds(runs: runs) { _ = try! job.cutout(image, segmenter: .selfie(segmenter)) }
         print(String(format: "impasto cutout rgba 1280x720: median %.1f ms", whole * 1000))
         ratioLine("cutout rgba 1280x720", whole, theirs["cutout rgba 1280x720"])
+    }
+}
+
+/// FC-DenseNet56 of `impasto train-segmenter` (two classes, the seeded initialisation; timing only): inference on
+/// one 224×224 picture, and one training step (forward in training mode with dropout, pixel cross-entropy,
+/// backward, RMSProp at 1e-3 with weight decay 1e-4) on a batch of 4 at `--train-size`. PyTorch runs the same
+/// network written with torch.nn (scripts/make_segmenter_reference.py) with the same optimizer settings.
+struct SegmenterBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segmenter",
+        abstract: "FC-DenseNet56: forward at 224² and one RMSProp training step at batch 4, beside the same network in PyTorch.")
+
+    @Option(help: "Timed runs (the median is reported).") var runs = 5
+    @Option(help: "The side of the training step's pictures.") var trainSize = 96
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() {
+        let network = SegmenterArchitecture.fcdensenet56.makeNetwork()
+        var generator = RandomGenerator(seed: 1)
+        let picture = Tensor.randomUniform([1, 3, 224, 224], in: -1...1, generator: &generator)
+        network.train(false)
+        network.requireGradients(false)
+        let forward = medianSeconds(runs: runs) { _ = withoutGradients { network(picture) }.scalars }
+        let forwardLabel = "segmenter fcdensenet56 forward 224x224"
+        print(String(format: "impasto %@: median %.1f ms", forwardLabel, forward * 1000))
+        fflush(nil)
+
+        let batch = Tensor.randomUniform([4, 3, trainSize, trainSize], in: -1...1, generator: &generator)
+        // A centred disk is the person in every picture of the batch.
+        let radius = Double(trainSize) / 3, centre = Double(trainSize - 1) / 2
+        let disk = (0..<(trainSize * trainSize)).map { index -> Int in
+            let dx = Double(index % trainSize) - centre, dy = Double(index / trainSize) - centre
+            return dx * dx + dy * dy <= radius * radius ? 1 : 0
+        }
+        let targets = Array(repeating: disk, count: 4).flatMap { $0 }
+        network.train(true)
+        network.requireGradients(true)
+        let optimizer = RMSProp(parameters: network.parameters().map(\.tensor), learningRate: 1e-3, weightDecay: 1e-4)
+        let step = medianSeconds(runs: runs) {
+            let loss = pixelCrossEntropy(logits: network(batch), targets: targets)
+            optimizer.step(loss.backward())
+            _ = loss.scalar
+        }
+        let stepLabel = "segmenter fcdensenet56 train step 4x\(trainSize)x\(trainSize)"
+        print(String(format: "impasto %@: median %.1f ms", stepLabel, step * 1000))
+        fflush(nil)
+        let theirs = reference.run(["segmenter", "--size", "\(trainSize)", "--runs", "\(runs)"])
+        ratioLine(forwardLabel, forward, theirs[forwardLabel])
+        ratioLine(stepLabel, step, theirs[stepLabel])
     }
 }
 

@@ -150,7 +150,21 @@ import Testing
         try Data("not pixels\n".utf8).write(to: URL(fileURLWithPath: notes))
         let detector = try mediapipeModelFile("face_detection/face_detection_short_range.tflite").path
         let clip = models.appendingPathComponent("clip.mp4").path
+        // A .tflite cut short, a network of another kind as --model, and a train-segmenter file cut short.
+        let cutTFLite = models.appendingPathComponent("cut.tflite").path
+        try Data(contentsOf: mediapipeModelFile("selfie_segmentation/selfie_segmentation.tflite")).prefix(20_000)
+            .write(to: URL(fileURLWithPath: cutTFLite))
+        let styleNetwork = repositoryRoot.appendingPathComponent("Tests/ImpastoModelsTests/Fixtures/fast-style-reference.safetensors").path
+        let cutSegmenter = models.appendingPathComponent("cut.safetensors").path
+        try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/ImpastoModelsTests/Fixtures/segmenter-reference.safetensors"))
+            .prefix(100).write(to: URL(fileURLWithPath: cutSegmenter))
         let cases: [([String], Int32, String)] = [
+            ([photo, "--weights", cutTFLite, "-o", output], 1,
+             "Cannot read \(cutTFLite): the file ends in the middle of its operator codes, so it was probably cut short."),
+            ([photo, "--model", styleNetwork, "-o", output], 1, "\(styleNetwork) is not a valid file of the expected kind: it is not a "
+                + "segmenter written by impasto train-segmenter (no architecture and image_size in its metadata)."),
+            ([photo, "--model", cutSegmenter, "-o", output], 1,
+             "Cannot read \(cutSegmenter): the file ends in the middle of its header, so it was probably cut short."),
             ([notes, "-o", output], 1, "\(notes) is not a valid file of the expected kind: it is neither a PNG nor a JPEG image."),
             ([truncated, "-o", output], 1, "\(truncated) is not a valid file of the expected kind: the file ends before the image data does."),
             ([empty.path, "--output-dir", models.path], 1, "The folder \(empty.path) holds no JPEG or PNG images."),
