@@ -10,6 +10,6 @@ struct DeviceOption: ParsableArguments {
     var device: Device = .cpu
 }
 
-extension Device: @retroactive ExpressibleByArgument {
+extension Device: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }

@@ -43,10 +43,11 @@ public enum Device: Hashable, Sendable, CustomStringConvertible {
         cudaContext?.synchronize()
     }
 
-    /// A one-line description of the hardware (the GPU's name and compute capability).
+    /// A one-line description of the hardware (the GPU's name, compute capability and cuDNN version).
     public var hardwareDescription: String {
         guard let context = cudaContext else { return description }
-        return "\(description) (\(context.name), sm_\(context.computeCapability.major)\(context.computeCapability.minor))"
+        return "\(description) (\(context.name), sm_\(context.computeCapability.major)\(context.computeCapability.minor), "
+            + "cuDNN \(context.libraries.cudnn.cudnnGetVersion()))"
     }
 
     /// The GPU's context, when this is a GPU that `prepare()` accepted.

@@ -78,6 +78,15 @@ private let driverIsInstalled = dlopen("libcuda.so.1", RTLD_NOW) != nil
         #expect(error.description == "a test library at \(copy.path) has no function cuInit (an older version than Impasto needs?)")
     }
 
+    @Test func algorithmResultsHaveCuDNNsLayout() {
+        // cudnnConvolutionFwdAlgoPerf_t: int algo, int status, float time, size_t memory, int determinism,
+        // int mathType, int reserved[3]: 48 bytes an element, memory at 16, mathType at 28.
+        #expect(MemoryLayout<ConvolutionAlgorithmPerformance>.stride == 48)
+        #expect(MemoryLayout<ConvolutionAlgorithmPerformance>.offset(of: \.memory) == 16)
+        #expect(MemoryLayout<ConvolutionAlgorithmPerformance>.offset(of: \.mathType) == 28)
+        #expect(MemoryLayout<ConvolutionAlgorithmPerformance>.offset(of: \.reserved) == 32)
+    }
+
     @Test func devicesParse() {
         #expect(Device(parsing: "cpu") == .cpu)
         #expect(Device(parsing: "cuda") == .cuda(0))

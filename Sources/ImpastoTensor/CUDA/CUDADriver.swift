@@ -22,8 +22,6 @@ struct DriverAPI: @unchecked Sendable {
     let cuMemFree: @convention(c) (CUdeviceptr) -> CUresult
     let cuMemcpyHtoDAsync: @convention(c) (CUdeviceptr, UnsafeRawPointer, Int, OpaquePointer?) -> CUresult
     let cuMemcpyDtoHAsync: @convention(c) (UnsafeMutableRawPointer, CUdeviceptr, Int, OpaquePointer?) -> CUresult
-    let cuMemcpyDtoDAsync: @convention(c) (CUdeviceptr, CUdeviceptr, Int, OpaquePointer?) -> CUresult
-    let cuMemsetD8Async: @convention(c) (CUdeviceptr, UInt8, Int, OpaquePointer?) -> CUresult
     let cuModuleLoadData: @convention(c) (UnsafeMutablePointer<OpaquePointer?>, UnsafeRawPointer) -> CUresult
     let cuModuleGetFunction: @convention(c) (UnsafeMutablePointer<OpaquePointer?>, OpaquePointer?,
                                              UnsafePointer<CChar>) -> CUresult
@@ -47,8 +45,6 @@ struct DriverAPI: @unchecked Sendable {
         cuMemFree = try library.function("cuMemFree_v2")
         cuMemcpyHtoDAsync = try library.function("cuMemcpyHtoDAsync_v2")
         cuMemcpyDtoHAsync = try library.function("cuMemcpyDtoHAsync_v2")
-        cuMemcpyDtoDAsync = try library.function("cuMemcpyDtoDAsync_v2")
-        cuMemsetD8Async = try library.function("cuMemsetD8Async_v2")
         cuModuleLoadData = try library.function("cuModuleLoadData")
         cuModuleGetFunction = try library.function("cuModuleGetFunction")
         cuLaunchKernel = try library.function("cuLaunchKernel")

@@ -44,8 +44,6 @@ struct ConvolutionAlgorithmPerformance {
 struct CUDNNAPI: @unchecked Sendable {
     typealias FindAlgorithm = @convention(c) (OpaquePointer?, Descriptor, Descriptor, Descriptor, Descriptor, Int32,
                                               UnsafeMutablePointer<Int32>, UnsafeMutableRawPointer) -> Int32
-    typealias WorkspaceSize = @convention(c) (OpaquePointer?, Descriptor, Descriptor, Descriptor, Descriptor, Int32,
-                                              UnsafeMutablePointer<Int>) -> Int32
     /// Forward: (handle, α, xDesc, x, wDesc, w, conv, algo, workspace, bytes, β, yDesc, y); the backward passes
     /// have the same shape with their operands in cuDNN's order.
     typealias ConvolutionPass = @convention(c) (OpaquePointer?, UnsafeRawPointer, Descriptor, UnsafeRawPointer?,
@@ -72,9 +70,6 @@ struct CUDNNAPI: @unchecked Sendable {
     let cudnnFindConvolutionForwardAlgorithm: FindAlgorithm
     let cudnnFindConvolutionBackwardDataAlgorithm: FindAlgorithm
     let cudnnFindConvolutionBackwardFilterAlgorithm: FindAlgorithm
-    let cudnnGetConvolutionForwardWorkspaceSize: WorkspaceSize
-    let cudnnGetConvolutionBackwardDataWorkspaceSize: WorkspaceSize
-    let cudnnGetConvolutionBackwardFilterWorkspaceSize: WorkspaceSize
     let cudnnConvolutionForward: ConvolutionPass
     let cudnnConvolutionBackwardData: ConvolutionPass
     let cudnnConvolutionBackwardFilter: ConvolutionPass
@@ -116,9 +111,6 @@ struct CUDNNAPI: @unchecked Sendable {
         cudnnFindConvolutionForwardAlgorithm = try library.function("cudnnFindConvolutionForwardAlgorithm")
         cudnnFindConvolutionBackwardDataAlgorithm = try library.function("cudnnFindConvolutionBackwardDataAlgorithm")
         cudnnFindConvolutionBackwardFilterAlgorithm = try library.function("cudnnFindConvolutionBackwardFilterAlgorithm")
-        cudnnGetConvolutionForwardWorkspaceSize = try library.function("cudnnGetConvolutionForwardWorkspaceSize")
-        cudnnGetConvolutionBackwardDataWorkspaceSize = try library.function("cudnnGetConvolutionBackwardDataWorkspaceSize")
-        cudnnGetConvolutionBackwardFilterWorkspaceSize = try library.function("cudnnGetConvolutionBackwardFilterWorkspaceSize")
         cudnnConvolutionForward = try library.function("cudnnConvolutionForward")
         cudnnConvolutionBackwardData = try library.function("cudnnConvolutionBackwardData")
         cudnnConvolutionBackwardFilter = try library.function("cudnnConvolutionBackwardFilter")
