@@ -28,7 +28,6 @@ import os
 import sys
 
 import torch
-import torchvision
 
 
 DEVICE = "cpu"
@@ -52,6 +51,8 @@ def median_seconds(fn, runs):
 
 
 def vgg19(size, runs):
+    import torchvision  # here, not at the top: the other workloads run where torchvision is not installed
+
     torch.manual_seed(0)
     features = torchvision.models.vgg19(weights=None).features[:30].eval().to(DEVICE)
     for p in features.parameters():
@@ -147,6 +148,8 @@ def stylize(size, runs):
 
 
 def classify(runs):
+    import torchvision
+
     torch.manual_seed(0)
     model = torchvision.models.mobilenet_v2(weights=None).eval()
     for batch in (1, 16):

@@ -17,18 +17,21 @@ with_tests=0
 
 flags=(-c release --static-swift-stdlib
        -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib')
-swift build "${flags[@]}" --product impasto
-swift build "${flags[@]}" --product impasto-bench
+if [ "$with_tests" = 1 ]; then
+    # One build: --build-tests builds the executables too (separate product builds would compile the package's
+    # modules twice, with and without testability).
+    swift build "${flags[@]}" --build-tests
+else
+    swift build "${flags[@]}" --product impasto
+    swift build "${flags[@]}" --product impasto-bench
+fi
 release="$(swift build -c release --show-bin-path)"
 
 out=dist/impasto-portable
 rm -rf "$out" dist/impasto-portable.tar.xz
 mkdir -p "$out/lib" "$out/bench" "$out/scripts" "$out/Examples"
 cp "$release/impasto" "$release/impasto-bench" "$out/"
-if [ "$with_tests" = 1 ]; then
-    swift build "${flags[@]}" --build-tests
-    cp "$release/impastoPackageTests.xctest" "$out/"
-fi
+if [ "$with_tests" = 1 ]; then cp "$release/impastoPackageTests.xctest" "$out/"; fi
 strip "$out"/impasto "$out"/impasto-bench
 if [ "$with_tests" = 1 ]; then strip "$out/impastoPackageTests.xctest"; fi
 

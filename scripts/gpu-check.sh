@@ -30,9 +30,13 @@ dir="$work/impasto-portable"
 ls -la "$dir"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || true
 python3 -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version())'
+# The PyTorch side imports these (bench/torch_reference.py, scripts/make_*_reference.py); this machine has no network.
+for module in torchvision PIL numpy safetensors; do
+    python3 -c "import $module" 2>/dev/null && echo "python: $module present" || echo "python: $module MISSING"
+done
 # The loader searches the site-packages of PYTHONPATH (and VIRTUAL_ENV, CONDA_PREFIX) for nvidia/*/lib.
 export PYTHONPATH="$(python3 -c 'import site; print(":".join(site.getsitepackages()))')${PYTHONPATH:+:$PYTHONPATH}"
-ls -d $(echo "$PYTHONPATH" | tr ':' ' ' | sed 's|$|/nvidia/*/lib|' ) 2>/dev/null
+for directory in ${PYTHONPATH//:/ }; do ls -d "$directory"/nvidia/*/lib 2>/dev/null; done
 
 step "the bundle runs (CPU) and finds the GPU"
 check "$dir/impasto" --help > /dev/null
@@ -61,10 +65,10 @@ weights="$dir/weights/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 if [ -f "$weights" ]; then
     step "impasto stylize wall times on the GPU"
     for preset in "--size 512 --iterations 500" "--preset premium" "--preset hd"; do
-        start=$(date +%s.%N)
+        start=$(date +%s%N)
         check "$dir/impasto" stylize --content Examples/images/tubingen.jpg --style Examples/images/starry_night.jpg \
             -o "$work/out.png" --weights "$weights" --device cuda --quiet $preset
-        echo "impasto stylize $preset: $(echo "$(date +%s.%N) - $start" | bc) s wall"
+        echo "impasto stylize $preset: $(( ($(date +%s%N) - start) / 1000000 )) ms wall"
     done
 else
     step "no 8-bit VGG-19 in the bundle: stylize wall times skipped"
