@@ -78,6 +78,24 @@ private let driverIsInstalled = dlopen("libcuda.so.1", RTLD_NOW) != nil
         #expect(error.description == "a test library at \(copy.path) has no function cuInit (an older version than Impasto needs?)")
     }
 
+    /// The project's dev virtual environment (scripts/dev-python.sh), whose CUDA build of PyTorch brings NVIDIA's
+    /// wheels: cuBLAS and NVRTC 13 in nvidia/cu13/lib, cuDNN 9 in nvidia/cudnn/lib. No driver comes with them.
+    static let devEnvironment = FileManager.default.homeDirectoryForCurrentUser
+        .appendingPathComponent(".cache/impasto-dev/venv").path
+    static let devEnvironmentHasNVIDIAWheels = CUDALibrarySearch.pythonSitePackages(environment: ["VIRTUAL_ENV": devEnvironment])
+        .contains { !CUDALibrarySearch.nvidiaLibraryDirectories(in: $0).isEmpty }
+
+    @Test(.enabled(if: devEnvironmentHasNVIDIAWheels, "no NVIDIA wheels in the dev virtual environment"))
+    func nvidiasWheelsLoadWithEveryEntryPointAndNVRTCCompilesTheKernels() throws {
+        // Found by the wheel-layout search alone (VIRTUAL_ENV), every typed entry point resolved.
+        let (_, cudnn, nvrtc) = try CUDALibraries.loadToolkit(environment: ["VIRTUAL_ENV": Self.devEnvironment])
+        #expect(cudnn.cudnnGetVersion() >= 9_00_00, "cuDNN \(cudnn.cudnnGetVersion())")
+        // NVIDIA's own compiler on Impasto's kernels, for the H200's architecture: an ELF cubin, no errors.
+        let cubin = CUDAModule.compile(CUDAKernels.source, options: CUDAModule.options((9, 0)), nvrtc: nvrtc)
+        #expect(cubin.count > 1000)
+        #expect(Array(cubin.prefix(4)) == [0x7F, 0x45, 0x4C, 0x46])
+    }
+
     @Test func algorithmResultsHaveCuDNNsLayout() {
         // cudnnConvolutionFwdAlgoPerf_t: int algo, int status, float time, size_t memory, int determinism,
         // int mathType, int reserved[3]: 48 bytes an element, memory at 16, mathType at 28.

@@ -10,11 +10,16 @@ struct CUDALibraries: @unchecked Sendable {
     /// Opens and resolves everything, or says in one sentence what is missing.
     static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CUDALibraries {
         let driver = try DriverAPI(DynamicLibrary.open(.driver, environment: environment))
-        _ = try DynamicLibrary.open(.cublasLt, environment: environment)
-        let cublas = try CUBLASAPI(DynamicLibrary.open(.cublas, environment: environment))
-        let cudnn = try CUDNNAPI(DynamicLibrary.open(.cudnn, environment: environment))
-        let nvrtc = try NVRTCAPI(DynamicLibrary.open(.nvrtc, environment: environment))
+        let (cublas, cudnn, nvrtc) = try loadToolkit(environment: environment)
         return CUDALibraries(driver: driver, cublas: cublas, cudnn: cudnn, nvrtc: nvrtc)
+    }
+
+    /// cuBLAS, cuDNN and NVRTC, which load (and NVRTC compiles) on a machine without a GPU or driver.
+    static func loadToolkit(environment: [String: String]) throws -> (CUBLASAPI, CUDNNAPI, NVRTCAPI) {
+        _ = try DynamicLibrary.open(.cublasLt, environment: environment)
+        return (try CUBLASAPI(DynamicLibrary.open(.cublas, environment: environment)),
+                try CUDNNAPI(DynamicLibrary.open(.cudnn, environment: environment)),
+                try NVRTCAPI(DynamicLibrary.open(.nvrtc, environment: environment)))
     }
 
     /// The process's libraries: loaded at the first use of a CUDA device, the outcome kept.

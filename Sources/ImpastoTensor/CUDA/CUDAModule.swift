@@ -12,8 +12,8 @@ final class CUDAModule: @unchecked Sendable {
     /// Called once per context, inside `serially`.
     init(context: CUDAContext) {
         self.context = context
-        let arch = "--gpu-architecture=sm_\(context.computeCapability.major)\(context.computeCapability.minor)"
-        let cubin = Self.compile(CUDAKernels.source, options: [arch, "--std=c++17"], nvrtc: context.libraries.nvrtc)
+        let cubin = Self.compile(CUDAKernels.source, options: Self.options(context.computeCapability),
+                                 nvrtc: context.libraries.nvrtc)
         let driver = context.driver
         var module: OpaquePointer?
         cubin.withUnsafeBytes { bytes in
@@ -24,6 +24,11 @@ final class CUDAModule: @unchecked Sendable {
             driver.check(driver.cuModuleGetFunction(&function, module, name), "cuModuleGetFunction(\(name))")
             functions[name] = function
         }
+    }
+
+    /// NVRTC's options for a device of compute capability `major.minor`.
+    static func options(_ capability: (major: Int, minor: Int)) -> [String] {
+        ["--gpu-architecture=sm_\(capability.major)\(capability.minor)", "--std=c++17"]
     }
 
     /// NVRTC's cubin for `source`; a compile error stops with NVRTC's log (the sources are Impasto's own).
