@@ -31,10 +31,15 @@ struct CUDABackend: Backend {
     // MARK: Operands
 
     /// A row-major float32 operand on this GPU and its device address. Tensors in another memory (frozen
-    /// weights that a model cache loaded on the host, in their file's type) are uploaded once and kept, keyed
-    /// by their storage and its version (`DeviceCopies`).
+    /// weights that a model cache loaded on the host) and plain tensors of another type (weights in their
+    /// file's type) are converted and uploaded once and kept, keyed by their storage and its version
+    /// (`DeviceCopies`).
     func readable(_ tensor: Tensor) -> (tensor: Tensor, address: CUdeviceptr) {
         if case .cuda(let memory) = tensor.storage, memory.context === context {
+            // A weight kept in its file's type (f16, bf16, 8-bit codebook) is converted once per version too.
+            if tensor.isPlain && tensor.dtype != .f32 {
+                return (tensor, context.copies.address(of: tensor, context: context))
+            }
             let source = tensor.plain()
             guard case .cuda(let sourceMemory) = source.storage, sourceMemory.context === context else {
                 return readable(source)
