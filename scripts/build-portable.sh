@@ -19,8 +19,8 @@ flags=(-c release --static-swift-stdlib
        -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib')
 if [ "$with_tests" = 1 ]; then
     # One build: --build-tests builds the executables too (separate product builds would compile the package's
-    # modules twice, with and without testability).
-    swift build "${flags[@]}" --build-tests
+    # modules twice, with and without testability, which the tests' @testable imports need in release).
+    swift build "${flags[@]}" -Xswiftc -enable-testing --build-tests
 else
     swift build "${flags[@]}" --product impasto
     swift build "${flags[@]}" --product impasto-bench
