@@ -42,10 +42,12 @@ step "the bundle runs (CPU) and finds the GPU"
 check "$dir/impasto" --help > /dev/null
 check "$dir/impasto-bench" stylize-devices --help > /dev/null
 
-if [ -e "$dir/impastoPackageTests.xctest" ]; then
+if [ -e "$dir/tests/impastoPackageTests.xctest" ]; then
     step "op tests and gradient checks on the GPU"
-    # The kernel-parsing test needs the Swift toolchain's clang, which this machine has not.
-    check env IMPASTO_TEST_DEVICE=cuda "$dir/impastoPackageTests.xctest" --testing-library swift-testing \
+    # The kernel-parsing test needs the Swift toolchain's clang, which this machine has not. The debug test bundle
+    # finds the Swift runtime beside it and the C libraries in lib/.
+    check env IMPASTO_TEST_DEVICE=cuda LD_LIBRARY_PATH="$dir/tests:$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        "$dir/tests/impastoPackageTests.xctest" --testing-library swift-testing \
         --filter ImpastoTensorTests --skip kernelSourcesParseAsCUDA
 else
     step "op tests: the bundle has no test bundle (build it with scripts/build-portable.sh --tests)"
