@@ -18,7 +18,10 @@ cd "$(dirname "$0")/.."
 with_tests=0
 [ "${1:-}" = "--tests" ] && with_tests=1
 
-flags=(-c release --static-swift-stdlib
+# Foundation's static URLSession links -lcurl: without libcurl's development package there is only libcurl.so.4.
+linkdir="$(mktemp -d)"
+ln -s "$(ldconfig -p | awk '/libcurl\.so\.4 / {print $NF; exit}')" "$linkdir/libcurl.so"
+flags=(-c release --static-swift-stdlib -Xlinker -L"$linkdir"
        -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib')
 swift build "${flags[@]}" --product impasto
 swift build "${flags[@]}" --product impasto-bench
