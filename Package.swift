@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/impasto-bench"),
         .target(name: "ImpastoTestSupport", dependencies: ["ImpastoTensor"], path: "Tests/ImpastoTestSupport"),
-        .testTarget(name: "ImpastoTensorTests", dependencies: ["ImpastoTensor"]),
+        .testTarget(name: "ImpastoTensorTests", dependencies: ["ImpastoTensor", "ImpastoTestSupport"]),
         .testTarget(name: "ImpastoNNTests", dependencies: ["ImpastoNN"]),
         .testTarget(name: "ImpastoOptimizersTests", dependencies: ["ImpastoOptimizers"]),
         .testTarget(name: "ImpastoFormatsTests", dependencies: ["ImpastoFormats", "ImpastoTestSupport"], resources: [.copy("Fixtures")]),

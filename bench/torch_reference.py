@@ -19,6 +19,9 @@
                                weights): inference on 1×3×224×224, and one training step on 4×3×size×size (cross-
                                entropy on a centred disk, backward, RMSprop lr 1e-3, weight decay 1e-4).
 
+--device cuda runs vgg19, transformer and stylize on the GPU (cudnn.benchmark on, as Impasto's cudnnFind; bf16
+autocast on CUDA; each timed run ends with torch.cuda.synchronize()). transformer --frame WxH picks the frame size.
+
 Prints lines of the form `pytorch vgg19 512px fwd+input-grad fp32: median 1.234 s`, which impasto-bench reads.
 """
 import argparse
@@ -29,30 +32,41 @@ import os
 import sys
 
 import torch
-import torchvision
+
+
+DEVICE = "cpu"
+
+
+def synchronize():
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
 
 
 def median_seconds(fn, runs):
-    fn()  # warm-up: oneDNN primitive creation, allocator growth
+    fn()  # warm-up: oneDNN primitive creation (cuDNN's algorithm search), allocator growth
+    synchronize()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
+        synchronize()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
 def vgg19(size, runs):
+    import torchvision  # here, not at the top: the other workloads run where torchvision is not installed
+
     torch.manual_seed(0)
-    features = torchvision.models.vgg19(weights=None).features[:30].eval()
+    features = torchvision.models.vgg19(weights=None).features[:30].eval().to(DEVICE)
     for p in features.parameters():
         p.requires_grad_(False)
-    image = torch.rand(1, 3, size, size)
+    image = torch.rand(1, 3, size, size).to(DEVICE)
 
     def step(dtype):
         def run():
             x = image.clone().requires_grad_(True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bf16"):
+            with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=dtype == "bf16"):
                 out = features(x)
             out.float().sum().backward()
             return x.grad
@@ -90,19 +104,20 @@ def conv(runs):
     print(f"pytorch conv 256x128x128 bwd-weights fp32: median {median_seconds(backward_weights, runs) * 1e3:.1f} ms", flush=True)
 
 
-def transformer(runs):
+def transformer(runs, frame_size):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
     from make_fast_style_reference import TransformerNet
 
     torch.manual_seed(0)
-    net = TransformerNet().eval()
-    frame = torch.rand(1, 3, 720, 1280) * 255
+    net = TransformerNet().eval().to(DEVICE)
+    width, height = frame_size
+    frame = (torch.rand(1, 3, height, width) * 255).to(DEVICE)
     for precision in ("fp32", "bf16"):
         def run():
-            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            with torch.no_grad(), torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 return net(frame)
         seconds = median_seconds(run, runs)
-        print(f"pytorch transformer 720p {precision}: median {seconds * 1e3:.1f} ms", flush=True)
+        print(f"pytorch transformer {height}p {precision}: median {seconds * 1e3:.1f} ms", flush=True)
 
 
 def stylize(size, runs):
@@ -112,9 +127,9 @@ def stylize(size, runs):
     from make_stylize_reference import Objective, WEIGHT_SEED, caffe_input, resized_pixels, vgg19_features
 
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    features = vgg19_features(WEIGHT_SEED)
-    content = caffe_input(resized_pixels(os.path.join(root, "Examples/images/tubingen.jpg"), size))
-    style = caffe_input(resized_pixels(os.path.join(root, "Examples/images/starry_night.jpg"), size))
+    features = vgg19_features(WEIGHT_SEED).to(DEVICE)
+    content = caffe_input(resized_pixels(os.path.join(root, "Examples/images/tubingen.jpg"), size)).to(DEVICE)
+    style = caffe_input(resized_pixels(os.path.join(root, "Examples/images/starry_night.jpg"), size)).to(DEVICE)
     objective = Objective(features, content, style)
     for precision in ("fp32", "bf16"):
         image = torch.nn.Parameter(content.clone())
@@ -123,9 +138,10 @@ def stylize(size, runs):
 
         def evaluate():
             optimizer.zero_grad()
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 loss = objective(image)[0]
             loss.backward()
+            synchronize()
             now = time.perf_counter()
             times.append(now - last[0])
             last[0] = now
@@ -136,6 +152,8 @@ def stylize(size, runs):
 
 
 def classify(runs):
+    import torchvision
+
     torch.manual_seed(0)
     model = torchvision.models.mobilenet_v2(weights=None).eval()
     for batch in (1, 16):
@@ -228,12 +246,20 @@ def main():
     parser.add_argument("workload", choices=["vgg19", "conv", "transformer", "stylize", "classify", "mtcnn", "blazeface", "cutout", "segmenter"])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--frame", default="1280x720", help="transformer's frame, WIDTHxHEIGHT")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = args.device
+    if DEVICE == "cuda":
+        torch.backends.cudnn.benchmark = True
+        print(f"# torch {torch.__version__}, CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, "
+              f"{torch.cuda.get_device_name()}", flush=True)
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}", flush=True)
     if args.workload == "vgg19":
         vgg19(args.size, args.runs)
     elif args.workload == "transformer":
-        transformer(args.runs)
+        transformer(args.runs, tuple(int(v) for v in args.frame.split("x")))
     elif args.workload == "stylize":
         stylize(args.size, args.runs)
     elif args.workload == "classify":

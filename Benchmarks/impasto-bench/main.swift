@@ -16,7 +16,8 @@ struct ImpastoBench: ParsableCommand {
         abstract: "Times Impasto's engine beside PyTorch on the same workloads.",
         subcommands: [VGG19Benchmark.self, ConvBenchmark.self, MemoryBenchmark.self, TransformerBenchmark.self,
                       StylizeBenchmark.self, ClassifyBenchmark.self, MTCNNBenchmark.self, BlazeFaceBenchmark.self,
-                      CutoutBenchmark.self, CascadeBenchmark.self, UpscaleBenchmark.self, SegmenterBenchmark.self])
+                      CutoutBenchmark.self, CascadeBenchmark.self, UpscaleBenchmark.self, SegmenterBenchmark.self,
+                      StylizeDevicesCheck.self])
 }
 
 struct ReferenceOptions: ParsableArguments {
@@ -52,6 +53,25 @@ struct ReferenceOptions: ParsableArguments {
             medians[label] = parts[1] == "ms" ? value / 1000 : value
         }
         return medians
+    }
+}
+
+/// `--device`: where Impasto's side runs (the PyTorch side is given the same device).
+struct DeviceChoice: ParsableArguments {
+    @Option(help: "cpu, or cuda for an NVIDIA GPU.", transform: { text in
+        guard let device = Device(parsing: text) else { throw ValidationError("--device must be cpu or cuda, not '\(text)'.") }
+        return device
+    })
+    var device: Device = .cpu
+
+    /// `--device cuda` for the PyTorch side when Impasto's runs on a GPU.
+    var referenceArguments: [String] { device == .cpu ? [] : ["--device", "cuda"] }
+
+    /// Runs `body` with the device current, every timed run ending when the device's queued work has.
+    func run<R>(_ body: () throws -> R) throws -> R {
+        try device.prepare()
+        if device != .cpu { print("# impasto on \(device.hardwareDescription)") }
+        return try Device.$current.withValue(device) { try body() }
     }
 }
 
@@ -97,9 +117,13 @@ func precisionRatioLines(_ label: String, _ ours: [Precision: Double], _ theirs:
 }
 
 /// One of the bundled example images (Examples/images), which PyTorch's side reads too.
+/// From the checkout this was built in, or else from the working directory's Examples/images (a portable bundle
+/// run on another machine, scripts/gpu-check.sh).
 func exampleImage(_ name: String) throws -> Image {
-    try Image(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../Examples/images/\(name)").standardized)
+    let built = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Examples/images/\(name)").standardized
+    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Examples/images/\(name)")
+    return try Image(contentsOf: FileManager.default.fileExists(atPath: built.path) ? built : here)
 }
 
 /// Where scripts/fetch-test-weights.sh puts a real weight file (the default cache folder).
@@ -119,6 +143,7 @@ func vggWorkload(size: Int, precision: Precision) -> () -> Void {
             let features = vgg(x, layers: ["relu5_1"])
             let gradient = features["relu5_1"]!.sum().backward()[x]!
             precondition(gradient.shape == x.shape)
+            gradient.device.synchronize()
         }
     }
 }
@@ -130,16 +155,17 @@ struct VGG19Benchmark: ParsableCommand {
     @Option(help: "Image side in pixels.") var size = 512
     @Option(help: "Timed runs (the median is reported).") var runs = 5
     @OptionGroup var reference: ReferenceOptions
+    @OptionGroup var compute: DeviceChoice
 
-    func run() {
+    func run() throws {
         var ours: [Precision: Double] = [:]
         for precision in Precision.allCases {
-            let seconds = medianSeconds(runs: runs, vggWorkload(size: size, precision: precision))
+            let seconds = try compute.run { medianSeconds(runs: runs, vggWorkload(size: size, precision: precision)) }
             ours[precision] = seconds
             print(String(format: "impasto vgg19 %dpx fwd+input-grad %@: median %.3f s", size, precision.rawValue, seconds))
             fflush(nil)
         }
-        let theirs = reference.run(["vgg19", "--size", "\(size)", "--runs", "\(runs)"])
+        let theirs = reference.run(["vgg19", "--size", "\(size)", "--runs", "\(runs)"] + compute.referenceArguments)
         let label = "vgg19 \(size)px fwd+input-grad"
         precisionRatioLines(label, ours, theirs)
     }
@@ -224,25 +250,34 @@ extension Precision: ExpressibleByArgument {}
 /// TransformerNet inference on one 720p frame: the per-frame cost of `impasto apply` and video stylization.
 struct TransformerBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "transformer", abstract: "TransformerNet (Johnson et al.) on one 1280×720 frame, inference only.")
+        commandName: "transformer", abstract: "TransformerNet (Johnson et al.) on one frame (1280×720 unless --frame), inference only.")
 
     @Option(help: "Timed runs (the median is reported).") var runs = 5
+    @Option(help: "The frame, WIDTHxHEIGHT.") var frame = "1280x720"
     @OptionGroup var reference: ReferenceOptions
+    @OptionGroup var compute: DeviceChoice
 
-    func run() {
-        let net = Initialization.withSeed(0) { TransformerNet() }
-        var generator = RandomGenerator(seed: 1)
-        let frame = Tensor.randomUniform([1, 3, 720, 1280], generator: &generator) * 255
+    func run() throws {
+        let sides = frame.split(separator: "x").compactMap { Int($0) }
+        guard sides.count == 2, sides.allSatisfy({ $0 > 0 }) else { throw ValidationError("--frame must be WIDTHxHEIGHT, not '\(frame)'.") }
+        let (width, height) = (sides[0], sides[1])
         var ours: [Precision: Double] = [:]
-        for precision in Precision.allCases {
-            ours[precision] = medianSeconds(runs: runs) {
-                _ = Precision.$current.withValue(precision) { withoutGradients { net(frame) } }
+        try compute.run {
+            let net = Initialization.withSeed(0) { TransformerNet() }
+            var generator = RandomGenerator(seed: 1)
+            let image = Tensor.randomUniform([1, 3, height, width], generator: &generator) * 255
+            for precision in Precision.allCases {
+                ours[precision] = medianSeconds(runs: runs) {
+                    let styled = Precision.$current.withValue(precision) { withoutGradients { net(image) } }
+                    styled.device.synchronize()
+                }
+                print(String(format: "impasto transformer %dp %@: median %.1f ms", height, precision.rawValue,
+                             ours[precision]! * 1000))
+                fflush(nil)
             }
-            print(String(format: "impasto transformer 720p %@: median %.1f ms", precision.rawValue, ours[precision]! * 1000))
-            fflush(nil)
         }
-        let theirs = reference.run(["transformer", "--runs", "\(runs)"])
-        precisionRatioLines("transformer 720p", ours, theirs)
+        let theirs = reference.run(["transformer", "--runs", "\(runs)", "--frame", frame] + compute.referenceArguments)
+        precisionRatioLines("transformer \(height)p", ours, theirs)
     }
 }
 
@@ -278,8 +313,16 @@ struct StylizeBenchmark: ParsableCommand {
     @Option(help: "Longest side in pixels.") var size = 512
     @Option(help: "Timed iterations (the median is reported), after two warm-up iterations.") var runs = 10
     @OptionGroup var reference: ReferenceOptions
+    @OptionGroup var compute: DeviceChoice
 
     func run() throws {
+        let ours = try compute.run { try runHere() }
+        let theirs = reference.run(["stylize", "--size", "\(size)", "--runs", "\(runs)"] + compute.referenceArguments)
+        precisionRatioLines("stylize \(size)px", ours, theirs)
+    }
+
+    /// Impasto's median seconds per iteration in each precision.
+    private func runHere() throws -> [Precision: Double] {
         let content = try exampleImage("tubingen.jpg")
         let style = try exampleImage("starry_night.jpg")
         let network = Initialization.withSeed(0) { VGG19() }
@@ -303,8 +346,7 @@ struct StylizeBenchmark: ParsableCommand {
             print(String(format: "impasto stylize %dpx %@: median %.3f s", size, precision.rawValue, ours[precision]!))
             fflush(nil)
         }
-        let theirs = reference.run(["stylize", "--size", "\(size)", "--runs", "\(runs)"])
-        precisionRatioLines("stylize \(size)px", ours, theirs)
+        return ours
     }
 }
 
@@ -554,5 +596,56 @@ struct UpscaleBenchmark: ParsableCommand {
         let ours = medianSeconds(runs: runs) { _ = upscaler.process(crop) }
         print(String(format: "impasto %@: median %.3f s", label, ours))
         ratioLine(label, ours, theirs[label])
+    }
+}
+
+/// The agreement check for a GPU backend: the same Gatys run (random VGG-19, seed 0, neural-style's
+/// defaults, L-BFGS from the photo) on the CPU and on `--device`, loss by loss.
+struct StylizeDevicesCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylize-devices",
+        abstract: "Gatys losses on the CPU and on --device for the same iterations; fails if any differs by more than --tolerance.")
+
+    @Option(help: "Longest side in pixels.") var size = 256
+    @Option(help: "Iterations.") var iterations = 50
+    @Option(help: "The largest relative difference of a total loss allowed.") var tolerance: Double = 0.01
+    @OptionGroup var compute: DeviceChoice
+
+    func run() throws {
+        let content = try exampleImage("tubingen.jpg")
+        let style = try exampleImage("starry_night.jpg")
+        let network = Initialization.withSeed(0) { VGG19() }
+        let weights = Dictionary(uniqueKeysWithValues: network.stateDict().map { ($0.name, $0.tensor) })
+        let stylizer = try Stylizer(weights: weights, preprocessing: .caffe, source: "random VGG-19")
+        var options = StylizeOptions()
+        options.size = size
+        options.iterations = iterations
+        options.initialization = .content
+        options.seed = 0
+        func losses() throws -> (totals: [Float], seconds: Double) {
+            var totals: [Float] = []
+            let start = Date()
+            _ = try stylizer.run(content: content, styles: [style], options: options) { progress in
+                totals.append(progress.losses.total)
+                return .proceed
+            }
+            return (totals, Date().timeIntervalSince(start))
+        }
+        let cpu = try losses()
+        let device = try compute.run { try losses() }
+        var worst = 0.0
+        for (index, (a, b)) in zip(cpu.totals, device.totals).enumerated() {
+            let difference = Double(abs(a - b)) / max(Double(abs(a)), 1e-30)
+            worst = max(worst, difference)
+            print(String(format: "iteration %3d: cpu %.6e  %@ %.6e  relative difference %.2e", index + 1, a,
+                         compute.device.description, b, difference))
+        }
+        print(String(format: "stylize %dpx x %d: cpu %.1f s, %@ %.1f s; largest relative loss difference %.2e (tolerance %.0e)",
+                     size, iterations, cpu.seconds, compute.device.description, device.seconds, worst, tolerance))
+        guard cpu.totals.count == device.totals.count, worst <= tolerance else {
+            print("FAIL: the losses differ by more than the tolerance (or the runs have different lengths)")
+            throw ExitCode.failure
+        }
+        print("PASS")
     }
 }

@@ -66,6 +66,8 @@ struct ApplyCommand: ParsableCommand {
     var faceDetector = FacesJob.Detector.mtcnn
     @OptionGroup var upscale: UpscalePassOptions
 
+    @OptionGroup var compute: DeviceOption
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -98,6 +100,7 @@ struct ApplyCommand: ParsableCommand {
         job.overlay = overlay.map { URL(fileURLWithPath: $0) }
         job.faceDetector = faceDetector
         job.upscale = upscale.options
+        job.device = compute.device
         return job
     }
 

@@ -30,6 +30,7 @@ extension StylizeCommand {
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         job.faceDetector = faceDetector
         job.upscale = upscale.options
+        job.device = compute.device
         return job
     }
 }

@@ -167,6 +167,8 @@ struct StylizeCommand: ParsableCommand {
     var faceDetector = FacesJob.Detector.mtcnn
     @OptionGroup var upscale: UpscalePassOptions
 
+    @OptionGroup var compute: DeviceOption
+
     @OptionGroup var progress: ProgressOptions
 
     // MARK: neural-style options with no effect here

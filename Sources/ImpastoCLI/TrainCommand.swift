@@ -84,6 +84,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue from a checkpoint written by an earlier run with the same settings.")
     var resume: String?
 
+    @OptionGroup var compute: DeviceOption
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -138,6 +140,7 @@ struct TrainCommand: ParsableCommand {
         job.resume = resume.map { URL(fileURLWithPath: $0) }
         job.lossNetwork = lossNetwork
         job.lossNetworkWeights = vgg.map { URL(fileURLWithPath: $0) }
+        job.device = compute.device
         return job
     }
 }

@@ -65,6 +65,8 @@ struct VideoCommand: ParsableCommand {
     var faceDetector = FacesJob.Detector.mtcnn
     @OptionGroup var upscale: UpscalePassOptions
 
+    @OptionGroup var compute: DeviceOption
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
@@ -99,6 +101,7 @@ struct VideoCommand: ParsableCommand {
         job.protectFaces = protectFaces.map(FaceProtection.init(strength:))
         job.overlay = overlay.map { URL(fileURLWithPath: $0) }
         job.faceDetector = faceDetector
+        job.device = compute.device
         try job.run(JobContext(progress: progress.mode))
     }
 }

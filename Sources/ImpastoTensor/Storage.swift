@@ -1,45 +1,80 @@
 import Foundation
 
-/// Where a tensor's elements live: one case per kind of memory, as candle's `Storage` enum. Host memory is
-/// the only kind today; a device backend adds a case for its own (a CUDA allocation and its stream), and
-/// every place that reads host memory goes through `host`, so the compiler lists what a new case must answer.
+/// Where a tensor's elements live: one case per kind of memory, as candle's `Storage` enum: host memory, or a
+/// GPU's (`DeviceMemory`, with a host mirror for the kernels that still run as Swift loops). Every place that
+/// reads host memory goes through `host`, so the compiler lists what a new case must answer.
 enum Storage: @unchecked Sendable {
     case host(HostMemory)
+    case cuda(DeviceMemory)
 
-    /// Zero-filled host memory.
-    init(byteCount: Int) { self = .host(HostMemory(byteCount: byteCount)) }
+    /// Zero-filled memory on the current device (`Device.current`).
+    init(byteCount: Int) {
+        if let context = Device.current.cudaContext {
+            self = .cuda(DeviceMemory(context: context, byteCount: byteCount, zeroed: true))
+        } else {
+            self = .host(HostMemory(byteCount: byteCount))
+        }
+    }
 
-    /// Host memory every byte of which is about to be written.
-    init(uninitializedByteCount byteCount: Int) { self = .host(HostMemory(uninitializedByteCount: byteCount)) }
+    /// Memory on the current device every byte of which is about to be written.
+    init(uninitializedByteCount byteCount: Int) {
+        if let context = Device.current.cudaContext {
+            self = .cuda(DeviceMemory(context: context, byteCount: byteCount, zeroed: false))
+        } else {
+            self = .host(HostMemory(uninitializedByteCount: byteCount))
+        }
+    }
 
     /// The device the memory belongs to.
     var device: Device {
         switch self {
         case .host: .cpu
+        case .cuda(let memory): .cuda(memory.context.ordinal)
         }
     }
 
-    /// The host memory, for kernels that run on the CPU.
+    /// The host memory, for kernels that run on the CPU (for GPU memory, its mirror brought up to date).
     var host: HostMemory {
         switch self {
         case .host(let memory): memory
+        case .cuda(let memory): memory.host
         }
     }
 
     /// The first byte of host memory (CPU kernels only).
     var hostPointer: UnsafeMutableRawPointer { host.pointer }
 
-    var byteCount: Int { host.byteCount }
+    var byteCount: Int {
+        switch self {
+        case .host(let memory): memory.byteCount
+        case .cuda(let memory): memory.byteCount
+        }
+    }
 
     /// Identifies the memory (not the tensor: views share it), for caches keyed by contents.
-    var identity: ObjectIdentifier { ObjectIdentifier(host) }
+    var identity: ObjectIdentifier {
+        switch self {
+        case .host(let memory): ObjectIdentifier(memory)
+        case .cuda(let memory): ObjectIdentifier(memory)
+        }
+    }
 
     /// Bumped by every write in place (optimizer steps, `assign`), so that caches derived from the contents
     /// (bf16 copies of weights, reordered layouts) know to rebuild.
-    var version: Int { host.version }
+    var version: Int {
+        switch self {
+        case .host(let memory): memory.version
+        case .cuda(let memory): memory.version
+        }
+    }
 
     /// Marks the contents as changed in place.
-    func bumpVersion() { host.bumpVersion() }
+    func bumpVersion() {
+        switch self {
+        case .host(let memory): memory.bumpVersion()
+        case .cuda(let memory): memory.bumpVersion()
+        }
+    }
 
     /// For 8-bit codebook-quantized weights (u8 tensors), the float each byte value stands for; nil otherwise.
     /// It belongs to the memory, not to a tensor, so every view of the indices reads them through it.

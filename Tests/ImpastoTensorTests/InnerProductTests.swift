@@ -1,13 +1,14 @@
 import Testing
 @testable import ImpastoTensor
+import ImpastoTestSupport
 
-@Test func linearMatchesPyTorch() {
+@Test(.onTestDevice) func linearMatchesPyTorch() {
     let reference = OpReference.linear
     let y = linear(reference["input"], weight: reference["weight"], bias: reference["bias"])
     #expect(maxAbsDifference(y, reference["output"]) <= 1e-4)
 }
 
-@Test func linearGradients() {
+@Test(.onTestDevice) func linearGradients() {
     var g = RandomGenerator(seed: 31)
     let inputs = [Tensor.randomNormal([3, 5], generator: &g), Tensor.randomNormal([4, 5], generator: &g),
                   Tensor.randomNormal([4], generator: &g)]

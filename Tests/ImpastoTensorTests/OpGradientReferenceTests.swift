@@ -1,6 +1,7 @@
 internal import CDNNL
 import Testing
 @testable import ImpastoTensor
+import ImpastoTestSupport
 
 // The backward passes of the oneDNN-backed ops against PyTorch's autograd: every case of
 // scripts/make_op_reference.py records, for each output, a random direction d of its shape and PyTorch's
@@ -54,7 +55,7 @@ private func checkAgainstPyTorch(_ label: String, _ reference: ReferenceCase, ou
     #expect(gradients.count == names.count, "\(label): gradients for tensors that did not ask for one")
 }
 
-@Test func referenceHasGradientsForEveryOutput() {
+@Test(.onTestDevice) func referenceHasGradientsForEveryOutput() {
     #expect(!OpReference.torchVersion.isEmpty)
     let outputs: [(ReferenceCase, [String], [String])] = [
         (OpReference.convGrouped, ["output"], ["input", "weight", "bias"]),
@@ -79,7 +80,7 @@ private func checkAgainstPyTorch(_ label: String, _ reference: ReferenceCase, ou
     }
 }
 
-@Test func convolutionGradientsMatchPyTorch() throws {
+@Test(.onTestDevice) func convolutionGradientsMatchPyTorch() throws {
     try checkAgainstPyTorch("grouped strided dilated conv", OpReference.convGrouped,
                             inputs: ["input", "weight", "bias"]) {
         conv2d($0[0], weight: $0[1], bias: $0[2], stride: (2, 1), padding: (1, 2), dilation: (1, 2), groups: 2)
@@ -103,7 +104,7 @@ private func checkAgainstPyTorch(_ label: String, _ reference: ReferenceCase, ou
     }
 }
 
-@Test func transposedConvolutionGradientsMatchPyTorch() throws {
+@Test(.onTestDevice) func transposedConvolutionGradientsMatchPyTorch() throws {
     try checkAgainstPyTorch("grouped transposed conv", OpReference.deconvGrouped, inputs: ["input", "weight", "bias"]) {
         convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: (2, 2), padding: (1, 0), outputPadding: (1, 1),
                         groups: 2)
@@ -115,7 +116,7 @@ private func checkAgainstPyTorch(_ label: String, _ reference: ReferenceCase, ou
 
 /// A 3×3 stride-1 float32 convolution runs as Winograd by default (forward and both backward passes);
 /// both algorithms must give PyTorch's gradients.
-@Test(arguments: [true, false])
+@Test(.onTestDevice, arguments: [true, false])
 func winogradConvolutionGradientsMatchPyTorch(winograd: Bool) throws {
     let reference = OpReference.convWinograd
     try ConvolutionAlgorithm.$allowsWinograd.withValue(winograd) {
@@ -152,13 +153,13 @@ private func pool(_ variant: String, _ x: Tensor) -> Tensor {
     }
 }
 
-@Test(arguments: poolingVariants)
+@Test(.onTestDevice, arguments: poolingVariants)
 func poolingGradientsMatchPyTorch(_ variant: String) throws {
     try checkAgainstPyTorch(variant, OpReference.pooling, output: variant, inputs: ["input"]) { pool(variant, $0[0]) }
 }
 
 /// The Swift max pooling that also returns indices has a backward rule of its own.
-@Test(arguments: ["maxCeil", "maxCeil2", "maxPadded"])
+@Test(.onTestDevice, arguments: ["maxCeil", "maxCeil2", "maxPadded"])
 func maxPoolWithIndicesGradientsMatchPyTorch(_ variant: String) throws {
     let kernel = variant == "maxCeil2" ? (2, 2) : (3, 3), padding = variant == "maxPadded" ? (1, 1) : (0, 0)
     try checkAgainstPyTorch("\(variant) with indices", OpReference.pooling, output: variant, inputs: ["input"]) {
@@ -166,7 +167,7 @@ func maxPoolWithIndicesGradientsMatchPyTorch(_ variant: String) throws {
     }
 }
 
-@Test func linearGradientsMatchPyTorch() throws {
+@Test(.onTestDevice) func linearGradientsMatchPyTorch() throws {
     let reference = OpReference.linear
     try checkAgainstPyTorch("linear", reference, inputs: ["input", "weight", "bias"]) {
         linear($0[0], weight: $0[1], bias: $0[2])
@@ -176,7 +177,7 @@ func maxPoolWithIndicesGradientsMatchPyTorch(_ variant: String) throws {
     }
 }
 
-@Test func batchNormGradientsMatchPyTorch() throws {
+@Test(.onTestDevice) func batchNormGradientsMatchPyTorch() throws {
     let inference = OpReference.batchNormInference
     try checkAgainstPyTorch("batch norm inference", inference, inputs: ["input", "weight", "bias"]) {
         batchNorm($0[0], runningMean: inference["runningMean"], runningVariance: inference["runningVariance"],
@@ -207,7 +208,7 @@ private let referenceActivations: [(name: String, apply: @Sendable (Tensor) -> T
     ("tanh", tanh), ("relu", relu), ("leakyReluNegative", { leakyRelu($0, negativeSlope: -0.3) }),
 ]
 
-@Test(arguments: referenceActivations.map(\.name))
+@Test(.onTestDevice, arguments: referenceActivations.map(\.name))
 func activationGradientsMatchPyTorch(_ name: String) throws {
     let activation = try #require(referenceActivations.first { $0.name == name }).apply
     try checkAgainstPyTorch(name, OpReference.activations, output: name, inputs: ["input"]) { activation($0[0]) }

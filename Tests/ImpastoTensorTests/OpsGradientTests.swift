@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ImpastoTensor
+import ImpastoTestSupport
 
 // Finite-difference checks of every backward rule in Sources/ImpastoTensor/Ops, on odd shapes, plus
 // small exact cases that pin down the index rules.
@@ -21,14 +22,14 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     #expect(result.worstError < 1e-2, "\(result)", sourceLocation: sourceLocation)
 }
 
-@Test func instanceNormGradients() {
+@Test(.onTestDevice) func instanceNormGradients() {
     let x = normal([2, 3, 4, 5], seed: 1), weight = normal([3], seed: 2), bias = normal([3], seed: 3)
     expectGradients({ instanceNorm($0[0], weight: $0[1], bias: $0[2]) }, at: [x, weight, bias])
     expectGradients({ instanceNorm($0[0], weight: $0[1]) }, at: [x, weight])
     expectGradients({ instanceNorm($0[0]) }, at: [normal([1, 2, 3, 3], seed: 4) * 5 + 2])
 }
 
-@Test func instanceNormNormalises() {
+@Test(.onTestDevice) func instanceNormNormalises() {
     let y = instanceNorm(normal([2, 3, 7, 9], seed: 5) * 4 + 3)
     for plane in y.reshaped([6, 63]).scalars.chunked(63) {
         let mean = plane.reduce(0, +) / 63
@@ -37,7 +38,7 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     }
 }
 
-@Test func paddingGradients() {
+@Test(.onTestDevice) func paddingGradients() {
     let x = normal([2, 3, 5, 7], seed: 6)
     expectGradients({ reflectionPad2d($0[0], padding: (left: 2, right: 3, top: 1, bottom: 4)) }, at: [x])
     expectGradients({ replicationPad2d($0[0], padding: (left: 1, right: 2, top: 3, bottom: 0)) }, at: [x])
@@ -45,7 +46,7 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     expectGradients({ constantPad2d($0[0], padding: (left: -2, right: 1, top: 2, bottom: -3)) }, at: [x])
 }
 
-@Test func paddingIndexRules() {
+@Test(.onTestDevice) func paddingIndexRules() {
     let x = Tensor(shape: [1, 3], scalars: [1, 2, 3])
     #expect(reflectionPad2d(x, padding: (left: 2, right: 1, top: 0, bottom: 0)).scalars == [3, 2, 1, 2, 3, 2])
     #expect(replicationPad2d(x, padding: (left: 2, right: 1, top: 0, bottom: 0)).scalars == [1, 1, 1, 2, 3, 3])
@@ -55,7 +56,7 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     #expect(reflectionPad2d(column, padding: (left: 0, right: 0, top: 1, bottom: 2)).scalars == [2, 1, 2, 3, 2, 1])
 }
 
-@Test func upsamplingGradients() {
+@Test(.onTestDevice) func upsamplingGradients() {
     let x = normal([2, 3, 3, 5], seed: 7)
     expectGradients({ upsampleNearest2d($0[0], scaleFactor: 2) }, at: [x])
     expectGradients({ upsampleNearest2d($0[0], scaleFactor: 3) }, at: [x])
@@ -67,7 +68,7 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     }
 }
 
-@Test func upsamplingIndexRules() {
+@Test(.onTestDevice) func upsamplingIndexRules() {
     let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
     #expect(upsampleNearest2d(x, scaleFactor: 2).scalars == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
     #expect(upsampleNearest2d(x, size: (1, 3)).scalars == [1, 1, 2])
@@ -77,14 +78,14 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     #expect(upsampleBilinear2d(row, size: (1, 5), alignCorners: true).scalars == [0, 1, 2, 3, 4])
 }
 
-@Test func preluGradients() {
+@Test(.onTestDevice) func preluGradients() {
     expectGradients({ prelu($0[0], weight: $0[1]) },
                     at: [awayFromZero([2, 3, 4, 5], seed: 8), normal([3], seed: 9)])
     expectGradients({ prelu($0[0], weight: $0[1]) }, at: [awayFromZero([3, 4], seed: 10), normal([1], seed: 11)])
     expectGradients({ prelu($0[0], weight: $0[1]) }, at: [awayFromZero([5], seed: 12), normal([1], seed: 13)])
 }
 
-@Test func concatGradients() {
+@Test(.onTestDevice) func concatGradients() {
     let a = normal([2, 3, 4], seed: 14), b = normal([2, 1, 4], seed: 15), c = normal([2, 2, 4], seed: 16)
     expectGradients({ concat($0, axis: 1) }, at: [a, b, c])
     expectGradients({ concat($0, axis: 0) }, at: [a, normal([1, 3, 4], seed: 17)])
@@ -94,7 +95,7 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
                    axis: 1).scalars == [1, 3, 4, 2, 5, 6])
 }
 
-@Test func softmaxGradients() {
+@Test(.onTestDevice) func softmaxGradients() {
     let image = normal([2, 3, 4, 5], seed: 21), matrix = normal([3, 7], seed: 22)
     for op in [softmax, logSoftmax] {
         expectGradients({ op($0[0], 1) }, at: [image])
@@ -103,14 +104,14 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     }
 }
 
-@Test func softmaxIsStableForLargeInputs() {
+@Test(.onTestDevice) func softmaxIsStableForLargeInputs() {
     let x = Tensor(shape: [1, 3], scalars: [1000, 1001, 1002])
     let p = softmax(x, axis: 1).scalars, log = logSoftmax(x, axis: 1).scalars
     #expect(p.allSatisfy(\.isFinite) && abs(p.reduce(0, +) - 1) < 1e-6)
     #expect(abs(log[2] - -0.40760596) < 1e-5)
 }
 
-@Test func lossGradients() {
+@Test(.onTestDevice) func lossGradients() {
     let logits = normal([5, 4], seed: 23)
     expectGradients({ crossEntropy(logits: $0[0], targets: [0, 3, 1, 1, 2]) }, at: [logits])
     let a = normal([3, 4, 5], seed: 24), b = normal([3, 4, 5], seed: 25)
@@ -118,14 +119,14 @@ private func expectGradients(_ f: @escaping ([Tensor]) -> Tensor, at inputs: [Te
     expectGradients({ l1Loss($0[0], $0[1]) }, at: [a, a + awayFromZero([3, 4, 5], seed: 26)])
 }
 
-@Test func gramMatrixGradients() {
+@Test(.onTestDevice) func gramMatrixGradients() {
     expectGradients({ gramMatrix($0[0]) }, at: [normal([2, 3, 4, 5], seed: 27)])
     expectGradients({ gramMatrix($0[0]) }, at: [normal([1, 5, 3, 3], seed: 28)])
     let f = Tensor(shape: [1, 2, 1, 2], scalars: [1, 2, 3, 4])
     #expect(gramMatrix(f).scalars == [5, 11, 11, 25])
 }
 
-@Test func totalVariationGradients() {
+@Test(.onTestDevice) func totalVariationGradients() {
     // A checkerboard of ±(1 + noise): every neighbour difference is far from the kink of |Δ| at 0.
     let noise = normal([2, 3, 5, 6], seed: 29).map { 1 + 0.2 * $0 }
     let checkerboard = Tensor(shape: [2, 3, 5, 6]) { buffer in
@@ -144,7 +145,7 @@ extension Array {
     }
 }
 
-@Test func opsAcceptOtherLayoutsAndTypes() {
+@Test(.onTestDevice) func opsAcceptOtherLayoutsAndTypes() {
     // A bfloat16 input goes through `plain()`; its gradient comes back through the conversion.
     let x = normal([1, 2, 3, 4], seed: 31)
     let stored = DNNL.reorder(x, to: DNNL.plainDescriptor(x.shape, .bf16)).requiringGradient()
@@ -155,7 +156,7 @@ extension Array {
     #expect(gradient?.dtype == .bf16 && gradient?.scalars == [Float](repeating: 1, count: x.count))
 }
 
-@Test func vectorExponentialMatchesLibm() {
+@Test(.onTestDevice) func vectorExponentialMatchesLibm() {
     var worst: Float = 0
     for step in -8700...8800 {
         let x = Float(step) / 100

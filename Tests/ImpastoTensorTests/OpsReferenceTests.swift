@@ -1,5 +1,6 @@
 import Testing
 @testable import ImpastoTensor
+import ImpastoTestSupport
 
 /// A tensor from the PyTorch reference file: its shape and its row-major elements, written as text
 /// (a string literal compiles far faster than thousands of float literals).
@@ -102,12 +103,12 @@ private func worstDifference(_ actual: Tensor, _ expected: OpsReferenceArray) ->
     return zip(actual.scalars, expected.values).map { abs($0 - $1) }.max() ?? 0
 }
 
-@Test func referenceCoversEveryOp() {
+@Test(.onTestDevice) func referenceCoversEveryOp() {
     #expect(Set(opsUnderTest.keys) == Set(opsReferenceCases.keys))
     #expect(!opsReferenceTorchVersion.isEmpty)
 }
 
-@Test(arguments: opsReferenceCases.keys.sorted())
+@Test(.onTestDevice, arguments: opsReferenceCases.keys.sorted())
 func opMatchesPyTorch(_ name: String) throws {
     let reference = try #require(opsReferenceCases[name])
     let op = try #require(opsUnderTest[name])

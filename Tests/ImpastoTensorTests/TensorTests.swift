@@ -1,7 +1,8 @@
 import Testing
 @testable import ImpastoTensor
+import ImpastoTestSupport
 
-@Test func broadcastingAddAndGradient() {
+@Test(.onTestDevice) func broadcastingAddAndGradient() {
     let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).requiringGradient()
     let b = Tensor(shape: [3], scalars: [10, 20, 30]).requiringGradient()
     let y = ((a + b) * a).sum()
@@ -13,7 +14,7 @@ import Testing
     #expect(grads[b]!.scalars == [5, 7, 9])
 }
 
-@Test func matmulGradient() {
+@Test(.onTestDevice) func matmulGradient() {
     let a = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]).requiringGradient()
     let b = Tensor(shape: [2, 2], scalars: [5, 6, 7, 8])
     let y = Tensor.matmul(a, b)
@@ -25,7 +26,7 @@ import Testing
 
 /// Products big enough that `BLAS` splits them across threads (by rows, by columns, and Gram matrices by
 /// pixel slices) against sums in Double, with every combination of transposes.
-@Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+@Test(.onTestDevice, arguments: [(false, false), (true, false), (false, true), (true, true)])
 func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, transposingB: Bool) {
     var generator = RandomGenerator(seed: 2)
     for (m, n, k) in [(600, 40, 130), (40, 600, 130)] {
@@ -59,7 +60,7 @@ func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, tran
 
 /// A loop inside another's chunk runs in a nested OpenMP region, where libgomp gives it a team of one: that
 /// one thread must still run every chunk.
-@Test func nestedParallelLoopsCoverEveryIndexOnce() {
+@Test(.onTestDevice) func nestedParallelLoopsCoverEveryIndexOnce() {
     let (rows, columns) = (4, 100_000)
     var seen = [UInt8](repeating: 0, count: rows * columns)
     seen.withUnsafeMutableBufferPointer { seen in
@@ -74,7 +75,7 @@ func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, tran
     #expect(seen.allSatisfy { $0 == 1 })
 }
 
-@Test func elementwiseGradientsMatchFiniteDifferences() {
+@Test(.onTestDevice) func elementwiseGradientsMatchFiniteDifferences() {
     var generator = RandomGenerator(seed: 1)
     let a = Tensor.randomUniform([2, 3, 4], in: 0.5...2, generator: &generator)
     let b = Tensor.randomUniform([3, 1], in: 0.5...2, generator: &generator)
@@ -85,7 +86,7 @@ func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, tran
 /// Permutes, transposes, expansions and narrowed slices are views of the same storage; ops that take
 /// strides (element-wise arithmetic, matmul) read them where they lie, the others get a row-major copy.
 /// Their values and gradients are checked against PyTorch in OpsReferenceTests (permutedAdd, transposedMatmul…).
-@Test func viewsShareStorage() {
+@Test(.onTestDevice) func viewsShareStorage() {
     let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
     let t = x.transposed(), e = x.reshaped([2, 3, 1]).expanded(to: [2, 3, 4]), s = x.sliced(axis: 1, 1..<3)
     for view in [t, e, s] {
@@ -102,7 +103,7 @@ func largeProductsSplitAcrossThreadsAgreeWithDirectSums(transposingA: Bool, tran
 
 /// The engine's one parallel sum adds fixed-size chunks in order, so its result is the sequential sum of the
 /// same chunks to the last bit, whatever the number of cores (optimizer dot products and losses rely on it).
-@Test func parallelSumAddsFixedChunksInOrder() {
+@Test(.onTestDevice) func parallelSumAddsFixedChunksInOrder() {
     var state: UInt64 = 42
     let values = (0..<100_003).map { _ -> Double in
         state = state &* 6364136223846793005 &+ 1442695040888963407

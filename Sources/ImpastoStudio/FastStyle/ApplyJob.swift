@@ -36,6 +36,8 @@ public struct ApplyJob: Sendable {
     public var faceDetector = FacesJob.Detector.mtcnn
     /// waifu2x over each stylization as it would be written (`--upscale 2`, `--denoise N`); nil writes it as it is.
     public var upscale: UpscaleOptions?
+    /// Where the network runs (`--device`): the CPU, or an NVIDIA GPU through the CUDA backend.
+    public var device: Device = .cpu
 
     public init(inputs: [URL], destination: Destination, source: StyleSource) {
         self.inputs = inputs
@@ -54,6 +56,10 @@ public struct ApplyJob: Sendable {
     /// Stylizes every image. Inputs, outputs and the weights are all checked before the first image is
     /// stylized; a stop ends the run after the current batch, with the results so far written.
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
+        try device.running { try stylizeAll(context) }
+    }
+
+    private func stylizeAll(_ context: JobContext) throws -> Outcome {
         let pairs = try plan()
         try protectFaces?.validate()
         let stylize = try source.imageStylizer(size: size, precision: precision, preserveColors: preserveColors,

@@ -28,6 +28,8 @@ public struct StylizeJob: Sendable {
     /// waifu2x over the final image as it would be written (`--upscale 2`, `--denoise N`); checkpoints are
     /// written as they are.
     public var upscale: UpscaleOptions?
+    /// Where the optimisation runs (`--device`): the CPU, or an NVIDIA GPU through the CUDA backend.
+    public var device: Device = .cpu
 
     /// The PNG text key under which the settings of a result are stored.
     public static let settingsKey = "impasto.stylize"
@@ -75,6 +77,7 @@ public struct StylizeJob: Sendable {
     /// Refuses, in one sentence each, what can be told wrong before anything is read: inconsistent options, an
     /// output of unknown type or in a missing folder, an output that is one of the inputs.
     public func validate() throws {
+        try device.prepare()
         try options.validate(styleCount: styles.count)
         guard Self.outputFormat(of: output) != nil else {
             throw ImpastoError.invalidArgument("The output \(output.relativePath) must end in .png, .jpg or .jpeg.")
@@ -91,7 +94,7 @@ public struct StylizeJob: Sendable {
     /// Runs the job. Every input is read before the optimisation starts, and nothing is written unless it
     /// succeeds or is stopped (then the latest image is written and `Outcome.stopped` is set).
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
-        try ConvolutionPadding.$wrapsAround.withValue(options.tileable) { try optimise(context) }
+        try device.running { try ConvolutionPadding.$wrapsAround.withValue(options.tileable) { try optimise(context) } }
     }
 
     private func optimise(_ context: JobContext) throws -> Outcome {

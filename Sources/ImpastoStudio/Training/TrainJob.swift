@@ -25,6 +25,8 @@ public struct TrainJob: Sendable {
     public var lossNetwork = "vgg19"
     /// A loss-network weight file to use instead of the installed one.
     public var lossNetworkWeights: URL?
+    /// Where training runs (`--device`): the CPU, or an NVIDIA GPU through the CUDA backend.
+    public var device: Device = .cpu
 
     public init(style: URL, photos: URL, output: URL, iterations: Int, configuration: StyleTrainingConfiguration) {
         self.style = style
@@ -49,6 +51,7 @@ public struct TrainJob: Sendable {
     /// safetensors or in a folder that cannot be written, grids that would land among the photos, any written
     /// file that is one of the inputs.
     public func validate() throws {
+        try device.prepare()
         guard output.pathExtension.lowercased() == "safetensors" else {
             throw ImpastoError.invalidArgument("-o must name a .safetensors file, not '\(output.path)'.")
         }
@@ -74,6 +77,10 @@ public struct TrainJob: Sendable {
     /// Trains. The inputs are read before anything is written; a stop (the context's control) ends the run
     /// after the current iteration with the model and the checkpoint so far written.
     public func run(_ context: JobContext = JobContext()) throws -> Outcome {
+        try device.running { try train(context) }
+    }
+
+    private func train(_ context: JobContext) throws -> Outcome {
         // The small inputs first, so a wrong path is reported before the loss network loads.
         let styleImage = try Image(contentsOf: style)
         var trainingPhotos = try TrainingPhotos(folder: photos, imageSize: configuration.imageSize, seed: configuration.seed)

@@ -21,6 +21,8 @@ public struct VideoJob: Sendable {
     public var overlay: URL?
     /// What finds the faces for both.
     public var faceDetector = FacesJob.Detector.mtcnn
+    /// Where the network runs (`--device`): the CPU, or an NVIDIA GPU through the CUDA backend.
+    public var device: Device = .cpu
 
     public init(input: URL, output: URL, source: StyleSource, options: VideoStyle.Options = VideoStyle.Options(),
                 precision: Precision = .fp32) {
@@ -37,11 +39,12 @@ public struct VideoJob: Sendable {
     public func run(_ context: JobContext = JobContext()) throws -> VideoStyle.Summary {
         try Overwriting.refuse(outputs: [output], inputs: [input] + source.inputFiles + (overlay.map { [$0] } ?? []))
         try protectFaces?.validate()
+        try device.prepare()
         var stylizer: VideoStyle.Stylizer?
         var reporter: ProgressReporter?
-        let summary = try VideoStyle.run(input: input, output: output, stylize: { try stylizer!($0) },
+        let summary = try VideoStyle.run(input: input, output: output, stylize: { frames in try Device.$current.withValue(device) { try stylizer!(frames) } },
                                          options: options, prepare: { info in
-            stylizer = try source.videoStylizer(precision: precision)
+            stylizer = try Device.$current.withValue(device) { try source.videoStylizer(precision: precision) }
             if protectFaces != nil || overlay != nil {
                 stylizer = try Self.facing(stylizer!, protection: protectFaces, overlay: try overlay.map(FaceOverlay.init(contentsOf:)),
                                            detector: faceDetector)
