@@ -16,6 +16,8 @@ public struct JobRequest: Codable, Sendable {
     public var content: String
     /// stylize: the style image, an upload's id.
     public var style: String?
+    /// stylize: a saved filter's id, instead of `style`.
+    public var filter: String?
     /// apply: a bundled style's name (`starry`).
     public var model: String?
     /// The tier; the account's own when not given.
@@ -27,11 +29,12 @@ public struct JobRequest: Codable, Sendable {
     /// Whether the result goes in the public feed.
     public var `public`: Bool?
 
-    public init(kind: JobKind, content: String, style: String? = nil, model: String? = nil, tier: ServiceTier? = nil,
-                size: Int? = nil, iterations: Int? = nil, public: Bool? = nil) {
+    public init(kind: JobKind, content: String, style: String? = nil, filter: String? = nil, model: String? = nil,
+                tier: ServiceTier? = nil, size: Int? = nil, iterations: Int? = nil, public: Bool? = nil) {
         self.kind = kind
         self.content = content
         self.style = style
+        self.filter = filter
         self.model = model
         self.tier = tier
         self.size = size
@@ -47,6 +50,8 @@ public struct JobParameters: Codable, Sendable, Equatable {
     public var model: String?
     public var size: Int
     public var iterations: Int?
+    /// The saved filter whose style `style` is, when the job named one.
+    public var filter: String?
 
     /// Resolves `request` for a job of `tier`, or says in one sentence what is wrong with it. Whether the uploads
     /// exist and belong to the user is the caller's to check.
@@ -58,13 +63,16 @@ public struct JobParameters: Codable, Sendable, Equatable {
         }
         switch request.kind {
         case .stylize:
-            guard let style = request.style else { throw ImpastoError.invalidArgument("A stylize job needs a style upload ('style').") }
+            guard let style = request.style else {
+                throw ImpastoError.invalidArgument("A stylize job needs a style upload ('style') or a saved filter ('filter').")
+            }
             let range = preset.iterationRange ?? 1...preset.iterations
             let iterations = request.iterations ?? preset.iterations
             guard range.contains(iterations) else {
                 throw ImpastoError.invalidArgument("The \(tier.rawValue) tier runs \(range.lowerBound)…\(range.upperBound) iterations, not \(iterations).")
             }
-            return JobParameters(content: request.content, style: style, model: nil, size: size, iterations: iterations)
+            return JobParameters(content: request.content, style: style, model: nil, size: size, iterations: iterations,
+                                 filter: request.filter)
         case .apply:
             let names = BundledStyles.names
             guard let model = request.model, names.contains(model) else {
@@ -77,12 +85,13 @@ public struct JobParameters: Codable, Sendable, Equatable {
     /// As stored in the jobs table.
     public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
 
-    public init(content: String, style: String?, model: String?, size: Int, iterations: Int?) {
+    public init(content: String, style: String?, model: String?, size: Int, iterations: Int?, filter: String? = nil) {
         self.content = content
         self.style = style
         self.model = model
         self.size = size
         self.iterations = iterations
+        self.filter = filter
     }
 
     public init(json: String) throws {
