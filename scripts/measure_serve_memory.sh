@@ -33,6 +33,8 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+echo "$bin ($(date -r "$bin" '+%F %T'))${3:+ on $3}"
 
 "$bin" serve --data "$dir/data" "${database[@]}" --port 0 --workers 0 2>"$dir/serve.log" &
 server=$!
