@@ -186,6 +186,17 @@ struct PostgresStore: ServiceStore {
         }
     }
 
+    func dimensions(_ id: String, owner: Int64) async throws -> (width: Int, height: Int)? {
+        try await database.perform { session in
+            try session.query("""
+                SELECT width, height FROM files WHERE id = \(id) AND owner = \(owner) AND kind = 'upload'
+                """).first.map {
+                let (width, height) = try $0.decode((Int, Int).self)
+                return (width: width, height: height)
+            }
+        }
+    }
+
     func mayRead(_ id: String, viewer: Int64?) async throws -> Bool {
         try await database.perform { session in
             let viewer = viewer ?? -1

@@ -272,6 +272,14 @@ struct SQLiteStore: ServiceStore {
         }
     }
 
+    func dimensions(_ id: String, owner: Int64) async throws -> (width: Int, height: Int)? {
+        let row = try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT width, height FROM files WHERE id = ? AND owner = ? AND kind = 'upload'",
+                             arguments: [id, owner])
+        }
+        return row.map { (width: $0["width"] as Int, height: $0["height"] as Int) }
+    }
+
     func mayRead(_ id: String, viewer: Int64?) async throws -> Bool {
         try await database.pool.read { db in
             let usedBy = "(content_file = :id OR style_file = :id OR result_file = :id OR preview_file = :id)"

@@ -115,6 +115,8 @@ public protocol Uploads: Sendable {
     func recentCount(owner: Int64, seconds: Double) async throws -> Int
     /// Whether `owner` uploaded `id`.
     func owns(_ id: String, owner: Int64) async throws -> Bool
+    /// The size of `owner`'s upload `id`, nil when they have no such upload.
+    func dimensions(_ id: String, owner: Int64) async throws -> (width: Int, height: Int)?
     /// Whether `viewer` (nil: nobody signed in) may read the file `id`: their own upload or job's file, the style of
     /// a filter they may use, or an input or result of a public finished job.
     func mayRead(_ id: String, viewer: Int64?) async throws -> Bool

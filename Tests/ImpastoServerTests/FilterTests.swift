@@ -95,6 +95,10 @@ extension ServerTests {
                 try await ann.register("ann")
                 try await bob.register("bob")
                 let photo = try await ann.upload(try exampleImage("tubingen.jpg", side: 48))
+                // Refused before it is queued: at 16 px the 48×36 photo would be 16×12.
+                let small = try await ann.object(.post, "/api/jobs", json: #"{"kind":"apply","content":"\#(photo)","model":"starry","size":16}"#,
+                                                 expect: .unprocessableContent)
+                #expect(APISession.message(small) == "The photo becomes 16×12 pixels at 16 px; both sides need at least 16 pixels.")
                 let body = #"{"kind":"apply","content":"\#(photo)","model":"starry","size":32}"#
                 var ids: [String] = []
                 for _ in 0..<ServiceTier.free.activeJobLimit {

@@ -176,6 +176,13 @@ struct ServiceAPI {
                 throw HTTPError(.unprocessableContent, message: "You have no upload \(id.prefix(40)).")
             }
         }
+        // The networks need 16 pixels on each side: a photo that the size would shrink below that never reaches a worker.
+        if let photo = try await uploads.dimensions(params.content, owner: account.id) {
+            let scaled = Image.size(width: photo.width, height: photo.height, longestSide: params.size)
+            guard min(scaled.width, scaled.height) >= 16 else {
+                throw HTTPError(.unprocessableContent, message: "The photo becomes \(scaled.width)×\(scaled.height) pixels at \(params.size) px; both sides need at least 16 pixels.")
+            }
+        }
         let id: String
         do {
             id = try await jobs.create(owner: account.id, kind: job.kind, params: params, tier: tier, public: job.public ?? false,
