@@ -9,13 +9,18 @@ Pillow 10.4.0, on the CPU) for Impasto's waifu2x parity tests and README numbers
 `fixtures` writes Tests/ImpastoStudioTests/Fixtures/waifu2x/: for each case a crop of a real photo
 (`<case>-input.png`), waifu2x's result (`<case>-expected.png`) and waifu2x-reference.json (the cases, their
 options and the versions). The cases use small tiles (--block_size 32) so that the tiling and its edges are
-exercised, and cover every architecture, RGB and Y, scaling, denoising, both together, and two passes.
+exercised, and cover every architecture, RGB and Y, scaling, denoising, both together, and two passes; and the
+picture modes waifu2x treats apart: RGBA and LA (a real cut-out: the astronaut crop of
+Tests/ImpastoMediaTests/Fixtures/cutout with pymatting's closed-form alpha, 15 % of it fully transparent), whose
+colour under the transparent pixels waifu2x fills in (`alpha_make_border`) and whose alpha it runs through the
+scaling net, and L (gray), which it processes as RGB and converts back to L when saving (`convert(src.mode)`).
 
 `photos` runs waifu2x's default settings but with Impasto's default net (upconv7, 2×, RGB, block 128, no TTA)
 on whole photos and writes `<name>-waifu2x.png` and the seconds each took (one run, models loaded included;
 `impasto-bench upscale` times properly) to OUT_DIR/timings.json. `compare` prints the largest difference in 8-bit levels, the share of samples
 that differ and the PSNR between two pictures. `ycbcr` measures how often Impasto's rounding of the exact
-YCbCr formulas differs from Pillow's fixed-point conversion, over all 2^24 colours.
+YCbCr formulas differs from Pillow's fixed-point conversion, and its gray from Pillow's `convert("L")`, over all
+2^24 colours.
 
 waifu2x's package is driven through its own functions (load_models, upscale_image, denoise_image) with the
 arguments its command line would pass; its `run` is not called because it parses sys.argv.
@@ -37,7 +42,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests/ImpastoStudioTests/Fixtures/waifu2x")
 ARCHS = {"vgg7": "VGG7", "upconv7": "UpConv7", "resnet10": "ResNet10", "upresnet10": "UpResNet10"}
 
-# name, architecture, scale, noise level (None: no denoising), colour, block size, photo, crop (x, y, w, h)
+CUTOUT = os.path.join(ROOT, "Tests/ImpastoMediaTests/Fixtures/cutout")
+GRAY = os.path.join(ROOT, "Tests/ImpastoStudioTests/Fixtures/mtcnn-detect/camera.png")
+
+# name, architecture, scale, noise level (None: no denoising), colour, block size, photo, crop (x, y, w, h), and
+# the mode of the input (RGB unless given)
 CASES = [
     ("upconv7-scale", "upconv7", 2, None, "rgb", 32, "chelsea.png", (150, 60, 40, 36)),
     ("upconv7-noise1-scale", "upconv7", 2, 1, "rgb", 32, "chelsea.png", (150, 60, 40, 36)),
@@ -50,6 +59,13 @@ CASES = [
     ("vgg7-scale-y", "vgg7", 2, None, "y", 32, "chelsea.png", (150, 60, 40, 36)),
     ("resnet10-scale", "resnet10", 2, None, "rgb", 32, "astronaut.png", (180, 80, 40, 36)),
     ("resnet10-noise0-scale", "resnet10", 2, 0, "rgb", 32, "tubingen.jpg", (200, 150, 40, 36)),
+    ("upconv7-scale-rgba", "upconv7", 2, None, "rgb", 32, "cutout", (0, 0, 64, 56), "RGBA"),
+    ("upconv7-noise1-scale-rgba", "upconv7", 2, 1, "rgb", 32, "cutout", (0, 0, 64, 56), "RGBA"),
+    ("vgg7-scale-y-rgba", "vgg7", 2, None, "y", 32, "cutout", (0, 0, 64, 56), "RGBA"),
+    ("resnet10-noise0-scale-la", "resnet10", 2, 0, "rgb", 32, "cutout", (8, 0, 48, 40), "LA"),
+    ("upconv7-scale-gray", "upconv7", 2, None, "rgb", 32, "camera", (120, 60, 40, 36), "L"),
+    ("vgg7-noise2-gray", "vgg7", 1, 2, "rgb", 32, "camera", (120, 60, 40, 36), "L"),
+    ("vgg7-scale-y-gray", "vgg7", 2, None, "y", 32, "camera", (120, 60, 40, 36), "L"),
 ]
 
 
@@ -60,16 +76,33 @@ def arguments(arch, scale, noise, color, block):
                               tta_level=8, block_size=block, batch_size=16)
 
 
-def run_waifu2x(image, args):
-    """What waifu2x's `run` does to one image, minus the file handling."""
+def run_waifu2x(source, args):
+    """What waifu2x's `run` does to one image, minus the file handling: the result is converted back to the
+    input's mode before saving (a gray picture comes out gray)."""
     models = waifu2x.load_models(args)
+    image = source
     if "noise_scale" in models:
-        return waifu2x.upscale_image(args, image, models["noise_scale"], models["alpha"], should_print=False)
-    if "noise" in models:
-        image = waifu2x.denoise_image(args, image, models["noise"], should_print=False)
-    if "scale" in models:
-        image = waifu2x.upscale_image(args, image, models["scale"], should_print=False)
-    return image
+        image = waifu2x.upscale_image(args, image, models["noise_scale"], models["alpha"], should_print=False)
+    else:
+        if "noise" in models:
+            image = waifu2x.denoise_image(args, image, models["noise"], should_print=False)
+        if "scale" in models:
+            image = waifu2x.upscale_image(args, image, models["scale"], should_print=False)
+    return image.convert(source.mode)
+
+
+def source_picture(photo, mode):
+    """The whole picture a case crops: a photo of Examples/images as RGB, the cut-out astronaut as RGBA or LA
+    (its alpha pymatting's float32 estimate rounded to 8 bits), or scikit-image's gray camera."""
+    if photo == "camera":
+        return Image.open(GRAY).convert(mode)
+    if photo == "cutout":
+        rgb = Image.open(os.path.join(CUTOUT, "photo.png")).convert("RGB")
+        alpha = np.fromfile(os.path.join(CUTOUT, "alpha-cf.f32"), dtype="<f4").reshape(rgb.size[1], rgb.size[0])
+        rgba = rgb.copy()
+        rgba.putalpha(Image.fromarray(np.round(np.clip(alpha, 0, 1) * 255).astype(np.uint8), "L"))
+        return rgba.convert(mode)
+    return Image.open(os.path.join(ROOT, "Examples/images", photo)).convert(mode)
 
 
 def versions():
@@ -79,15 +112,16 @@ def versions():
 def fixtures():
     os.makedirs(FIXTURES, exist_ok=True)
     manifest = {"versions": versions(), "cases": []}
-    for name, arch, scale, noise, color, block, photo, (x, y, w, h) in CASES:
-        crop = Image.open(os.path.join(ROOT, "Examples/images", photo)).convert("RGB").crop((x, y, x + w, y + h))
+    for name, arch, scale, noise, color, block, photo, (x, y, w, h), *rest in CASES:
+        mode = rest[0] if rest else "RGB"
+        crop = source_picture(photo, mode).crop((x, y, x + w, y + h))
         crop.save(os.path.join(FIXTURES, f"{name}-input.png"))
         result = run_waifu2x(crop, arguments(arch, scale, noise, color, block))
         result.save(os.path.join(FIXTURES, f"{name}-expected.png"))
         manifest["cases"].append({"name": name, "model": arch, "scale": scale, "noise": noise, "color": color,
                                   "blockSize": block, "photo": photo, "crop": [x, y, w, h],
-                                  "outputSize": list(result.size)})
-        print(name, result.size)
+                                  "mode": mode, "outputSize": list(result.size)})
+        print(name, mode, result.mode, result.size)
     with open(os.path.join(FIXTURES, "waifu2x-reference.json"), "w") as file:
         json.dump(manifest, file, indent=1)
         file.write("\n")
@@ -145,6 +179,10 @@ def ycbcr():
                              y + (fixed(1.772, cb) >> 6)], axis=1), 0, 255)
     print("YCbCr→RGB: share of triples differing (R, G, B)", np.mean(ours != back.astype(np.int64), axis=0),
           "largest difference", np.abs(ours - back.astype(np.int64)).max())
+    # Pillow's convert("L"), with which waifu2x writes a gray picture's result back (PillowYCbCr.gray).
+    gray = np.asarray(image.convert("L")).reshape(-1).astype(np.int64)
+    ours = (19595 * r.astype(np.int64) + 38470 * g.astype(np.int64) + 7471 * b.astype(np.int64) + 0x8000) >> 16
+    print("RGB→L: share of colours differing", np.mean(ours != gray))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,15 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "A VGG-19 weight file for stylize jobs instead of the installed one (impasto models fetch vgg19).")
     public var vgg19: String?
 
+    @Option(name: .customLong("selfie-segmenter"), help: "MediaPipe's selfie segmenter (.tflite) for cutout jobs instead of the installed one.")
+    public var selfieSegmenter: String?
+
+    @Option(help: "A folder of facenet-pytorch's MTCNN weights (pnet.pt, rnet.pt, onet.pt) for faces jobs instead of the installed ones.")
+    public var mtcnn: String?
+
+    @Option(help: "torchvision's MobileNetV2 weights (.pth) for explain jobs instead of the installed ones.")
+    public var mobilenet: String?
+
     public init() {}
 
     public func validate() throws {
@@ -48,6 +57,9 @@ public struct ServiceOptions: ParsableArguments {
         configuration.pollSeconds = poll
         configuration.previewEvery = previewEvery
         configuration.vgg19Weights = vgg19.map { URL(fileURLWithPath: $0) }
+        configuration.selfieSegmenterWeights = selfieSegmenter
+        configuration.faceWeights = mtcnn.map { URL(fileURLWithPath: $0) }
+        configuration.classifierWeights = mobilenet
         return configuration
     }
 }
@@ -56,7 +68,7 @@ public struct ServiceOptions: ParsableArguments {
 public struct ServeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the web service: accounts, uploads, a queue of stylize and apply jobs, results and a public feed.",
+        abstract: "Run the web service: accounts, uploads, a queue of stylize, apply, cutout, faces and explain jobs, results and a public feed.",
         discussion: "SIGTERM or Ctrl-C stops it; jobs still running go back to the queue for the next start.")
 
     @OptionGroup public var service: ServiceOptions
@@ -73,6 +85,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "The largest upload, in megabytes.")
     public var maxUploadMB: Int = 20
 
+    @Flag(name: .customLong("no-rate-limits"), help: "Take requests as fast as they come (load measurements on loopback; never on a public address).")
+    public var noRateLimits = false
+
     public init() {}
 
     public func validate() throws {
@@ -84,6 +99,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         var configuration = try service.configuration()
         configuration.maxUploadBytes = maxUploadMB << 20
+        if noRateLimits { configuration.removeRateLimits() }
         let service = try ImpastoService(configuration)
         let host = host
         try await service.serve(host: host, port: port, workers: workers) { port in

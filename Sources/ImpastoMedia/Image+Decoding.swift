@@ -22,6 +22,15 @@ import CImageCodecs
 import Foundation
 import ImpastoTensor
 
+/// What an image file's header declares.
+public struct ImageHeader: Sendable, Equatable {
+    /// The size as the picture is shown (a JPEG's EXIF orientation applied).
+    public let width: Int
+    public let height: Int
+    /// The channels a decode gives (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA or CMYK).
+    public let channels: Int
+}
+
 extension Image {
     /// The largest width or height accepted from a file: 32768, room for any panorama a camera stitches
     /// (the pixel count is what bounds memory).
@@ -53,35 +62,7 @@ extension Image {
 
     /// Decodes PNG or JPEG bytes (read from a pipe); `path` names them in errors.
     public init(decoding bytes: [UInt8], path: String) throws {
-        let invalid = { (reason: String) in ImpastoError.invalidFormat(path: path, reason: reason) }
-        guard !bytes.isEmpty else { throw invalid("the file is empty") }
-        guard let format = Codec(signature: bytes) else {
-            throw invalid(Codec.describeUnsupported(bytes))
-        }
-        var message = [CChar](repeating: 0, count: Int(IC_ERROR_SIZE))
-        let (info, raw) = try bytes.withUnsafeBufferPointer { file in
-            var info = ic_info()
-            let status = format == .jpeg
-                ? ic_jpeg_info(file.baseAddress, file.count, &info, &message)
-                : ic_png_info(file.baseAddress, file.count, &info, &message)
-            guard status == 0 else { throw invalid(String(cString: message)) }
-            let (width, height) = (Int(info.width), Int(info.height))
-            guard width <= Image.maximumSide, height <= Image.maximumSide,
-                  width * height <= Image.maximumPixelCount else {
-                throw invalid("its header declares \(width)×\(height) pixels, more than the "
-                    + "\(Image.maximumSide)-pixel side or \(Image.maximumPixelCount / 1_000_000)-megapixel limit")
-            }
-            let size = width * height * Int(info.channels) * Int(info.bytes_per_sample)
-            let raw = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                let status = format == .jpeg
-                    ? ic_jpeg_decode(file.baseAddress, file.count, buffer.baseAddress, size,
-                                     Int32(Image.maximumJPEGScans), Image.maximumJPEGScanPixels, &message)
-                    : ic_png_decode(file.baseAddress, file.count, buffer.baseAddress, size, &message)
-                guard status == 0 else { throw invalid(String(cString: message)) }
-                count = size
-            }
-            return (info, raw)
-        }
+        let (format, info, raw) = try Self.decodeSamples(bytes, path: path)
         var image = Image(interleaved: raw, info: info)
         if format == .jpeg {
             // Four JPEG channels are always inks; only PNG has alpha.
@@ -89,6 +70,68 @@ extension Image {
             image = image.applyingOrientation(Image.exifOrientation(ofJPEG: bytes))
         }
         self = image
+    }
+
+    /// What the header of PNG or JPEG `bytes` declares, read without decoding a pixel (no pixel limit applies:
+    /// the caller compares the size with its own). Throws as `init(decoding:)` does for bytes that are not an
+    /// image, or whose header is cut short or corrupt.
+    public static func header(of bytes: [UInt8], path: String) throws -> ImageHeader {
+        let (format, info) = try readHeader(bytes, path: path)
+        let (width, height) = (Int(info.width), Int(info.height))
+        // EXIF orientations 5 to 8 turn the picture a quarter: its width is the stored height.
+        let turned = format == .jpeg && Image.exifOrientation(ofJPEG: bytes) >= 5
+        return ImageHeader(width: turned ? height : width, height: turned ? width : height, channels: Int(info.channels))
+    }
+
+    /// Decodes every sample of `bytes` and drops them: the whole file is checked (cut short, corrupt or over the
+    /// limits is refused as `init(decoding:)` refuses it) in the decoder's 8-bit samples alone, a fifth of the
+    /// memory of a decode to float planes. Returns the header.
+    public static func verify(_ bytes: [UInt8], path: String) throws -> ImageHeader {
+        _ = try decodeSamples(bytes, path: path)
+        return try header(of: bytes, path: path)
+    }
+
+    /// The format and header of `bytes`.
+    private static func readHeader(_ bytes: [UInt8], path: String) throws -> (Codec, ic_info) {
+        let invalid = { (reason: String) in ImpastoError.invalidFormat(path: path, reason: reason) }
+        guard !bytes.isEmpty else { throw invalid("the file is empty") }
+        guard let format = Codec(signature: bytes) else {
+            throw invalid(Codec.describeUnsupported(bytes))
+        }
+        var message = [CChar](repeating: 0, count: Int(IC_ERROR_SIZE))
+        var info = ic_info()
+        let status = bytes.withUnsafeBufferPointer { file in
+            format == .jpeg
+                ? ic_jpeg_info(file.baseAddress, file.count, &info, &message)
+                : ic_png_info(file.baseAddress, file.count, &info, &message)
+        }
+        guard status == 0 else { throw invalid(String(cString: message)) }
+        return (format, info)
+    }
+
+    /// The decoder's interleaved samples, after the header has been held to the size limits.
+    private static func decodeSamples(_ bytes: [UInt8], path: String) throws -> (Codec, ic_info, [UInt8]) {
+        let invalid = { (reason: String) in ImpastoError.invalidFormat(path: path, reason: reason) }
+        let (format, info) = try readHeader(bytes, path: path)
+        let (width, height) = (Int(info.width), Int(info.height))
+        guard width <= Image.maximumSide, height <= Image.maximumSide,
+              width * height <= Image.maximumPixelCount else {
+            throw invalid("its header declares \(width)×\(height) pixels, more than the "
+                + "\(Image.maximumSide)-pixel side or \(Image.maximumPixelCount / 1_000_000)-megapixel limit")
+        }
+        var message = [CChar](repeating: 0, count: Int(IC_ERROR_SIZE))
+        let size = width * height * Int(info.channels) * Int(info.bytes_per_sample)
+        let raw = try bytes.withUnsafeBufferPointer { file in
+            try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                let status = format == .jpeg
+                    ? ic_jpeg_decode(file.baseAddress, file.count, buffer.baseAddress, size,
+                                     Int32(Image.maximumJPEGScans), Image.maximumJPEGScanPixels, &message)
+                    : ic_png_decode(file.baseAddress, file.count, buffer.baseAddress, size, &message)
+                guard status == 0 else { throw invalid(String(cString: message)) }
+                count = size
+            }
+        }
+        return (format, info, raw)
     }
 
     /// Planar float samples from a decoder's interleaved 8- or 16-bit output.

@@ -26,16 +26,22 @@ public final class ImpastoService: Sendable {
     /// The HTTP application on `host`:`port` (0: any free port); `onRunning` learns the port it got.
     public func application(host: String = "127.0.0.1", port: Int = 8080,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var logger = Logger(label: "impasto.serve")
+        logger.logLevel = .warning
+        return Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "impasto"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+                           logger: logger)
+    }
+
+    /// Every route of the API and the pages, behind the middleware that opens the account and limits the rate.
+    func router() -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: AuthenticationMiddleware(accounts: accounts))
+        router.add(middleware: RateLimitMiddleware(configuration))
         ServiceAPI(service: self).add(to: router)
         // The templates are compiled into the binary: a failure here is a bug in them, found by the page tests.
         try! WebPages(service: self).add(to: router)
-        var logger = Logger(label: "impasto.serve")
-        logger.logLevel = .warning
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "impasto"),
-                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
-                           logger: logger)
+        return router
     }
 
     /// What a worker process opens: the stored files and the queue, in the SQLite file or in PostgreSQL.

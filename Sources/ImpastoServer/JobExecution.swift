@@ -1,6 +1,7 @@
 // One claimed job run through Studio: its progress and previews go to the database, its lease is kept alive
 // beside it, and it ends exactly once (or, when the lease was lost, leaves no trace).
 import Foundation
+import ImpastoMedia
 import ImpastoStudio
 import ImpastoTensor
 
@@ -29,7 +30,7 @@ struct JobExecution {
         do {
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             let output = work.appendingPathComponent("result.png")
-            let stopped = try perform(job, output: output, context: progress.context(control: control))
+            let (stopped, findings) = try perform(job, work: work, output: output, context: progress.context(control: control))
             lease.stop()
             if stopped && !lease.cancelRequested {
                 ending = .released
@@ -37,7 +38,7 @@ struct JobExecution {
                 // Stopped before its first image (apply stops between batches), a job ends with nothing to show.
                 ending = .cancelled(result: FileManager.default.fileExists(atPath: output.path) ? try files.adopt(output) : nil)
             } else {
-                ending = .done(result: try files.adopt(output))
+                ending = .done(result: try files.adopt(output), findings: findings?.json)
             }
         } catch {
             lease.stop()
@@ -46,14 +47,14 @@ struct JobExecution {
         let ended = (try? queue.finish(job, ending)) ?? false
         if !ended {
             // The lease was lost (expired and claimed again, or the job deleted): nothing of this run is kept.
-            if case let .done(result) = ending { files.remove([result]) }
+            if case let .done(result, _) = ending { files.remove([result]) }
             if case let .cancelled(result) = ending { files.remove([result]) }
             if let preview = progress.lastPreview { files.remove([preview]) }
         }
     }
 
-    /// Runs the Studio job; true when it was stopped.
-    private func perform(_ job: ClaimedJob, output: URL, context: JobContext) throws -> Bool {
+    /// Runs the Studio job: whether it was stopped, and what it found besides its picture.
+    private func perform(_ job: ClaimedJob, work: URL, output: URL, context: JobContext) throws -> (Bool, JobFindings?) {
         let params = try JobParameters(json: job.params)
         guard let kind = JobKind(rawValue: job.kind) else {
             throw ImpastoError.invalidArgument("This worker does not know jobs of kind '\(job.kind)'.")
@@ -69,12 +70,40 @@ struct JobExecution {
             let stylize = StylizeJob(content: content, styles: [style], output: output, options: options,
                                      weights: configuration.vgg19Weights)
             try stylize.validate()
-            return try stylize.run(context).stopped
+            return (try stylize.run(context).stopped, nil)
         case .apply:
             var apply = ApplyJob(inputs: [content], destination: .file(output), source: .model(params.model ?? ""))
             apply.size = params.size
-            return try apply.run(context).stopped
+            return (try apply.run(context).stopped, nil)
+        case .cutout:
+            var cutout = CutoutJob(inputs: [try scaled(content, to: params.size, in: work)], destination: .file(output))
+            cutout.weights = configuration.selfieSegmenterWeights
+            return (try cutout.run(context).stopped, nil)
+        case .faces:
+            var faces = FacesJob(inputs: [try scaled(content, to: params.size, in: work)])
+            faces.weights = configuration.faceWeights
+            faces.annotated = .file(output)
+            let outcome = try faces.run(context)
+            let found = outcome.images.first?.faces.map { face in
+                JobFindings.Face(box: [face.box.x1, face.box.y1, face.box.x2, face.box.y2], probability: face.probability,
+                                 landmarks: face.landmarks.map { [$0.x, $0.y] })
+            }
+            return (outcome.stopped, JobFindings(faces: found ?? []))
+        case .explain:
+            var explain = ExplainJob(input: try scaled(content, to: params.size, in: work), output: output,
+                                     method: AttributionMethod(rawValue: params.method ?? "") ?? .gradcam)
+            explain.weights = configuration.classifierWeights
+            return (false, JobFindings(target: try explain.run(context).target))
         }
+    }
+
+    /// The photo with its longest side at most `size` (the tier's), as a PNG in the work folder: Studio's cutout,
+    /// faces and explain work at the size they are given.
+    private func scaled(_ photo: URL, to size: Int, in work: URL) throws -> URL {
+        let image = try Image(contentsOf: photo)
+        let url = work.appendingPathComponent("input.png")
+        try (max(image.width, image.height) > size ? image.resized(longestSide: size) : image).write(to: url, format: .png)
+        return url
     }
 
     private func input(_ id: String) throws -> URL {

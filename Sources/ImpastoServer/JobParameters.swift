@@ -3,10 +3,11 @@ import Foundation
 import ImpastoStudio
 import ImpastoTensor
 
-/// The kinds of job the service runs: Studio's stylize (Gatys, the tiers' presets) and apply (a bundled
-/// fast-style network).
+/// The kinds of job the service runs: Studio's stylize (Gatys, the tiers' presets), apply (a bundled fast-style
+/// network), cutout (MediaPipe's selfie segmenter: the person as RGBA), faces (MTCNN: the photo with its faces
+/// drawn, and their boxes) and explain (a MobileNetV2 attribution heatmap of the photo's most likely class).
 public enum JobKind: String, Sendable, Codable, CaseIterable {
-    case stylize, apply
+    case stylize, apply, cutout, faces, explain
 }
 
 /// A job as its owner asks for it (`POST /api/jobs`).
@@ -26,11 +27,14 @@ public struct JobRequest: Codable, Sendable {
     public var size: Int?
     /// stylize: iterations; the tier's when not given, and never more than it sells.
     public var iterations: Int?
+    /// explain: the attribution method (`gradcam` when not given).
+    public var method: String?
     /// Whether the result goes in the public feed.
     public var `public`: Bool?
 
     public init(kind: JobKind, content: String, style: String? = nil, filter: String? = nil, model: String? = nil,
-                tier: ServiceTier? = nil, size: Int? = nil, iterations: Int? = nil, public: Bool? = nil) {
+                tier: ServiceTier? = nil, size: Int? = nil, iterations: Int? = nil, method: String? = nil,
+                public: Bool? = nil) {
         self.kind = kind
         self.content = content
         self.style = style
@@ -39,6 +43,7 @@ public struct JobRequest: Codable, Sendable {
         self.tier = tier
         self.size = size
         self.iterations = iterations
+        self.method = method
         self.public = `public`
     }
 }
@@ -52,6 +57,8 @@ public struct JobParameters: Codable, Sendable, Equatable {
     public var iterations: Int?
     /// The saved filter whose style `style` is, when the job named one.
     public var filter: String?
+    /// explain: the attribution method.
+    public var method: String?
 
     /// Resolves `request` for a job of `tier`, or says in one sentence what is wrong with it. Whether the uploads
     /// exist and belong to the user is the caller's to check.
@@ -79,19 +86,29 @@ public struct JobParameters: Codable, Sendable, Equatable {
                 throw ImpastoError.invalidArgument("An apply job needs 'model', one of the bundled styles: \(names.joined(separator: ", ")).")
             }
             return JobParameters(content: request.content, style: nil, model: model, size: size, iterations: nil)
+        case .cutout, .faces:
+            return JobParameters(content: request.content, style: nil, model: nil, size: size, iterations: nil)
+        case .explain:
+            let method = request.method ?? AttributionMethod.gradcam.rawValue
+            guard AttributionMethod(rawValue: method) != nil else {
+                throw ImpastoError.invalidArgument("An explain job's 'method' is one of \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")), not '\(method.prefix(40))'.")
+            }
+            return JobParameters(content: request.content, style: nil, model: nil, size: size, iterations: nil, method: method)
         }
     }
 
     /// As stored in the jobs table.
     public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
 
-    public init(content: String, style: String?, model: String?, size: Int, iterations: Int?, filter: String? = nil) {
+    public init(content: String, style: String?, model: String?, size: Int, iterations: Int?, filter: String? = nil,
+                method: String? = nil) {
         self.content = content
         self.style = style
         self.model = model
         self.size = size
         self.iterations = iterations
         self.filter = filter
+        self.method = method
     }
 
     public init(json: String) throws {

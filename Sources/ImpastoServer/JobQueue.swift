@@ -31,7 +31,7 @@ public enum LeaseStatus: Sendable, Equatable {
 /// How a held job ended.
 public enum JobEnding: Sendable, Equatable {
     /// Done, with its result file.
-    case done(result: String)
+    case done(result: String, findings: String? = nil)
     /// Stopped at its owner's request, with the latest image when there is one.
     case cancelled(result: String?)
     /// Failed, with the sentence its owner reads.

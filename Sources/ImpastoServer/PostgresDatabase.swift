@@ -143,6 +143,9 @@ public final class PostgresDatabase: @unchecked Sendable {
         CREATE INDEX filters_owner ON filters(owner, created);
         CREATE INDEX filters_style ON filters(style_file);
         """,
+        // Step 3: what a faces or explain job found, as JSON (JobFindings). (Written as step 2 on a branch beside
+        // the filters'; a database made there before the merge lacks the filters table and is made afresh.)
+        "ALTER TABLE jobs ADD COLUMN findings TEXT",
     ]
 
     static func migrate(_ session: PostgresSession) throws {

@@ -63,9 +63,9 @@ public struct PostgresJobQueue: JobQueue {
             let now = ServerDatabase.now()
             let changed: Int
             switch ending {
-            case let .done(result):
+            case let .done(result, findings):
                 changed = try session.run("""
-                    UPDATE jobs SET state = 'done', progress = 1, result_file = \(result), finished = \(now),
+                    UPDATE jobs SET state = 'done', progress = 1, result_file = \(result), findings = \(findings), finished = \(now),
                         lease_owner = NULL, lease_expires = NULL, completions = completions + 1
                     WHERE id = \(job.id) AND lease_owner = \(job.lease) AND state = 'running'
                     """)

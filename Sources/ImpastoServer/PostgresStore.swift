@@ -84,7 +84,7 @@ struct PostgresStore: ServiceStore {
 
     static let jobColumns = """
         id, kind, tier, state, progress, detail, attempts, public, created, started, finished, error, content_file, style_file,
-        result_file, preview_file, params, priority
+        result_file, preview_file, params, findings, priority
         """
 
     func status(_ id: String, owner: Int64) async throws -> JobStatus? {
@@ -145,7 +145,8 @@ struct PostgresStore: ServiceStore {
             progress: try cell("progress"), detail: try cell("detail"), attempts: try cell("attempts"), isPublic: try cell("public"),
             created: try cell("created"), started: try cell("started"), finished: try cell("finished"), error: try cell("error"),
             content: try cell("content_file"), style: try cell("style_file"), result: try cell("result_file"),
-            preview: try cell("preview_file"), params: try cell("params"), priority: try cell("priority"),
+            preview: try cell("preview_file"), params: try cell("params"), findings: try cell("findings"),
+            priority: try cell("priority"),
             styleFilter: cells.contains("style_filter") ? try cell("style_filter") : nil)
         guard job.status.state == "queued" else { return job.completed(ahead: nil, running: nil, meanSeconds: nil) }
         let ahead = try session.query("""

@@ -70,11 +70,11 @@ public struct SQLiteJobQueue: JobQueue {
             let held = "WHERE id = ? AND lease_owner = ? AND state = 'running'"
             let now = ServerDatabase.now()
             switch ending {
-            case let .done(result):
+            case let .done(result, findings):
                 try db.execute(sql: """
-                    UPDATE jobs SET state = 'done', progress = 1, result_file = ?, finished = ?, lease_owner = NULL,
+                    UPDATE jobs SET state = 'done', progress = 1, result_file = ?, findings = ?, finished = ?, lease_owner = NULL,
                         lease_expires = NULL, completions = completions + 1 \(held)
-                    """, arguments: [result, now, job.id, job.lease])
+                    """, arguments: [result, findings, now, job.id, job.lease])
             case let .cancelled(result):
                 try db.execute(sql: """
                     UPDATE jobs SET state = 'cancelled', result_file = ?, finished = ?, lease_owner = NULL,

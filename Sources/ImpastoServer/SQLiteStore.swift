@@ -99,6 +99,11 @@ public final class ServerDatabase: Sendable {
                 CREATE INDEX filters_style ON filters(style_file);
                 """)
         }
+        // What a faces or explain job found, as JSON (JobFindings). Both names start with v2 because two branches
+        // added them side by side; databases made by either already record their own, so neither is renamed.
+        migrator.registerMigration("v2 findings") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN findings TEXT")
+        }
         return migrator
     }
 }
@@ -124,13 +129,14 @@ struct SQLiteStore: ServiceStore {
         }
     }
 
+    // Every read closure here returns Sendable values, never a Row: with a Row Swift picks GRDB's blocking read,
+    // and under concurrent requests the blocked cooperative threads starved the awaiting reads until the server hung
+    // (found by scripts/measure_serve_load.sh; APITests sends 200 status requests at once).
+
     func passwordRecord(name: String) async throws -> (account: Account, hash: String)? {
-        let row = try await database.pool.read { db in
+        try await database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, tier, password_hash FROM users WHERE name = ?", arguments: [name])
-        }
-        return row.map {
-            (account: Account(id: $0["id"], name: $0["name"], tier: ServiceTier(rawValue: $0["tier"]) ?? .free),
-             hash: $0["password_hash"] as String)
+                .map { (account: Self.account($0), hash: $0["password_hash"] as String) }
         }
     }
 
@@ -142,13 +148,17 @@ struct SQLiteStore: ServiceStore {
     }
 
     func account(tokenHash: String, now: Double) async throws -> Account? {
-        let row = try await database.pool.read { db in
+        try await database.pool.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT users.id, users.name, users.tier FROM tokens JOIN users ON users.id = tokens.user_id
                 WHERE tokens.hash = ? AND (tokens.expires IS NULL OR tokens.expires > ?)
-                """, arguments: [tokenHash, now])
+                """, arguments: [tokenHash, now]).map(Self.account)
         }
-        return row.map { Account(id: $0["id"], name: $0["name"], tier: ServiceTier(rawValue: $0["tier"]) ?? .free) }
+    }
+
+    /// The account of a row of `users` (id, name, tier).
+    private static func account(_ row: Row) -> Account {
+        Account(id: row["id"], name: row["name"], tier: ServiceTier(rawValue: row["tier"]) ?? .free)
     }
 
     func deleteToken(hash: String) async throws {
@@ -233,7 +243,7 @@ struct SQLiteStore: ServiceStore {
                          detail: row["detail"], attempts: row["attempts"], isPublic: row["public"], created: row["created"],
                          started: row["started"], finished: row["finished"], error: row["error"], content: row["content_file"],
                          style: row["style_file"], result: row["result_file"], preview: row["preview_file"],
-                         params: row["params"], priority: row["priority"],
+                         params: row["params"], findings: row["findings"], priority: row["priority"],
                          styleFilter: row.hasColumn("style_filter") ? row["style_filter"] : nil)
         guard job.status.state == "queued" else { return job.completed(ahead: nil, running: nil, meanSeconds: nil) }
         let ahead = try Int.fetchOne(db, sql: """
@@ -273,11 +283,10 @@ struct SQLiteStore: ServiceStore {
     }
 
     func dimensions(_ id: String, owner: Int64) async throws -> (width: Int, height: Int)? {
-        let row = try await database.pool.read { db in
+        try await database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT width, height FROM files WHERE id = ? AND owner = ? AND kind = 'upload'",
-                             arguments: [id, owner])
+                             arguments: [id, owner]).map { (width: $0["width"] as Int, height: $0["height"] as Int) }
         }
-        return row.map { (width: $0["width"] as Int, height: $0["height"] as Int) }
     }
 
     func mayRead(_ id: String, viewer: Int64?) async throws -> Bool {

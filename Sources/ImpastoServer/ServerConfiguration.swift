@@ -100,14 +100,39 @@ public struct ServerConfiguration: Sendable {
     /// The most pixels an upload may declare: refused from its header, before anything is decoded (the largest
     /// tier paints 1200 px, so 40 megapixels leaves any camera's photo room).
     public var maxUploadPixels = 40_000_000
+    /// The most pixels an upload may declare in each tier (never more than `maxUploadPixels`): refused from the
+    /// header too. Decoding to check the file takes 3 bytes a pixel, so a free account's largest costs 36 MB.
+    public var tierUploadPixels: [ServiceTier: Int] = [.free: 12_000_000, .premium: 24_000_000, .hd: 40_000_000]
     /// Uploads one user may make in a minute.
     public var uploadsPerMinute = 30
+    /// Requests one signed-in account may make (the API and pages together): a burst, then a steady rate.
+    public var accountRequests = RateLimit(perMinute: 600, burst: 120)
+    /// Requests from one client address without an account (the feed, public files, the pages).
+    public var addressRequests = RateLimit(perMinute: 600, burst: 120)
+    /// Sign-ins and registrations from one client address: each costs a bcrypt hash, and slows password guessing.
+    public var signInRequests = RateLimit(perMinute: 10, burst: 10)
     /// bcrypt's cost (2^cost rounds); 12 takes about 0.25 s here.
     public var bcryptCost: UInt8 = 12
     /// The VGG-19 weights of stylize jobs; nil uses the installed ones (`impasto models fetch vgg19`).
     public var vgg19Weights: URL?
+    /// MediaPipe's selfie segmenter (`.tflite`) for cutout jobs; nil uses the installed one.
+    public var selfieSegmenterWeights: String?
+    /// The folder of facenet-pytorch's MTCNN (`pnet.pt`, `rnet.pt`, `onet.pt`) for faces jobs; nil: the installed one.
+    public var faceWeights: URL?
+    /// torchvision's MobileNetV2 (`.pth`) for explain jobs; nil uses the installed one.
+    public var classifierWeights: String?
     /// The tier new accounts get.
     public var defaultTier: ServiceTier = .free
+
+    /// The largest pixel count `tier` may upload.
+    public func uploadPixels(for tier: ServiceTier) -> Int {
+        min(maxUploadPixels, tierUploadPixels[tier] ?? maxUploadPixels)
+    }
+
+    /// No rate limits (load measurements, schemathesis).
+    public mutating func removeRateLimits() {
+        (accountRequests, addressRequests, signInRequests) = (.unlimited, .unlimited, .unlimited)
+    }
 
     public init(data: URL, database: DatabaseLocation? = nil) {
         self.data = data

@@ -32,6 +32,32 @@ public struct JobStatus: Codable, Sendable, Equatable {
     public var queuePosition: Int?
     /// Seconds until the result, from measured speeds; nil when nothing has been measured yet.
     public var etaSeconds: Double?
+    /// faces: the faces found, in the result's pixels.
+    public var faces: [JobFindings.Face]?
+    /// explain: what was explained ("class 285 (Egyptian cat), p = 0.720").
+    public var target: String?
+}
+
+/// What a job found besides its picture, stored with it as JSON.
+public struct JobFindings: Codable, Sendable, Equatable {
+    public var faces: [Face]?
+    public var target: String?
+
+    public struct Face: Codable, Sendable, Equatable {
+        /// x1, y1, x2, y2.
+        public var box: [Float]
+        public var probability: Float
+        /// (x, y) of each landmark: MTCNN's eyes, nose and mouth corners.
+        public var landmarks: [[Float]]
+    }
+
+    public init(faces: [Face]? = nil, target: String? = nil) {
+        self.faces = faces
+        self.target = target
+    }
+
+    /// As stored in the jobs table.
+    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
 }
 
 /// A job's row as both stores read it, before the queue position and ETA are added.
@@ -41,12 +67,16 @@ struct JobRow: Sendable {
 
     init(id: String, kind: String, tier: String, state: String, progress: Double, detail: String?, attempts: Int,
          isPublic: Bool, created: Double, started: Double?, finished: Double?, error: String?, content: String?,
-         style: String?, result: String?, preview: String?, params: String, priority: Int, styleFilter: String?) {
+         style: String?, result: String?, preview: String?, params: String, findings: String?, priority: Int,
+         styleFilter: String?) {
         let parameters = try? JobParameters(json: params)
         status = JobStatus(id: id, kind: kind, tier: tier, state: state, progress: progress, detail: detail, attempts: attempts,
                            public: isPublic, created: created, started: started, finished: finished, error: error,
                            content: content, style: style, model: parameters?.model, result: result, preview: preview,
                            filter: parameters?.filter, styleFilter: styleFilter)
+        if let findings, let found = try? JSONDecoder().decode(JobFindings.self, from: Data(findings.utf8)) {
+            (status.faces, status.target) = (found.faces, found.target)
+        }
         self.priority = priority
     }
 

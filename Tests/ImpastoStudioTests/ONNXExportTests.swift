@@ -2,6 +2,7 @@ import Foundation
 import ImpastoFormats
 import ImpastoTensor
 import ImpastoTestSupport
+import ImpastoMedia
 import Testing
 @testable import ImpastoModels
 @testable import ImpastoStudio
@@ -15,11 +16,25 @@ private let reference: [String: Tensor] = {
     return try! SafeTensors.load(contentsOf: url)
 }()
 
-private let referenceHashes: [String: String] = {
+/// What scripts/make_onnx_reference.py recorded: the exported files' SHA-256s and, per selfie segmenter, its
+/// .tflite file's SHA-256 and the crops of the batch onnxruntime ran.
+private struct ReferenceManifest: Decodable {
+    struct Selfie: Decodable {
+        struct Crop: Decodable { let photo: String, left: Int, top: Int, height: Int, width: Int }
+        let tflite: String
+        let tflite_sha256: String
+        let crops: [Crop]
+    }
+    let sha256: [String: String]
+    let selfie: [String: Selfie]
+}
+
+private let manifest: ReferenceManifest = {
     let url = Bundle.module.url(forResource: "onnx-export-reference", withExtension: "json", subdirectory: "Fixtures")!
-    let object = try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-    return object["sha256"] as! [String: String]
+    return try! JSONDecoder().decode(ReferenceManifest.self, from: Data(contentsOf: url))
 }()
+
+private let referenceHashes = manifest.sha256
 
 /// Exports `model` with the job the CLI runs and returns the file's SHA-256.
 private func exportedHash(_ model: String, weights: String? = nil) throws -> String {
@@ -71,5 +86,26 @@ private func maxAbsoluteDifference(_ a: Tensor, _ b: Tensor) -> Float {
     try FileManager.default.createSymbolicLink(at: sameFile, withDestinationURL: style)
     #expect(throws: ImpastoError.invalidArgument("Refusing to overwrite the input \(sameFile.path); choose another output.")) {
         try ExportJob(model: "starry", output: sameFile).validate()
+    }
+}
+
+@Test(arguments: ["selfie-general", "selfie-landscape"])
+func selfieSegmenterExportIsTheFileOnnxruntimeRanAndAgreesWithTheInterpreter(_ model: String) throws {
+    let selfie = try #require(manifest.selfie[model])
+    let tflite = try mediapipeModelFile("selfie_segmentation/\(selfie.tflite)")
+    #expect(try SHA256.hexDigest(ofFileAt: tflite) == selfie.tflite_sha256, "not the .tflite file the fixture was made from")
+    #expect(try exportedHash(model, weights: tflite.path) == referenceHashes[model],
+            "the exporter's bytes changed: run scripts/make_onnx_reference.py again")
+    let interpreter = try SelfieSegmentation(contentsOf: tflite).interpreter
+    let masks = try #require(reference["\(model).mask"])
+    #expect(masks.shape[0] == selfie.crops.count)
+    for (index, crop) in selfie.crops.enumerated() {
+        let photo = try Image(contentsOf: Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(crop.photo))
+        let input = photo.rgb().cropped(x: crop.left, y: crop.top, width: crop.width, height: crop.height).tensor()
+        let mask = try interpreter([input])[0]
+        // Probabilities in [0, 1]; measured 2026-11-30: see the README's export section.
+        let difference = maxAbsoluteDifference(mask, masks.sliced(axis: 0, index..<index + 1))
+        print("ONNX \(model) crop \(index): max |Δ| \(difference)")
+        #expect(difference < 1e-4)
     }
 }

@@ -83,8 +83,9 @@ struct GraphBuilder {
     }
 }
 
-/// One operator being bound: its options and tensors, and the errors that name it.
-private struct OperatorContext {
+/// One operator being bound: its options and tensors, and the errors that name it. Its checks serve both the
+/// interpreter's kernels and the ONNX export (`TFLiteInterpreter+ONNX.swift`).
+struct OperatorContext {
     let op: TFLiteOperator
     let index: Int
     let builder: GraphBuilder
@@ -149,7 +150,7 @@ private struct OperatorContext {
     }
 
     /// `x` of rank below 4, broadcast against 4-D NHWC values, as an NCHW-broadcastable tensor.
-    private static func nchw(_ x: Tensor, rank: Int) -> Tensor {
+    static func nchw(_ x: Tensor, rank: Int) -> Tensor {
         rank == 4 && x.rank < 4 ? x.reshaped(nhwcPadded(x.shape)).permuted([0, 3, 1, 2]) : x
     }
 
@@ -159,7 +160,7 @@ private struct OperatorContext {
         return [padded[0], padded[3], padded[1], padded[2]]
     }
 
-    private static func nhwcPadded(_ shape: [Int]) -> [Int] {
+    static func nhwcPadded(_ shape: [Int]) -> [Int] {
         Array(repeating: 1, count: 4 - shape.count) + shape
     }
 
@@ -172,15 +173,18 @@ private struct OperatorContext {
         }
     }
 
-    func fusedActivation() throws -> @Sendable (Tensor) -> Tensor {
-        let activation: TFLiteActivation
+    /// The activation fused into the operator (none for operators without the option).
+    var activationOption: TFLiteActivation {
         switch op.options {
-        case let .activation(value): activation = value
-        case let .window(window): activation = window.activation
-        case let .concatenation(_, value): activation = value
-        default: activation = .none
+        case let .activation(value): value
+        case let .window(window): window.activation
+        case let .concatenation(_, value): value
+        default: .none
         }
-        switch activation {
+    }
+
+    func fusedActivation() throws -> @Sendable (Tensor) -> Tensor {
+        switch activationOption {
         case .none: return { $0 }
         case .relu: return relu
         case .relu6: return relu6
@@ -257,7 +261,7 @@ private struct OperatorContext {
     }
 
     /// The engine's axis for a TensorFlow Lite axis of a value of `rank` (NHWC → NCHW for 4-D values).
-    private static func engineAxis(_ axis: Int, rank: Int) -> Int {
+    static func engineAxis(_ axis: Int, rank: Int) -> Int {
         rank == 4 ? [0, 2, 3, 1][axis] : axis
     }
 
@@ -317,6 +321,14 @@ private struct OperatorContext {
 
     /// MEAN over constant axes, NHWC axes mapped to NCHW for 4-D inputs.
     func mean() throws -> GraphBuilder.Kernel {
+        let (axes, keeping) = try meanAxes()
+        let input = try shape(0)
+        let shape = input.indices.compactMap { axis in axes.contains(axis) ? (keeping ? 1 : nil) : input[axis] }
+        return ([op.inputs[0]], shape, { $0[0].mean(alongAxes: axes, keepingDimensions: keeping) })
+    }
+
+    /// MEAN's axes in the engine's order, and whether it keeps them as size 1.
+    func meanAxes() throws -> (axes: [Int], keeping: Bool) {
         guard case let .reduction(keeping) = op.options else { throw fail("it has no reduction options") }
         let input = try shape(0)
         let axes = try constantIntegers(1, in: -8...8, what: "axes").map { axis in
@@ -324,8 +336,7 @@ private struct OperatorContext {
             return input.count == 4 ? [0, 2, 3, 1][(axis + 4) % 4] : (axis + input.count) % input.count
         }
         guard keeping || input.count != 4 else { throw fail("it drops dimensions of a 4-D input, which changes its layout") }
-        let shape = input.indices.compactMap { axis in axes.contains(axis) ? (keeping ? 1 : nil) : input[axis] }
-        return ([op.inputs[0]], shape, { $0[0].mean(alongAxes: axes, keepingDimensions: keeping) })
+        return (axes, keeping)
     }
 
     /// RESIZE_BILINEAR to a constant size. Half-pixel centres are PyTorch's `align_corners=False`; TensorFlow's
@@ -354,15 +365,18 @@ private struct OperatorContext {
             throw fail("its weight \(weight.shape) and bias \(bias.shape) do not fit its input \(input)")
         }
         let engineWeight = weight.permuted([1, 0, 2, 3]).copy()
-        func crop(_ size: Int, _ kernel: Int, _ stride: Int) -> Range<Int> {
-            let pad = window.padding == .same ? max(0, kernel - (size - 1) % stride - 1) : 0
-            return pad / 2..<pad / 2 + stride * (size - 1) + kernel - pad
-        }
-        let rows = crop(input[2], weight.shape[2], window.strideHeight)
-        let columns = crop(input[3], weight.shape[3], window.strideWidth)
+        let rows = Self.transposedCrop(window, input[2], weight.shape[2], window.strideHeight)
+        let columns = Self.transposedCrop(window, input[3], weight.shape[3], window.strideWidth)
         return ([op.inputs[0]], [input[0], weight.shape[0], rows.count, columns.count], { values in
             convTranspose2d(values[0], weight: engineWeight, bias: bias, stride: (window.strideHeight, window.strideWidth))
                 .sliced(axis: 2, rows).sliced(axis: 3, columns)
         })
+    }
+
+    /// The part of the unpadded transposed convolution of `size` pixels along one axis that
+    /// Convolution2DTransposeBias keeps.
+    static func transposedCrop(_ window: TFLiteWindow, _ size: Int, _ kernel: Int, _ stride: Int) -> Range<Int> {
+        let pad = window.padding == .same ? max(0, kernel - (size - 1) % stride - 1) : 0
+        return pad / 2..<pad / 2 + stride * (size - 1) + kernel - pad
     }
 }

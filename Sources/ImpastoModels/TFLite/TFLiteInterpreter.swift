@@ -21,7 +21,7 @@ public struct TFLiteInterpreter: Sendable {
     /// Each output's shape, NCHW for 4-D outputs.
     public let outputShapes: [[Int]]
 
-    private let graph: TFLiteSubgraph
+    let graph: TFLiteSubgraph
     private let steps: [Step]
     /// Constant values (weights in Impasto's layouts, folded operators' results) by tensor index.
     private let constants: [Int: Tensor]

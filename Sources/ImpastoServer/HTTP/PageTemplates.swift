@@ -64,6 +64,9 @@ enum PageTemplates {
     static let newJob = """
         {{> head}}
         <form id="new">
+          <label>Job <select name="kind"><option value="">style transfer (a style image or a bundled style)</option>
+            <option value="cutout">cut out the person</option><option value="faces">find the faces</option>
+            <option value="explain">explain what the network sees (Grad-CAM)</option></select></label>
           <label>Photo <input type="file" name="photo" accept="image/png,image/jpeg" required></label>
           <label>Style image <input type="file" name="style" accept="image/png,image/jpeg"></label>
           <label>or a saved filter <select name="filter"><option value="">—</option>
@@ -90,7 +93,8 @@ enum PageTemplates {
             const upload = file => send('/api/uploads?name=' + encodeURIComponent(file.name), {method: 'POST', body: file});
             const photo = await upload(form.photo.files[0]);
             const job = {content: photo.id, tier: form.tier.value, public: form.public.checked};
-            if (form.filter.value) { job.kind = 'stylize'; job.filter = form.filter.value; }
+            if (form.kind.value) job.kind = form.kind.value;
+            else if (form.filter.value) { job.kind = 'stylize'; job.filter = form.filter.value; }
             else if (form.style.files.length) { job.kind = 'stylize'; job.style = (await upload(form.style.files[0])).id; }
             else { job.kind = 'apply'; job.model = form.model.value; }
             if (form.size.value) job.size = Number(form.size.value);
@@ -108,7 +112,7 @@ enum PageTemplates {
         {{> head}}
         <p id="state">{{state}}</p>
         <progress id="progress" max="1" value="{{progress}}"></progress>
-        <p id="detail">{{detail}}</p><p id="error" class="error">{{error}}</p>
+        <p id="detail">{{detail}}</p><p id="findings">{{findings}}</p><p id="error" class="error">{{error}}</p>
         <div class="row">
           <figure><img src="/api/files/{{content}}" alt="photo"><figcaption>photo</figcaption></figure>
           {{#style}}<figure><img src="/api/files/{{style}}" alt="style"><figcaption>style</figcaption></figure>{{/style}}
@@ -128,6 +132,7 @@ enum PageTemplates {
             + (job.etaSeconds ? ', about ' + Math.ceil(job.etaSeconds) + ' s left' : '');
           $('progress').value = job.progress;
           $('detail').textContent = job.detail || '';
+          $('findings').textContent = job.target || (job.faces ? job.faces.length + (job.faces.length === 1 ? ' face' : ' faces') : '');
           $('error').textContent = job.error || '';
           const picture = job.result || job.preview;
           if (picture && !$('picture').src.endsWith(picture)) $('picture').src = '/api/files/' + picture;

@@ -35,6 +35,7 @@ struct ServiceAPI {
         api.post("filters", use: createFilter)
         api.get("filters/:id", use: filter)
         api.delete("filters/:id", use: deleteFilter)
+        api.get("openapi.json", use: openAPI)
     }
 
     // MARK: Accounts
@@ -82,7 +83,7 @@ struct ServiceAPI {
     }
 
     @Sendable func signOut(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        if let token = context.token { try await accounts.revoke(token: token) }
+        if let token = context.token, context.tokenIsSessionCookie { try await accounts.revoke(token: token) }
         var response = Response(status: .noContent)
         response.setCookie(Cookie(name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/"))
         return response
@@ -116,7 +117,9 @@ struct ServiceAPI {
         let tooLarge = HTTPError(.contentTooLarge, message: "The upload is larger than the \(ProgressReporter.formatBytes(Int64(limit))) allowed.")
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
         guard try await uploads.recentCount(owner: account.id, seconds: 60) < configuration.uploadsPerMinute else {
-            throw HTTPError(.tooManyRequests, message: "At most \(configuration.uploadsPerMinute) uploads a minute; try again shortly.")
+            // The oldest upload of the minute leaves it within 60 s: the most there is to wait.
+            throw HTTPError(.tooManyRequests, headers: [.retryAfter: "60"],
+                            message: "At most \(configuration.uploadsPerMinute) uploads a minute; try again shortly.")
         }
         var request = request
         let body: ByteBuffer
@@ -126,22 +129,37 @@ struct ServiceAPI {
             throw tooLarge
         }
         let bytes = Array(buffer: body)
-        // Decoded here, before anything is queued: a file that is not a readable image never reaches a worker.
-        let image: (width: Int, height: Int)
-        let pixels = configuration.maxUploadPixels
+        // The header first: a picture over the tier's size is refused before a byte of it is decoded.
+        let header: ImageHeader
         do {
-            image = try await Accounts.offLoop {
-                let image = try Image.$maximumPixelCount.withValue(pixels) { try Image(decoding: bytes, path: "The upload") }
-                return (image.width, image.height)
+            header = try Image.header(of: bytes, path: "The upload")
+        } catch {
+            throw HTTPError(.unprocessableContent, message: "\(error)")
+        }
+        let pixels = configuration.uploadPixels(for: account.tier)
+        guard header.width * header.height <= pixels, max(header.width, header.height) <= Image.maximumSide else {
+            throw HTTPError(.unprocessableContent, message: "The upload is \(header.width)×\(header.height) pixels; "
+                + "the \(account.tier.rawValue) tier takes at most \(Self.megapixels(pixels)) megapixels.")
+        }
+        // Then decoded, before anything is kept: a file cut short or corrupt never reaches a worker. The samples
+        // alone (3 bytes a pixel), on NIO's thread pool, whose few threads bound how many run at once.
+        do {
+            _ = try await Accounts.offLoop {
+                try Image.$maximumPixelCount.withValue(pixels) { try Image.verify(bytes, path: "The upload") }
             }
         } catch {
             throw HTTPError(.unprocessableContent, message: "\(error)")
         }
         let id = try service.files.store(bytes)
         let name = request.uri.queryParameters.get("name").map { String($0.prefix(200)) }
-        try await uploads.record(id: id, owner: account.id, name: name, width: image.width, height: image.height,
+        try await uploads.record(id: id, owner: account.id, name: name, width: header.width, height: header.height,
                                  bytes: bytes.count)
-        return try Self.json(UploadBody(id: id, width: image.width, height: image.height, bytes: bytes.count), status: .created)
+        return try Self.json(UploadBody(id: id, width: header.width, height: header.height, bytes: bytes.count), status: .created)
+    }
+
+    /// 12 or 0.5: megapixels as a sentence shows them.
+    static func megapixels(_ pixels: Int) -> String {
+        pixels % 1_000_000 == 0 ? String(pixels / 1_000_000) : String(format: "%.1f", Double(pixels) / 1_000_000)
     }
 
     // MARK: Jobs
@@ -311,6 +329,11 @@ struct ServiceAPI {
     }
 
     static let noFilter = HTTPError(.notFound, message: "There is no such filter.")
+
+    @Sendable func openAPI(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
 
     // MARK: JSON
 

@@ -2,15 +2,20 @@ import Hummingbird
 import NIOCore
 
 /// Each request's context: Hummingbird's, plus the account its session cookie or API token opened.
-public struct ServiceRequestContext: RequestContext {
+public struct ServiceRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The client's address (nil in tests through the router alone), for the rate limits.
+    public let remoteAddress: SocketAddress?
     /// The signed-in account, if any.
     public var account: Account?
-    /// The token that opened it (to sign out).
+    /// The token that opened it.
     var token: String?
+    /// Whether that token came in the session cookie (signing out ends a session, never an API token).
+    var tokenIsSessionCookie = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// The account, or 401 with a sentence.
@@ -33,10 +38,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let bearer = request.headers[.authorization].flatMap { header in
             header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
         }
-        if let token = bearer ?? request.cookies[Self.cookieName]?.value,
-           let account = try await accounts.account(forToken: token) {
+        let cookie = request.cookies[Self.cookieName]?.value
+        if let token = bearer ?? cookie, let account = try await accounts.account(forToken: token) {
             context.account = account
             context.token = token
+            context.tokenIsSessionCookie = bearer == nil
         }
         return try await next(request, context)
     }

@@ -120,7 +120,8 @@ struct WebPages {
         var values = Self.values(status)
         values["picture"] = status.result ?? status.preview
         values["caption"] = status.result != nil ? "result" : status.preview != nil ? "preview" : ""
-        return try page("job", title: status.kind == "apply" ? "Fast style" : "Style transfer", context, values)
+        values["findings"] = status.target ?? status.faces.map { "\($0.count) face\($0.count == 1 ? "" : "s")" }
+        return try page("job", title: Self.titles[status.kind] ?? "Job", context, values)
     }
 
     // MARK: Events
@@ -152,6 +153,10 @@ struct WebPages {
     }
 
     // MARK: Rendering
+
+    /// The job page's title for each kind.
+    static let titles = ["stylize": "Style transfer", "apply": "Fast style", "cutout": "Cutout", "faces": "Faces",
+                         "explain": "Explanation"]
 
     static let toSignIn = Response(status: .seeOther, headers: [.location: "/signin"])
 

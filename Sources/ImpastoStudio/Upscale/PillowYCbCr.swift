@@ -1,7 +1,7 @@
 import ImpastoMedia
 
 /// Pillow's YCbCr (JPEG's full-range BT.601), which waifu2x's luma models read and write through
-/// `convert("YCbCr")` and back; 8-bit in and out.
+/// `convert("YCbCr")` and back, and Pillow's gray; 8-bit in and out.
 ///
 /// Pillow works in fixed point with 6 fractional bits. Measured over all 2^24 colours against Pillow 10.4.0
 /// (scripts/make_waifu2x_reference.py ycbcr): Y as the sum of `round(64 · coefficient · value)` per channel,
@@ -32,6 +32,19 @@ enum PillowYCbCr {
             planes[2 * count + i] = sample(fixed(1.772, cb), offset: y)
         }
         return Image(width: image.width, height: image.height, channels: 3, pixels: planes)
+    }
+
+    /// RGB to one gray channel as Pillow's `convert("L")` (and `convert("LA")`'s colour): `(19595 R + 38470 G +
+    /// 7471 B + 2¹⁵) >> 16`, ITU-R 601-2 luma in 16-bit fixed point, equal to Pillow 10.4.0's on all 2²⁴ colours
+    /// (scripts/make_waifu2x_reference.py ycbcr).
+    /// waifu2x writes a gray picture's result back this way.
+    static func gray(_ image: Image) -> Image {
+        let count = image.width * image.height
+        let pixels = (0..<count).map { i in
+            let (r, g, b) = (level(image.pixels[i]), level(image.pixels[count + i]), level(image.pixels[2 * count + i]))
+            return Float((19595 * r + 38470 * g + 7471 * b + 0x8000) >> 16) / 255
+        }
+        return Image(width: image.width, height: image.height, channels: 1, pixels: pixels)
     }
 
     /// `coefficient · value` in 6-bit fixed point, rounded half away from zero.

@@ -49,7 +49,7 @@ public struct UpscaleJob: Sendable {
         var written: [(input: URL, output: URL)] = []
         for (index, pair) in pairs.enumerated() {
             let picture = try Image(contentsOf: pair.input)
-            let tiles = upscaler.tileCount(width: picture.width, height: picture.height)
+            let tiles = upscaler.tileCount(width: picture.width, height: picture.height, alpha: picture.hasAlpha)
             reporter.restart(completed: 0, total: Int64(tiles))
             var done = 0
             let result = upscaler.process(picture) {

@@ -116,15 +116,16 @@ public struct Waifu2xUpscaler: @unchecked Sendable {
         return try ModelCache.shared.waifu2x(architecture, contentsOf: url)
     }
 
-    /// The number of tiles `process` runs for a `width` × `height` picture (for progress).
-    public func tileCount(width: Int, height: Int) -> Int {
+    /// The number of tiles `process` runs for a `width` × `height` picture (for progress); a picture with
+    /// `alpha` has its alpha through the scaling net too.
+    public func tileCount(width: Int, height: Int, alpha: Bool = false) -> Int {
         let block = options.blockSize
         let tiles = { (w: Int, h: Int) in ((w + block - 1) / block) * ((h + block - 1) / block) }
         var (w, h) = (width, height)
         var count = noise.map { tiles(w * $0.architecture.innerScale, h * $0.architecture.innerScale) } ?? 0
         for _ in 0..<passes {
             (w, h) = (2 * w, 2 * h)
-            count += tiles(w, h)
+            count += tiles(w, h) * (alpha ? 2 : 1)
         }
         return count
     }
@@ -132,31 +133,43 @@ public struct Waifu2xUpscaler: @unchecked Sendable {
     /// waifu2x's `ceil(log2(scale))` passes of 2×.
     var passes: Int { options.scale > 1 ? Int(log2(options.scale).rounded(.up)) : 0 }
 
-    /// `image` denoised and enlarged as the options ask. Samples are read as 8-bit (they are, for decoded
-    /// files); alpha is resized with Lanczos (waifu2x runs it through the net too). `tileDone` is called after
-    /// each tile; it returns false to stop (the result is then nil).
+    /// `image` denoised and enlarged as the options ask, as waifu2x 2024.0.1's `run` does it, and in the input's
+    /// layout. Samples are read as 8-bit (they are, for decoded files). Gray is processed as RGB and written back
+    /// as Pillow's gray (`convert(src.mode)`). With alpha, the colour under the fully transparent pixels is
+    /// filled in from the visible edge before each net (`waifu2xAlphaBorder`), and each 2× pass runs the alpha
+    /// through the plain scaling net as well (after nearest-neighbour doubling for vgg7 and resnet10); denoising
+    /// keeps the alpha as it is. `tileDone` is called after each tile; it returns false to stop (the result is
+    /// then nil).
     public func process(_ image: Image, tileDone: () -> Bool = { true }) -> Image? {
-        let alpha = image.hasAlpha ? Image(width: image.width, height: image.height, channels: 1,
-                                           pixels: Array(image.plane(image.channels - 1))) : nil
+        var alpha = image.hasAlpha ? quantized(image.alphaPlane) : nil
         var picture = quantized(image.rgb())
         if let noise {
+            if let alpha { picture = waifu2xAlphaBorder(picture, alpha: alpha, rounds: noise.architecture.offset) }
             guard let denoised = pass(picture, network: noise, enlarging: false, tileDone: tileDone) else { return nil }
             // A scaling net used to denoise: back to the original size, as waifu2x does.
             picture = denoised.width == image.width ? denoised
                 : quantized(denoised.resized(width: image.width, height: image.height, filter: .lanczos))
         }
+        if passes > 0, let alpha, let scale { picture = waifu2xAlphaBorder(picture, alpha: alpha, rounds: scale.architecture.offset) }
         for index in 0..<passes {
             let network = index == 0 ? (noiseScale ?? scale!) : scale!
             guard let enlarged = pass(picture, network: network, enlarging: true, tileDone: tileDone) else { return nil }
             picture = enlarged
+            if let current = alpha {
+                guard let enlargedAlpha = alphaPass(current, network: scale!, tileDone: tileDone) else { return nil }
+                alpha = enlargedAlpha
+            }
         }
         let (width, height) = outputSize(image)
         if picture.width != width || picture.height != height {
             picture = quantized(picture.resized(width: width, height: height, filter: .lanczos))
         }
-        guard let alpha else { return picture }
-        let resizedAlpha = alpha.resized(width: width, height: height, filter: .lanczos)
-        return Image(width: width, height: height, channels: 4, pixels: picture.pixels + resizedAlpha.pixels)
+        if let current = alpha, current.width != width || current.height != height {
+            alpha = quantized(current.resized(width: width, height: height, filter: .lanczos))
+        }
+        let color = image.channels <= 2 ? PillowYCbCr.gray(picture) : picture
+        guard let alpha else { return color }
+        return Image(width: width, height: height, channels: color.channels + 1, pixels: color.pixels + alpha.pixels)
     }
 
     /// `round(size × scale)`, NumPy's rounding (half to even).
@@ -168,6 +181,17 @@ public struct Waifu2xUpscaler: @unchecked Sendable {
     public func outputSize(width: Int, height: Int) -> (width: Int, height: Int) {
         let scale = options.scale
         return (Int((Double(width) * scale).rounded(.toNearestOrEven)), Int((Double(height) * scale).rounded(.toNearestOrEven)))
+    }
+
+    /// One 2× pass of the scaling `network` over an alpha plane (`reconstruct.image` on an L picture):
+    /// nearest-neighbour 2× first for a net that does not enlarge itself; a luma net takes the alpha as its Y, an
+    /// RGB net takes it as gray RGB and the result's Y (Pillow's YCbCr) is the new alpha.
+    private func alphaPass(_ alpha: Image, network: any Waifu2xNetwork, tileDone: () -> Bool) -> Image? {
+        let input = network.architecture.innerScale == 1 ? alpha.nearestNeighbourDoubled() : alpha
+        let tiling = Waifu2xTiling(network: network, blockSize: options.blockSize)
+        guard network.channels == 3 else { return tiling.run(input, tileDone: tileDone) }
+        guard let result = tiling.run(input.rgb(), tileDone: tileDone) else { return nil }
+        return Image(width: result.width, height: result.height, channels: 1, pixels: Array(PillowYCbCr.fromRGB(result).plane(0)))
     }
 
     /// One pass of `network` over an 8-bit RGB picture (`reconstruct.image`): nearest-neighbour 2× first when
