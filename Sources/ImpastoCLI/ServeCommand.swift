@@ -12,7 +12,7 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "The folder of the service's files (uploads, results, previews) and, by default, its database.")
     public var data: String = "impasto-data"
 
-    @Option(help: "The database: sqlite:PATH (default: DATA/impasto.sqlite), or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (?host=/DIR for a Unix socket) for workers on many machines.")
+    @Option(help: "The database: sqlite:PATH (default: DATA/impasto.sqlite), or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (?host=/DIR for a Unix socket) for the whole service on PostgreSQL, with workers on many machines (each mounting DATA at the same path).")
     public var database: String?
 
     @Option(help: "Seconds a worker holds a job without renewing; a killed worker's job is requeued after it.")

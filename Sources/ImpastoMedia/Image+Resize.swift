@@ -72,6 +72,11 @@ extension Image {
 
     /// The size `resized(longestSide:)` gives, without resizing.
     public func size(longestSide: Int) -> (width: Int, height: Int) {
+        Self.size(width: width, height: height, longestSide: longestSide)
+    }
+
+    /// The size `resized(longestSide:)` gives an image of `width`×`height` (for images known by their size alone).
+    public static func size(width: Int, height: Int, longestSide: Int) -> (width: Int, height: Int) {
         precondition(longestSide > 0, "cannot resize to a longest side of \(longestSide)")
         let longest = max(width, height)
         let scaled = { (side: Int) in side == longest ? longestSide : max(1, side * longestSide / longest) }

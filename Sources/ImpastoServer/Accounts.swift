@@ -1,7 +1,6 @@
 // Accounts, sessions and API tokens. Passwords are kept as bcrypt hashes; tokens as their SHA-256, so a copy of
 // the database opens no account.
 import Foundation
-import GRDB
 import HummingbirdBcrypt
 import ImpastoStudio
 import NIOPosix
@@ -13,9 +12,9 @@ public struct Account: Sendable, Equatable {
     public let tier: ServiceTier
 }
 
-/// The accounts table and its tokens.
+/// The rules of accounts and tokens, over either store.
 public struct Accounts: Sendable {
-    let database: ServerDatabase
+    let store: any AccountRecords
     let bcryptCost: UInt8
 
     /// Sessions last a fortnight; API tokens until deleted.
@@ -32,23 +31,12 @@ public struct Accounts: Sendable {
     func register(name: String, password: String, tier: ServiceTier) async throws -> Account? {
         let cost = bcryptCost
         let hash = try await Self.offLoop { Bcrypt.hash(password, cost: cost) }
-        return try await database.pool.write { db in
-            guard try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE name = ?", arguments: [name]) == nil else { return nil }
-            try db.execute(sql: "INSERT INTO users (name, password_hash, tier, created) VALUES (?, ?, ?, ?)",
-                           arguments: [name, hash, tier.rawValue, ServerDatabase.now()])
-            return Account(id: db.lastInsertedRowID, name: name, tier: tier)
-        }
+        return try await store.insertUser(name: name, passwordHash: hash, tier: tier)
     }
 
     /// The account whose password this is; nil for a wrong name or password.
     func verify(name: String, password: String) async throws -> Account? {
-        // Sendable values out of the closure (not a Row), or Swift picks GRDB's blocking read: under load the
-        // blocked cooperative threads starved the awaiting reads and the server hung (scripts/measure_serve_load.sh).
-        let found = try await database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, tier, password_hash FROM users WHERE name = ?", arguments: [name])
-                .map { row -> (Account, String) in (Self.account(row), row["password_hash"]) }
-        }
-        guard let (account, hash) = found else { return nil }
+        guard let (account, hash) = try await store.passwordRecord(name: name) else { return nil }
         guard try await Self.offLoop({ Bcrypt.verify(password, hash: hash) }) else { return nil }
         return account
     }
@@ -57,32 +45,18 @@ public struct Accounts: Sendable {
     func issueToken(for user: Int64, kind: String) async throws -> String {
         let token = FileStore.newID() + FileStore.newID()
         let now = ServerDatabase.now()
-        try await database.pool.write { db in
-            try db.execute(sql: "INSERT INTO tokens (hash, user_id, kind, created, expires) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [Self.hash(token), user, kind, now, kind == "session" ? now + Self.sessionSeconds : nil])
-        }
+        try await store.insertToken(hash: Self.hash(token), user: user, kind: kind, created: now,
+                                    expires: kind == "session" ? now + Self.sessionSeconds : nil)
         return token
     }
 
     /// The account a token opens, when it is known and not expired.
     func account(forToken token: String) async throws -> Account? {
-        try await database.pool.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT users.id, users.name, users.tier FROM tokens JOIN users ON users.id = tokens.user_id
-                WHERE tokens.hash = ? AND (tokens.expires IS NULL OR tokens.expires > ?)
-                """, arguments: [Self.hash(token), ServerDatabase.now()]).map(Self.account)
-        }
-    }
-
-    /// The account of a row of `users` (id, name, tier).
-    private static func account(_ row: Row) -> Account {
-        Account(id: row["id"], name: row["name"], tier: ServiceTier(rawValue: row["tier"]) ?? .free)
+        try await store.account(tokenHash: Self.hash(token), now: ServerDatabase.now())
     }
 
     func revoke(token: String) async throws {
-        try await database.pool.write { db in
-            try db.execute(sql: "DELETE FROM tokens WHERE hash = ?", arguments: [Self.hash(token)])
-        }
+        try await store.deleteToken(hash: Self.hash(token))
     }
 
     /// Runs CPU-bound work (bcrypt: about 0.25 s at cost 12) on NIO's thread pool, off the event loops and Swift's

@@ -6,21 +6,21 @@ import Logging
 /// Everything a server or worker process opens from its configuration.
 public final class ImpastoService: Sendable {
     public let configuration: ServerConfiguration
-    public let database: ServerDatabase
+    /// The tables: the SQLite file or PostgreSQL (`--database`).
+    public let store: any ServiceStore
     public let files: FileStore
-    public let queue: SQLiteJobQueue
     let accounts: Accounts
-    let jobs: JobRecords
-    let uploads: Uploads
+
+    public var queue: any JobQueue { store.queue }
+    var jobs: any JobRecords { store }
+    var uploads: any Uploads { store }
+    var filters: any FilterRecords { store }
 
     public init(_ configuration: ServerConfiguration) throws {
         self.configuration = configuration
         files = try FileStore(data: configuration.data)
-        database = try ServerDatabase(configuration.database)
-        queue = SQLiteJobQueue(database: database, maxAttempts: configuration.maxAttempts)
-        accounts = Accounts(database: database, bcryptCost: configuration.bcryptCost)
-        jobs = JobRecords(database: database)
-        uploads = Uploads(database: database, files: files)
+        store = try openStore(configuration)
+        accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost)
     }
 
     /// The HTTP application on `host`:`port` (0: any free port); `onRunning` learns the port it got.

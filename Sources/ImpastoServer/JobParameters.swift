@@ -17,6 +17,8 @@ public struct JobRequest: Codable, Sendable {
     public var content: String
     /// stylize: the style image, an upload's id.
     public var style: String?
+    /// stylize: a saved filter's id, instead of `style`.
+    public var filter: String?
     /// apply: a bundled style's name (`starry`).
     public var model: String?
     /// The tier; the account's own when not given.
@@ -30,11 +32,13 @@ public struct JobRequest: Codable, Sendable {
     /// Whether the result goes in the public feed.
     public var `public`: Bool?
 
-    public init(kind: JobKind, content: String, style: String? = nil, model: String? = nil, tier: ServiceTier? = nil,
-                size: Int? = nil, iterations: Int? = nil, method: String? = nil, public: Bool? = nil) {
+    public init(kind: JobKind, content: String, style: String? = nil, filter: String? = nil, model: String? = nil,
+                tier: ServiceTier? = nil, size: Int? = nil, iterations: Int? = nil, method: String? = nil,
+                public: Bool? = nil) {
         self.kind = kind
         self.content = content
         self.style = style
+        self.filter = filter
         self.model = model
         self.tier = tier
         self.size = size
@@ -51,6 +55,8 @@ public struct JobParameters: Codable, Sendable, Equatable {
     public var model: String?
     public var size: Int
     public var iterations: Int?
+    /// The saved filter whose style `style` is, when the job named one.
+    public var filter: String?
     /// explain: the attribution method.
     public var method: String?
 
@@ -64,13 +70,16 @@ public struct JobParameters: Codable, Sendable, Equatable {
         }
         switch request.kind {
         case .stylize:
-            guard let style = request.style else { throw ImpastoError.invalidArgument("A stylize job needs a style upload ('style').") }
+            guard let style = request.style else {
+                throw ImpastoError.invalidArgument("A stylize job needs a style upload ('style') or a saved filter ('filter').")
+            }
             let range = preset.iterationRange ?? 1...preset.iterations
             let iterations = request.iterations ?? preset.iterations
             guard range.contains(iterations) else {
                 throw ImpastoError.invalidArgument("The \(tier.rawValue) tier runs \(range.lowerBound)…\(range.upperBound) iterations, not \(iterations).")
             }
-            return JobParameters(content: request.content, style: style, model: nil, size: size, iterations: iterations)
+            return JobParameters(content: request.content, style: style, model: nil, size: size, iterations: iterations,
+                                 filter: request.filter)
         case .apply:
             let names = BundledStyles.names
             guard let model = request.model, names.contains(model) else {
@@ -91,12 +100,14 @@ public struct JobParameters: Codable, Sendable, Equatable {
     /// As stored in the jobs table.
     public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
 
-    public init(content: String, style: String?, model: String?, size: Int, iterations: Int?, method: String? = nil) {
+    public init(content: String, style: String?, model: String?, size: Int, iterations: Int?, filter: String? = nil,
+                method: String? = nil) {
         self.content = content
         self.style = style
         self.model = model
         self.size = size
         self.iterations = iterations
+        self.filter = filter
         self.method = method
     }
 

@@ -1,9 +1,10 @@
-// The service's tables in PostgreSQL (postgres-nio), for workers on many machines: the same tables as the SQLite
-// file (ServerDatabase), migrated the same way at startup, one step at a time.
+// The service's tables in PostgreSQL (postgres-nio), for a server and workers on many machines: the same tables as
+// the SQLite file (ServerDatabase), migrated the same way at startup, one step at a time.
 //
 // The queue's protocol is synchronous and called from each worker's own thread, so this holds one connection and
 // waits on its futures there; a lock keeps one transaction at a time on it (workers in one process take turns; each
-// process has its own connection, and PostgreSQL's row locks serialise the processes).
+// process has its own connection, and PostgreSQL's row locks serialise the processes). The server's requests reach
+// it through `perform`, on NIO's thread pool, never on an event loop.
 import Foundation
 import ImpastoTensor
 import Logging
@@ -131,7 +132,19 @@ public final class PostgresDatabase: @unchecked Sendable {
         CREATE INDEX jobs_queue ON jobs(state, priority DESC, created, seq);
         CREATE INDEX jobs_owner ON jobs(owner, created);
         """,
-        // What a faces or explain job found, as JSON (JobFindings).
+        """
+        CREATE TABLE filters (
+            id TEXT PRIMARY KEY,
+            owner BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            style_file TEXT NOT NULL,
+            public BOOLEAN NOT NULL DEFAULT FALSE,
+            created DOUBLE PRECISION NOT NULL);
+        CREATE INDEX filters_owner ON filters(owner, created);
+        CREATE INDEX filters_style ON filters(style_file);
+        """,
+        // Step 3: what a faces or explain job found, as JSON (JobFindings). (Written as step 2 on a branch beside
+        // the filters'; a database made there before the merge lacks the filters table and is made afresh.)
         "ALTER TABLE jobs ADD COLUMN findings TEXT",
     ]
 
@@ -167,61 +180,9 @@ struct PostgresSession {
     }
 }
 
-// The service's side of the jobs table on PostgreSQL, as far as workers and the fleet need it: accounts and jobs
-// are created and ended for their owners with the same rules as JobRecords and Accounts on SQLite.
 extension PostgresDatabase {
-    /// Adds a user whose password is already hashed; returns its id.
-    public func createUser(name: String, passwordHash: String, tier: ServiceTier) throws -> Int64 {
-        try transaction { session in
-            try session.query("""
-                INSERT INTO users (name, password_hash, tier, created) VALUES (\(name), \(passwordHash), \(tier.rawValue),
-                \(ServerDatabase.now())) RETURNING id
-                """)[0].decode(Int64.self)
-        }
-    }
-
-    /// Records an upload that has been decoded.
-    public func recordUpload(id: String, owner: Int64, name: String?, width: Int, height: Int, bytes: Int) throws {
-        try transaction { session in
-            try session.run("""
-                INSERT INTO files (id, owner, kind, name, width, height, bytes, created)
-                VALUES (\(id), \(owner), 'upload', \(name), \(width), \(height), \(bytes), \(ServerDatabase.now()))
-                """)
-        }
-    }
-
-    /// Queues a job for `owner`.
-    public func createJob(owner: Int64, kind: JobKind, params: JobParameters, tier: ServiceTier, public isPublic: Bool) throws -> String {
-        let id = FileStore.newID()
-        try transaction { session in
-            try session.run("""
-                INSERT INTO jobs (id, owner, kind, params, tier, priority, state, created, content_file, style_file, public)
-                VALUES (\(id), \(owner), \(kind.rawValue), \(params.json), \(tier.rawValue), \(tier.priority), 'queued',
-                \(ServerDatabase.now()), \(params.content), \(params.style), \(isPublic))
-                """)
-        }
-        return id
-    }
-
-    /// Cancels the owner's job: a queued one at once, a running one at its worker's next renewal. False when the
-    /// owner has no such job.
-    public func cancelJob(_ id: String, owner: Int64) throws -> Bool {
-        try transaction { session in
-            guard try !session.query("SELECT 1 FROM jobs WHERE id = \(id) AND owner = \(owner)").isEmpty else { return false }
-            try session.run("UPDATE jobs SET state = 'cancelled', finished = \(ServerDatabase.now()) WHERE id = \(id) AND state = 'queued'")
-            try session.run("UPDATE jobs SET cancel_requested = TRUE WHERE id = \(id) AND state = 'running'")
-            return true
-        }
-    }
-
-    /// Deletes the owner's job; the ids of its result and preview files, nil when the owner has no such job.
-    public func deleteJob(_ id: String, owner: Int64) throws -> [String]? {
-        try transaction { session in
-            guard let row = try session.query("""
-                DELETE FROM jobs WHERE id = \(id) AND owner = \(owner) RETURNING result_file, preview_file
-                """).first else { return nil }
-            let (result, preview) = try row.decode((String?, String?).self)
-            return [result, preview].compactMap { $0 }
-        }
+    /// Runs `body` in one transaction on NIO's thread pool, for async callers (the server's requests).
+    func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive { try self.transaction(body) }
     }
 }

@@ -6,7 +6,7 @@ import ImpastoTensor
 public enum DatabaseLocation: Sendable, Equatable {
     /// An SQLite file, shared by the server and every worker process on the same machine.
     case sqlite(URL)
-    /// A PostgreSQL database, shared by workers on any machine that reaches it.
+    /// A PostgreSQL database: the server's tables and the queue, shared by workers on any machine that reaches it.
     case postgres(PostgresLocation)
 
     /// Reads `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (`?host=/DIR` for a Unix socket).

@@ -22,5 +22,15 @@ public enum ServiceTier: String, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
+    /// The most of one user's jobs that may be queued or running at once; the next is refused (429) until one ends.
+    /// Ostagram's tiers bought a place in the queue, not the whole queue.
+    public var activeJobLimit: Int {
+        switch self {
+        case .free: 2
+        case .premium: 5
+        case .hd: 10
+        }
+    }
+
     public static func < (a: ServiceTier, b: ServiceTier) -> Bool { a.priority < b.priority }
 }

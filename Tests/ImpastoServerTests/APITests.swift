@@ -1,7 +1,6 @@
 // The JSON API over HTTP: accounts, uploads refused for size, content or rate, ids that go nowhere, users who see
 // only their own jobs, and real jobs run by in-process workers from upload to the public feed.
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import ImpastoMedia
@@ -11,17 +10,17 @@ import Testing
 
 extension ServerTests {
     @Suite struct APITests {
-        /// Over a real socket on loopback.
-        @Test func accountsUploadsAndOtherUsersJobs() async throws {
+        /// Over a real socket on loopback (the upload limit is also checked from its Content-Length header).
+        @Test(arguments: QueueBackend.available) func accountsUploadsAndOtherUsersJobs(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
             let data = root.appendingPathComponent("data")
-            var configuration = try testConfiguration(data)
+            var configuration = try backend.configure(try testConfiguration(data))
             configuration.maxUploadBytes = 200_000
             configuration.uploadsPerMinute = 3
             configuration.maxUploadPixels = 2_000_000
             let service = try ImpastoService(configuration)
-            try await service.application(port: 0).test(.live) { client in
+            try await withLiveServer(service) { client in
                 let ann = APISession(client), bob = APISession(client), nobody = APISession(client)
                 try await ann.register("ann")
                 try await bob.register("bob")
@@ -91,10 +90,10 @@ extension ServerTests {
         }
 
         /// apply with the bundled starry style at 64 px, run by an in-process worker, then shown in the feed.
-        @Test func anApplyJobRunsAndReachesTheFeed() async throws {
+        @Test(arguments: QueueBackend.available) func anApplyJobRunsAndReachesTheFeed(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
-            let service = try ImpastoService(try testConfiguration(root))
+            let service = try ImpastoService(try backend.configure(try testConfiguration(root)))
             let workers = service.workers(1)
             workers.start()
             defer { workers.stop() }
@@ -134,10 +133,10 @@ extension ServerTests {
 
         /// stylize at 64 px × 3 iterations with the real VGG-19: queued across a restart, then run with a preview at
         /// every iteration, and still there after another restart.
-        @Test func aRestartKeepsTheQueueAndTheResults() async throws {
+        @Test(arguments: QueueBackend.available) func aRestartKeepsTheQueueAndTheResults(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
-            let configuration = try testConfiguration(root)
+            let configuration = try backend.configure(try testConfiguration(root))
             let (id, cookie) = try await ImpastoService(configuration).application(port: 0).test(.router) { client in
                     let ann = APISession(client)
                     try await ann.register("ann")

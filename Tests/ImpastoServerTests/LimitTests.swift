@@ -1,5 +1,5 @@
-// Rate limits (token buckets per account, per address, and for sign-ins) and uploads refused from their header
-// before any decode.
+// Rate limits (token buckets per account, per address, and for sign-ins), many concurrent requests, and uploads
+// refused from their header before any decode; on both databases.
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -28,16 +28,16 @@ extension ServerTests {
             #expect(TokenBuckets(.unlimited).take("ann") == nil)
         }
 
-        @Test func requestsPastALimitGet429WithRetryAfter() async throws {
+        @Test(arguments: QueueBackend.available) func requestsPastALimitGet429WithRetryAfter(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
-            var configuration = ServerConfiguration(data: root)
-            configuration.bcryptCost = 4
+            var configuration = try backend.configure(try testConfiguration(root))
             configuration.signInRequests = RateLimit(perMinute: 1, burst: 3)
             configuration.accountRequests = RateLimit(perMinute: 1, burst: 4)
             configuration.addressRequests = RateLimit(perMinute: 1, burst: 5)
             let service = try ImpastoService(configuration)
-            try await service.application(port: 0).test(.live) { client in
+            // A real socket: the address limits need the client's address, which the router alone has not.
+            try await withLiveServer(service) { client in
                 let ann = APISession(client), bob = APISession(client), nobody = APISession(client)
                 try await ann.register("ann")
                 try await bob.register("bob")
@@ -65,11 +65,11 @@ extension ServerTests {
         /// awaited GRDB's asynchronous read, Swift chose its blocking read (the closure returned a Row, which is not
         /// Sendable): the lookups held the few cooperative threads while the status reads holding the database's
         /// readers waited for one, and the server hung under wrk (scripts/measure_serve_load.sh found it).
-        @Test(.timeLimit(.minutes(2))) func manyStatusRequestsAtOnceAllAnswer() async throws {
+        @Test(.timeLimit(.minutes(2)), arguments: QueueBackend.available)
+        func manyStatusRequestsAtOnceAllAnswer(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
-            var configuration = ServerConfiguration(data: root)
-            configuration.bcryptCost = 4
+            var configuration = try backend.configure(try testConfiguration(root))
             configuration.removeRateLimits()
             let service = try ImpastoService(configuration)
             try await service.application(port: 0).test(.ahc()) { client in
@@ -91,11 +91,10 @@ extension ServerTests {
             }
         }
 
-        @Test func uploadsAreRefusedFromTheirHeaderBeforeAnyDecode() async throws {
+        @Test(arguments: QueueBackend.available) func uploadsAreRefusedFromTheirHeaderBeforeAnyDecode(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
-            var configuration = ServerConfiguration(data: root)
-            configuration.bcryptCost = 4
+            var configuration = try backend.configure(try testConfiguration(root))
             configuration.tierUploadPixels[.free] = 1_500_000
             let service = try ImpastoService(configuration)
             try await service.application(port: 0).test(.router) { client in

@@ -26,19 +26,24 @@ extension ServerTests {
             #expect(routes.subtracting(documented).isEmpty, "routes missing from the document: \(routes.subtracting(documented).sorted())")
             #expect(documented.subtracting(routes).isEmpty, "documented routes that do not exist: \(documented.subtracting(routes).sorted())")
 
-            // Every reference names a schema that is there, and every operation says what its errors look like.
-            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+            // Every reference names a schema or a shared response that is there, and every operation says what its
+            // errors look like.
+            let components = try #require(document["components"] as? [String: Any])
             let references = Self.references(in: document)
             #expect(!references.isEmpty)
             for reference in references {
-                #expect(schemas[String(reference.dropFirst("#/components/schemas/".count))] != nil, "\(reference)")
+                let parts = reference.split(separator: "/").map(String.init)
+                #expect(parts.count == 4 && parts[0] == "#" && parts[1] == "components"
+                        && (components[parts[2]] as? [String: Any])?[parts[3]] != nil, "\(reference)")
             }
             for (path, item) in paths {
                 for (method, operation) in item where Self.methods.contains(method) {
                     let responses = try #require((operation as? [String: Any])?["responses"] as? [String: Any])
                     #expect(responses.keys.contains { $0.hasPrefix("2") }, "\(method) \(path) has no success")
                     #expect(responses["429"] != nil, "\(method) \(path) does not document the rate limit")
-                    let secured = ((operation as? [String: Any])?["security"] as? [[String: Any]])?.contains { !$0.isEmpty } ?? false
+                    // An operation open to anyone as well (`{}` among its requirements) never answers 401.
+                    let requirements = ((operation as? [String: Any])?["security"] ?? document["security"]) as? [[String: Any]] ?? []
+                    let secured = requirements.contains { !$0.isEmpty } && !requirements.contains { $0.isEmpty }
                     #expect(!secured || responses["401"] != nil || path.hasPrefix("/api/files/") || path == "/api/sessions",
                             "\(method) \(path) needs an account but documents no 401")
                 }

@@ -8,10 +8,10 @@ import Testing
 
 extension ServerTests {
     @Suite struct PageTests {
-        @Test func pagesFormsAndEvents() async throws {
+        @Test(arguments: QueueBackend.available) func pagesFormsAndEvents(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
-            let service = try ImpastoService(try testConfiguration(root))
+            let service = try ImpastoService(try backend.configure(try testConfiguration(root)))
             try await service.application(port: 0).test(.router) { client in
                 let ann = APISession(client), bob = APISession(client)
                 #expect(try await ann.send(.get, "/new").headers[.location] == "/signin")

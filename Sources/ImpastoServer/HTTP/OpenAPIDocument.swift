@@ -1,6 +1,8 @@
 // The JSON API's OpenAPI 3 document, served at GET /api/openapi.json. A test holds it to the router (every route
 // under /api is in it, and it names none that is not), and scripts/schemathesis_check.sh checks a running server's
-// answers against it. Kept in the source, as the page templates are, so the binary serves it wherever it is copied.
+// answers against it. The error answers many operations share are components/responses, and an operation names
+// its own `security` only where it differs from the document's (a session or a token). Kept in the source, as
+// the page templates are, so the binary serves it wherever it is copied.
 enum OpenAPIDocument {
     static let json = #"""
         {
@@ -8,11 +10,19 @@ enum OpenAPIDocument {
           "info": {
             "title": "Impasto service",
             "version": "1",
-            "description": "`impasto serve`'s JSON API: accounts, uploads, jobs, files and the public feed. Errors are `{\"error\": {\"message\": SENTENCE}}`."
+            "description": "`impasto serve`'s JSON API: accounts, uploads, jobs, files, saved filters and the public feed. Errors are `{\"error\": {\"message\": SENTENCE}}`."
           },
           "servers": [
             {
               "url": "/"
+            }
+          ],
+          "security": [
+            {
+              "session": []
+            },
+            {
+              "token": []
             }
           ],
           "paths": {
@@ -33,22 +43,7 @@ enum OpenAPIDocument {
                     }
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -88,14 +83,7 @@ enum OpenAPIDocument {
                     }
                   },
                   "400": {
-                    "description": "The body is not the JSON this operation reads.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/BadBody"
                   },
                   "409": {
                     "description": "The name is taken.",
@@ -108,32 +96,10 @@ enum OpenAPIDocument {
                     }
                   },
                   "422": {
-                    "description": "The request is well formed but refused: the sentence says why.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/Refused"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -173,42 +139,13 @@ enum OpenAPIDocument {
                     }
                   },
                   "400": {
-                    "description": "The body is not the JSON this operation reads.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/BadBody"
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               },
@@ -229,22 +166,7 @@ enum OpenAPIDocument {
                     "description": "Signed out (also when no session was open)."
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -253,14 +175,6 @@ enum OpenAPIDocument {
               "post": {
                 "operationId": "issueToken",
                 "summary": "A new API token, for `Authorization: Bearer`.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "responses": {
                   "201": {
                     "description": "The token; it is shown once.",
@@ -273,32 +187,10 @@ enum OpenAPIDocument {
                     }
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -307,14 +199,6 @@ enum OpenAPIDocument {
               "get": {
                 "operationId": "me",
                 "summary": "The signed-in account.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "responses": {
                   "200": {
                     "description": "The account.",
@@ -327,32 +211,10 @@ enum OpenAPIDocument {
                     }
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -361,14 +223,6 @@ enum OpenAPIDocument {
               "post": {
                 "operationId": "upload",
                 "summary": "Upload a PNG or JPEG image (the body); its size is read from its header before anything is decoded.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "parameters": [
                   {
                     "name": "name",
@@ -416,14 +270,7 @@ enum OpenAPIDocument {
                     }
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "413": {
                     "description": "The upload is larger than the server allows.",
@@ -436,32 +283,10 @@ enum OpenAPIDocument {
                     }
                   },
                   "422": {
-                    "description": "The request is well formed but refused: the sentence says why.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/Refused"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -470,14 +295,7 @@ enum OpenAPIDocument {
               "post": {
                 "operationId": "createJob",
                 "summary": "Queue a job.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
+                "description": "Also 429, without `Retry-After`, when as many of the account's jobs are queued or running as its tier allows (free 2, premium 5, hd 10).",
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -500,24 +318,10 @@ enum OpenAPIDocument {
                     }
                   },
                   "400": {
-                    "description": "The body is not the JSON this operation reads.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/BadBody"
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "403": {
                     "description": "Not allowed: the account's tier does not include this.",
@@ -530,46 +334,16 @@ enum OpenAPIDocument {
                     }
                   },
                   "422": {
-                    "description": "The request is well formed but refused: the sentence says why.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/Refused"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               },
               "get": {
                 "operationId": "listJobs",
                 "summary": "The account's jobs, newest first.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "responses": {
                   "200": {
                     "description": "The jobs.",
@@ -585,32 +359,10 @@ enum OpenAPIDocument {
                     }
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -629,14 +381,6 @@ enum OpenAPIDocument {
               "get": {
                 "operationId": "job",
                 "summary": "A job's state, progress, place in the queue, ETA and files.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "responses": {
                   "200": {
                     "description": "The job.",
@@ -649,97 +393,31 @@ enum OpenAPIDocument {
                     }
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "404": {
-                    "description": "No such job or file (another user's answers the same).",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NoJobOrFile"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               },
               "delete": {
                 "operationId": "deleteJob",
                 "summary": "Delete a job and its result and preview.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "responses": {
                   "204": {
                     "description": "Deleted."
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "404": {
-                    "description": "No such job or file (another user's answers the same).",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NoJobOrFile"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -758,14 +436,6 @@ enum OpenAPIDocument {
               "post": {
                 "operationId": "cancelJob",
                 "summary": "Cancel a job: a queued one at once, a running one at its next lease renewal.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "responses": {
                   "200": {
                     "description": "The job.",
@@ -778,42 +448,13 @@ enum OpenAPIDocument {
                     }
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "404": {
-                    "description": "No such job or file (another user's answers the same).",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NoJobOrFile"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -832,14 +473,6 @@ enum OpenAPIDocument {
               "put": {
                 "operationId": "setPublic",
                 "summary": "Show or hide the job's result in the public feed.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -862,52 +495,16 @@ enum OpenAPIDocument {
                     }
                   },
                   "400": {
-                    "description": "The body is not the JSON this operation reads.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/BadBody"
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "404": {
-                    "description": "No such job or file (another user's answers the same).",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NoJobOrFile"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -926,14 +523,6 @@ enum OpenAPIDocument {
               "get": {
                 "operationId": "jobEvents",
                 "summary": "The job's status as server-sent events, whenever it changes; an `end` event when it has finished.",
-                "security": [
-                  {
-                    "session": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
                 "responses": {
                   "200": {
                     "description": "Server-sent events: each event's data is the job (a Job object as JSON); the last is named `end`.",
@@ -963,42 +552,13 @@ enum OpenAPIDocument {
                     }
                   },
                   "401": {
-                    "description": "Not signed in: no session cookie or API token, or an expired one.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NotSignedIn"
                   },
                   "404": {
-                    "description": "No such job or file (another user's answers the same).",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NoJobOrFile"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -1045,32 +605,10 @@ enum OpenAPIDocument {
                     }
                   },
                   "404": {
-                    "description": "No such job or file (another user's answers the same).",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/NoJobOrFile"
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
-                        "schema": {
-                          "type": "integer",
-                          "minimum": 1
-                        }
-                      }
-                    },
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -1095,15 +633,136 @@ enum OpenAPIDocument {
                     }
                   },
                   "429": {
-                    "description": "Too many requests; `Retry-After` says how many seconds to wait.",
-                    "headers": {
-                      "Retry-After": {
+                    "$ref": "#/components/responses/TooManyRequests"
+                  }
+                }
+              }
+            },
+            "/api/filters": {
+              "post": {
+                "operationId": "createFilter",
+                "summary": "Save a style under a name: one of the account's style uploads, or the style of one of its finished jobs.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/FilterRequest"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Saved.",
+                    "content": {
+                      "application/json": {
                         "schema": {
-                          "type": "integer",
-                          "minimum": 1
+                          "$ref": "#/components/schemas/Filter"
                         }
                       }
-                    },
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadBody"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/NotSignedIn"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Refused"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/TooManyRequests"
+                  }
+                }
+              },
+              "get": {
+                "operationId": "listFilters",
+                "summary": "The viewer's own filters and everyone's public ones, newest first.",
+                "security": [
+                  {},
+                  {
+                    "session": []
+                  },
+                  {
+                    "token": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The filters.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Filter"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/TooManyRequests"
+                  }
+                }
+              }
+            },
+            "/api/filters/{id}": {
+              "parameters": [
+                {
+                  "name": "id",
+                  "in": "path",
+                  "required": true,
+                  "schema": {
+                    "$ref": "#/components/schemas/ID"
+                  }
+                }
+              ],
+              "get": {
+                "operationId": "filter",
+                "summary": "A filter the viewer owns, or a public one.",
+                "security": [
+                  {},
+                  {
+                    "session": []
+                  },
+                  {
+                    "token": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The filter.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Filter"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NoFilter"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/TooManyRequests"
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "deleteFilter",
+                "summary": "Delete one of the account's filters.",
+                "responses": {
+                  "204": {
+                    "description": "Deleted."
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/NotSignedIn"
+                  },
+                  "403": {
+                    "description": "Another user's public filter: it can be used, not deleted.",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1111,6 +770,12 @@ enum OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NoFilter"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/TooManyRequests"
                   }
                 }
               }
@@ -1272,6 +937,11 @@ enum OpenAPIDocument {
                     "description": "stylize: the style image, an upload's id.",
                     "pattern": "^[0-9a-f]{32}$"
                   },
+                  "filter": {
+                    "type": "string",
+                    "description": "stylize: a saved filter's id, instead of `style`.",
+                    "pattern": "^[0-9a-f]{32}$"
+                  },
                   "model": {
                     "type": "string",
                     "description": "apply: a bundled style's name."
@@ -1382,6 +1052,12 @@ enum OpenAPIDocument {
                   "preview": {
                     "$ref": "#/components/schemas/ID"
                   },
+                  "filter": {
+                    "$ref": "#/components/schemas/ID"
+                  },
+                  "styleFilter": {
+                    "$ref": "#/components/schemas/ID"
+                  },
                   "queuePosition": {
                     "type": "integer",
                     "minimum": 1
@@ -1433,6 +1109,143 @@ enum OpenAPIDocument {
                       },
                       "minItems": 2,
                       "maxItems": 2
+                    }
+                  }
+                }
+              },
+              "FilterRequest": {
+                "type": "object",
+                "required": [
+                  "name"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "description": "1 to 60 characters, no control characters.",
+                    "minLength": 1,
+                    "maxLength": 60
+                  },
+                  "style": {
+                    "type": "string",
+                    "description": "A style upload's id; or `job`, not both.",
+                    "pattern": "^[0-9a-f]{32}$"
+                  },
+                  "job": {
+                    "type": "string",
+                    "description": "One of the account's finished jobs, whose style is saved; or `style`, not both.",
+                    "pattern": "^[0-9a-f]{32}$"
+                  },
+                  "public": {
+                    "type": "boolean",
+                    "description": "Whether everyone may see and use it (false when not given)."
+                  }
+                }
+              },
+              "Filter": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "name",
+                  "style",
+                  "public",
+                  "owner",
+                  "mine",
+                  "created"
+                ],
+                "properties": {
+                  "id": {
+                    "$ref": "#/components/schemas/ID"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "style": {
+                    "$ref": "#/components/schemas/ID"
+                  },
+                  "public": {
+                    "type": "boolean"
+                  },
+                  "owner": {
+                    "type": "string",
+                    "description": "The owner's name."
+                  },
+                  "mine": {
+                    "type": "boolean",
+                    "description": "Whether the viewer owns it (and so may delete it)."
+                  },
+                  "created": {
+                    "type": "number",
+                    "description": "Seconds since 1970."
+                  }
+                }
+              }
+            },
+            "responses": {
+              "BadBody": {
+                "description": "The body is not the JSON this operation reads.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "NotSignedIn": {
+                "description": "Not signed in: no session cookie or API token, or an expired one.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "NoFilter": {
+                "description": "No such filter, or another user's private one (it answers the same).",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "NoJobOrFile": {
+                "description": "No such job or file (another user's answers the same).",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "Refused": {
+                "description": "The request is well formed but refused: the sentence says why.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "TooManyRequests": {
+                "description": "Too many requests; `Retry-After` says how many seconds to wait.",
+                "headers": {
+                  "Retry-After": {
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
                     }
                   }
                 }

@@ -35,11 +35,17 @@ enum PageTemplates {
         {{#entries}}
         <div class="row">
           <figure><img src="/api/files/{{content}}" alt="photo"><figcaption>photo</figcaption></figure>
-          {{#style}}<figure><img src="/api/files/{{style}}" alt="style"><figcaption>style</figcaption></figure>{{/style}}
+          {{#style}}<figure><img src="/api/files/{{style}}" alt="style"><figcaption>style{{#styleFilter}} ·
+            <a href="/new?filter={{styleFilter}}">use this style</a>{{/styleFilter}}</figcaption></figure>{{/style}}
           {{#model}}<figure><figcaption>bundled style “{{model}}”</figcaption></figure>{{/model}}
           <figure><img src="/api/files/{{result}}" alt="result"><figcaption>{{kind}}, {{tier}}</figcaption></figure>
         </div>
         {{/entries}}
+        {{#hasFilters}}<h2>Filters</h2>
+        <div class="row">{{#filters}}
+          <figure><img src="/api/files/{{style}}" alt="{{name}}"><figcaption>{{name}} by {{owner}} ·
+            <a href="/new?filter={{id}}">use this style</a></figcaption></figure>
+        {{/filters}}</div>{{/hasFilters}}
         </body></html>
         """
 
@@ -63,6 +69,8 @@ enum PageTemplates {
             <option value="explain">explain what the network sees (Grad-CAM)</option></select></label>
           <label>Photo <input type="file" name="photo" accept="image/png,image/jpeg" required></label>
           <label>Style image <input type="file" name="style" accept="image/png,image/jpeg"></label>
+          <label>or a saved filter <select name="filter"><option value="">—</option>
+            {{#filters}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/filters}}</select></label>
           <label>or a bundled style <select name="model"><option value="">—</option>
             {{#models}}<option>{{.}}</option>{{/models}}</select></label>
           <label>Tier <select name="tier">{{#tiers}}<option>{{.}}</option>{{/tiers}}</select></label>
@@ -86,6 +94,7 @@ enum PageTemplates {
             const photo = await upload(form.photo.files[0]);
             const job = {content: photo.id, tier: form.tier.value, public: form.public.checked};
             if (form.kind.value) job.kind = form.kind.value;
+            else if (form.filter.value) { job.kind = 'stylize'; job.filter = form.filter.value; }
             else if (form.style.files.length) { job.kind = 'stylize'; job.style = (await upload(form.style.files[0])).id; }
             else { job.kind = 'apply'; job.model = form.model.value; }
             if (form.size.value) job.size = Number(form.size.value);
@@ -112,6 +121,10 @@ enum PageTemplates {
         </div>
         <button id="cancel">Cancel</button>
         <label><input type="checkbox" id="public" {{#public}}checked{{/public}}> In the public feed</label>
+        {{#style}}<form id="save" hidden>
+          <label>Save this style as a filter <input name="filtername" required maxlength="60" placeholder="a name"></label>
+          <label><input type="checkbox" name="public"> Public</label> <button>Save</button> <span id="saved"></span>
+        </form>{{/style}}
         <script>
         const id = '{{id}}', $ = name => document.getElementById(name);
         function show(job) {
@@ -125,7 +138,16 @@ enum PageTemplates {
           if (picture && !$('picture').src.endsWith(picture)) $('picture').src = '/api/files/' + picture;
           $('caption').textContent = job.result ? 'result' : (job.preview ? 'preview' : '');
           $('cancel').hidden = job.state !== 'queued' && job.state !== 'running';
+          if ($('save')) $('save').hidden = job.state !== 'done';
         }
+        if ($('save')) $('save').onsubmit = async event => {
+          event.preventDefault();
+          const form = $('save'), response = await fetch('/api/filters', {method: 'POST',
+            headers: {'content-type': 'application/json'},
+            body: JSON.stringify({name: form.filtername.value, job: id, public: form.public.checked})});
+          const body = await response.json();
+          $('saved').textContent = response.ok ? 'Saved.' : body.error.message;
+        };
         const events = new EventSource('/api/jobs/' + id + '/events');
         events.onmessage = event => show(JSON.parse(event.data));
         events.addEventListener('end', event => { show(JSON.parse(event.data)); events.close(); });

@@ -31,6 +31,10 @@ struct ServiceAPI {
         api.put("jobs/:id/public", use: setPublic)
         api.get("files/:id", use: file)
         api.get("feed", use: feed)
+        api.get("filters", use: listFilters)
+        api.post("filters", use: createFilter)
+        api.get("filters/:id", use: filter)
+        api.delete("filters/:id", use: deleteFilter)
         api.get("openapi.json", use: openAPI)
     }
 
@@ -162,10 +166,22 @@ struct ServiceAPI {
 
     @Sendable func createJob(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let account = try context.requireAccount()
-        let job = try await request.decode(as: JobRequest.self, context: context)
+        var job = try await request.decode(as: JobRequest.self, context: context)
         let tier = job.tier ?? account.tier
         guard tier <= account.tier else {
             throw HTTPError(.forbidden, message: "Your account's tier is \(account.tier.rawValue); it cannot run \(tier.rawValue) jobs.")
+        }
+        // A saved filter stands for its style file, which its owner (perhaps another user) uploaded.
+        var filterStyle: String?
+        if let name = job.filter {
+            guard job.style == nil else {
+                throw HTTPError(.unprocessableContent, message: "A job names a style upload ('style') or a saved filter ('filter'), not both.")
+            }
+            guard FileStore.isValidID(name), let filter = try await service.filters.filter(name, viewer: account.id) else {
+                throw HTTPError(.unprocessableContent, message: "There is no filter \(name.prefix(40)).")
+            }
+            job.style = filter.style
+            filterStyle = filter.style
         }
         let params: JobParameters
         do {
@@ -173,12 +189,25 @@ struct ServiceAPI {
         } catch {
             throw HTTPError(.unprocessableContent, message: "\(error)")
         }
-        for id in [params.content, params.style].compactMap({ $0 }) {
+        for id in [params.content, params.style].compactMap({ $0 }) where id != filterStyle {
             guard FileStore.isValidID(id), try await uploads.owns(id, owner: account.id) else {
                 throw HTTPError(.unprocessableContent, message: "You have no upload \(id.prefix(40)).")
             }
         }
-        let id = try await jobs.create(owner: account.id, kind: job.kind, params: params, tier: tier, public: job.public ?? false)
+        // The networks need 16 pixels on each side: a photo that the size would shrink below that never reaches a worker.
+        if let photo = try await uploads.dimensions(params.content, owner: account.id) {
+            let scaled = Image.size(width: photo.width, height: photo.height, longestSide: params.size)
+            guard min(scaled.width, scaled.height) >= 16 else {
+                throw HTTPError(.unprocessableContent, message: "The photo becomes \(scaled.width)×\(scaled.height) pixels at \(params.size) px; both sides need at least 16 pixels.")
+            }
+        }
+        let id: String
+        do {
+            id = try await jobs.create(owner: account.id, kind: job.kind, params: params, tier: tier, public: job.public ?? false,
+                                       activeLimit: account.tier.activeJobLimit)
+        } catch let quota as JobQuotaExceeded {
+            throw HTTPError(.tooManyRequests, message: "You have \(quota.limit) jobs queued or running, the most the \(account.tier.rawValue) tier allows; wait for one to end.")
+        }
         return try Self.json(try await ownJob(id, account), status: .created)
     }
 
@@ -239,6 +268,67 @@ struct ServiceAPI {
     @Sendable func feed(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         try Self.json(try await jobs.feed())
     }
+
+    // MARK: Filters
+
+    /// A new filter: the style of one of the user's uploads (`style`) or of one of their finished jobs (`job`).
+    struct FilterRequest: Decodable {
+        var name: String
+        var style: String?
+        var job: String?
+        var `public`: Bool?
+    }
+
+    @Sendable func createFilter(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let body = try await request.decode(as: FilterRequest.self, context: context)
+        let name = body.name.trimmingCharacters(in: .whitespaces)
+        guard (1...60).contains(name.count), !name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+            throw HTTPError(.unprocessableContent, message: "A filter's name is 1 to 60 characters.")
+        }
+        let style: String
+        switch (body.style, body.job) {
+        case let (upload?, nil):
+            guard FileStore.isValidID(upload), try await uploads.owns(upload, owner: account.id) else {
+                throw HTTPError(.unprocessableContent, message: "You have no upload \(upload.prefix(40)).")
+            }
+            style = upload
+        case let (nil, job?):
+            guard FileStore.isValidID(job), let found = try await service.filters.styleOfFinishedJob(job, owner: account.id) else {
+                throw HTTPError(.unprocessableContent, message: "You have no finished job \(job.prefix(40)) with a style image.")
+            }
+            style = found
+        default:
+            throw HTTPError(.unprocessableContent, message: "A filter is made from a style upload ('style') or a finished job ('job'): one of the two.")
+        }
+        let filter = try await service.filters.createFilter(owner: account.id, name: name, style: style, public: body.public ?? false)
+        return try Self.json(filter, status: .created)
+    }
+
+    @Sendable func listFilters(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try Self.json(try await service.filters.filters(viewer: context.account?.id))
+    }
+
+    @Sendable func filter(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard FileStore.isValidID(id), let filter = try await service.filters.filter(id, viewer: context.account?.id) else {
+            throw Self.noFilter
+        }
+        return try Self.json(filter)
+    }
+
+    @Sendable func deleteFilter(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        guard FileStore.isValidID(id) else { throw Self.noFilter }
+        switch try await service.filters.deleteFilter(id, owner: account.id) {
+        case .deleted: return Response(status: .noContent)
+        case .notOwner: throw HTTPError(.forbidden, message: "Only its owner deletes a filter.")
+        case .missing: throw Self.noFilter
+        }
+    }
+
+    static let noFilter = HTTPError(.notFound, message: "There is no such filter.")
 
     @Sendable func openAPI(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

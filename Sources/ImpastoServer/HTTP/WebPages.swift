@@ -35,7 +35,9 @@ struct WebPages {
 
     @Sendable func feed(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let entries = try await service.jobs.feed().map(Self.values)
-        return try page("feed", title: "Feed", context, ["entries": entries])
+        let filters = try await service.filters.filters(viewer: nil).map(Self.values)
+        return try page("feed", title: "Feed", context, ["entries": entries, "filters": filters,
+                                                         "hasFilters": !filters.isEmpty])
     }
 
     @Sendable func signInPage(_ request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -93,7 +95,14 @@ struct WebPages {
     @Sendable func newJob(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         guard let account = context.account else { return Self.toSignIn }
         let tiers = ServiceTier.allCases.filter { $0 <= account.tier }.map(\.rawValue)
-        return try page("new", title: "A new picture", context, ["models": BundledStyles.names, "tiers": tiers])
+        // `?filter=ID` (the feed's "use this style") comes chosen.
+        let chosen = request.uri.queryParameters.get("filter")
+        let filters = try await service.filters.filters(viewer: account.id).map { filter in
+            var values = Self.values(filter)
+            values["selected"] = filter.id == chosen
+            return values
+        }
+        return try page("new", title: "A new picture", context, ["models": BundledStyles.names, "tiers": tiers, "filters": filters])
     }
 
     @Sendable func history(_ request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -169,9 +178,14 @@ struct WebPages {
                                      "progress": status.progress, "public": status.public]
         for (key, value) in [("detail", status.detail), ("error", status.error), ("content", status.content),
                              ("style", status.style), ("model", status.model), ("result", status.result),
-                             ("preview", status.preview)] {
+                             ("preview", status.preview), ("styleFilter", status.styleFilter)] {
             if let value { values[key] = value }
         }
         return values
+    }
+
+    /// A filter's fields for a template.
+    static func values(_ filter: SavedFilter) -> [String: Any] {
+        ["id": filter.id, "name": filter.name, "style": filter.style, "owner": filter.owner, "public": filter.public]
     }
 }
