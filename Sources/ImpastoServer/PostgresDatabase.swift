@@ -182,6 +182,7 @@ struct PostgresSession {
 
 extension PostgresDatabase {
     /// Runs `body` in one transaction on NIO's thread pool, for async callers (the server's requests).
+    @discardableResult
     func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive { try self.transaction(body) }
     }
