@@ -40,6 +40,20 @@ protocol Backend: Sendable {
     func gram(_ features: Tensor) -> Tensor
 }
 
+/// The sizes of `op(a) @ op(b)` over a broadcast batch, checked: `[batch…, m, k] · [batch…, k, n]`.
+struct MatrixProductGeometry {
+    let sizes: (m: Int, n: Int, k: Int, batch: [Int])
+
+    init(_ a: Tensor, transposingA: Bool, _ b: Tensor, transposingB: Bool) {
+        let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        let (m, k) = transposingA ? (ac, ar) : (ar, ac)
+        precondition(k == (transposingB ? bc : br), "matmul of \(a.shape) and \(b.shape)")
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        sizes = (m, transposingB ? br : bc, k, batchA == batchB ? batchA : broadcastShape(batchA, batchB))
+    }
+}
+
 /// Everything that determines a 2-D convolution or transposed convolution, in PyTorch's terms.
 struct ConvolutionGeometry {
     enum Kind: String { case convolution, deconvolution }

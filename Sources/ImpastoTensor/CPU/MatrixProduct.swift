@@ -3,13 +3,7 @@
 
 extension CPUBackend {
     func matrixProduct(_ a: Tensor, transposingA: Bool, _ b: Tensor, transposingB: Bool) -> Tensor {
-        let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
-        let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
-        let (m, k) = transposingA ? (ac, ar) : (ar, ac)
-        let n = transposingB ? br : bc
-        precondition(k == (transposingB ? bc : br), "matmul of \(a.shape) and \(b.shape)")
-        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
-        let batch = batchA == batchB ? batchA : broadcastShape(batchA, batchB)
+        let (m, n, k, batch) = MatrixProductGeometry(a, transposingA: transposingA, b, transposingB: transposingB).sizes
         let x = MatrixOperand(a, batch: batch), y = MatrixOperand(b, batch: batch)
         return withExtendedLifetime((x.tensor, y.tensor)) {
             Tensor(shape: batch + [m, n]) { out in
