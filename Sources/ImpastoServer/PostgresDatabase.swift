@@ -30,7 +30,13 @@ public final class PostgresDatabase: @unchecked Sendable {
         }
     }
 
-    deinit { try? connection?.close().wait() }
+    /// Closes the connection without waiting: the last reference may go on an event loop (a server's router
+    /// released as it stops), where NIO forbids `wait()` (a precondition, so a crash).
+    /// The closure keeps the connection alive until it has closed (postgres-nio asserts on one freed open).
+    deinit {
+        guard let connection else { return }
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
 
     /// Runs `body` in one transaction (BEGIN … COMMIT; ROLLBACK when it throws). A connection that broke is opened
     /// again by the next call.
