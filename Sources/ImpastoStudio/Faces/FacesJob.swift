@@ -17,13 +17,9 @@ public struct FacesJob: Sendable {
         case cascade
     }
 
-    /// Where annotated copies go.
-    public enum Destination: Sendable {
-        /// One file, for a single input image.
-        case file(URL)
-        /// A folder (created when missing); each copy is named `<image>-faces.<ext>` in its input's format.
-        case folder(URL)
-    }
+    /// Where annotated copies go: a file, for a single input image, or a folder where each copy is
+    /// `<image>-faces.<ext>` in its input's format.
+    public typealias Destination = ImageDestination
 
     /// Upright crops of every face: `<image>-face<k>.png` in `folder`, `size` pixels square with facenet-pytorch's
     /// `margin` (in pixels of the crop).

@@ -6,13 +6,8 @@ import ImpastoTensor
 /// one pass each, in batches, every result written atomically, with progress and stopping through a
 /// `JobContext`.
 public struct ApplyJob: Sendable {
-    /// Where results go.
-    public enum Destination: Sendable {
-        /// One output file, for a single input image.
-        case file(URL)
-        /// A folder (created when missing); each result is named `<image>-<style>.<ext>` in its input's format.
-        case folder(URL)
-    }
+    /// Where results go: a file, or a folder where each result is `<image>-<style>.<ext>` in its input's format.
+    public typealias Destination = ImageDestination
 
     /// Images (JPEG or PNG) and folders, whose JPEG and PNG files directly inside count, sorted by name.
     public var inputs: [URL]
@@ -103,12 +98,8 @@ public struct ApplyJob: Sendable {
     /// Each input image with its output; refuses to overwrite any input (image, style or weight file), to
     /// write two results to one file, or to start when a destination folder cannot be written.
     public func plan() throws -> [(input: URL, output: URL)] {
-        let (file, folder): (URL?, URL?) = switch destination {
-        case .file(let file): (file, nil)
-        case .folder(let folder): (nil, folder)
-        }
-        return try ImageOutputs.plan(try ImageInputs.expand(inputs), file: file, folder: folder, quality: quality,
-                                     reads: source.inputFiles + (overlay.map { [$0] } ?? [])) { image in
+        try ImageOutputs.plan(try ImageInputs.expand(inputs), to: destination, quality: quality,
+                              reads: source.inputFiles + (overlay.map { [$0] } ?? [])) { image in
             let ext = ImageFileFormat.fileExtensions.contains(image.pathExtension.lowercased()) ? image.pathExtension : "png"
             return "\(image.deletingPathExtension().lastPathComponent)-\(source.name).\(ext)"
         }

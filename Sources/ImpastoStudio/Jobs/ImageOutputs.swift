@@ -1,6 +1,14 @@
 import Foundation
 import ImpastoTensor
 
+/// Where a job that writes one image per input puts its results.
+public enum ImageDestination: Sendable, Equatable {
+    /// One output file, for a single input image.
+    case file(URL)
+    /// A folder (created when missing), each result named by the job.
+    case folder(URL)
+}
+
 /// The checks every job writing one image per input makes before its first image.
 enum ImageOutputs {
     /// Refuses two inputs written to one file, creates `folder` (the destination folder, when there is one)
@@ -17,20 +25,21 @@ enum ImageOutputs {
         try ImageInputs.checkWritable(foldersOf: outputs)
     }
 
-    /// Each of `images` with its output: `file` for a single image (refused for several), else `name(image)`
-    /// inside `folder`; checked against overwriting any of `images` or `reads`, and `prepare`d.
-    static func plan(_ images: [URL], file: URL?, folder: URL?, quality: Int, reads: [URL],
+    /// Each of `images` with its output: the destination's file for a single image (refused for several), or
+    /// `name(image)` inside its folder; checked against overwriting any of `images` or `reads`, and `prepare`d.
+    static func plan(_ images: [URL], to destination: ImageDestination, quality: Int, reads: [URL],
                      name: (URL) -> String) throws -> [(input: URL, output: URL)] {
         let pairs: [(input: URL, output: URL)]
-        if let file {
+        let folder: URL?
+        switch destination {
+        case .file(let file):
             guard images.count == 1 else {
                 throw ImpastoError.invalidArgument("-o names one output file but there are \(images.count) input images; use --output-dir.")
             }
             _ = try ImageInputs.format(of: file, quality: quality)
-            pairs = [(images[0], file)]
-        } else {
-            let folder = folder!
-            pairs = images.map { ($0, folder.appendingPathComponent(name($0))) }
+            (pairs, folder) = ([(images[0], file)], nil)
+        case .folder(let directory):
+            (pairs, folder) = (images.map { ($0, directory.appendingPathComponent(name($0))) }, directory)
         }
         try Overwriting.refuse(outputs: pairs.map(\.output), inputs: images + reads)
         try prepare(pairs.map(\.output), folder: folder)

@@ -6,13 +6,9 @@ import ImpastoTensor
 /// tile by tile with progress per tile, each result written atomically; a stop ends the run after the
 /// current tile, with the pictures finished so far written.
 public struct UpscaleJob: Sendable {
-    public enum Destination: Sendable, Equatable {
-        /// One output file, for a single input image.
-        case file(URL)
-        /// A folder (created when missing); each result is `<image>-x<scale>.<input's extension>`
-        /// (`-denoised` when only denoising).
-        case folder(URL)
-    }
+    /// A file, or a folder where each result is `<image>-x<scale>.<input's extension>` (`-denoised` when only
+    /// denoising).
+    public typealias Destination = ImageDestination
 
     /// Images (JPEG or PNG) and folders of them.
     public var inputs: [URL]
@@ -69,13 +65,9 @@ public struct UpscaleJob: Sendable {
     /// Each input image with its output; refuses to overwrite any input, to write two results to one file, or
     /// to start when a destination cannot be written.
     public func plan() throws -> [(input: URL, output: URL)] {
-        let (file, folder): (URL?, URL?) = switch destination {
-        case .file(let file): (file, nil)
-        case .folder(let folder): (nil, folder)
-        }
-        return try ImageOutputs.plan(try ImageInputs.expand(inputs), file: file, folder: folder, quality: quality,
-                                     reads: options.weightsFolder.map { [URL(fileURLWithPath: $0)] } ?? [],
-                                     name: outputName(for:))
+        try ImageOutputs.plan(try ImageInputs.expand(inputs), to: destination, quality: quality,
+                              reads: options.weightsFolder.map { [URL(fileURLWithPath: $0)] } ?? [],
+                              name: outputName(for:))
     }
 
     /// `<image>-x2.<ext>` (the scale as given: `-x1.5`), or `<image>-denoised.<ext>` at scale 1.
